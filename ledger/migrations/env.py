@@ -1,0 +1,26 @@
+"""Alembic environment: migrates the database named by sqlalchemy.url or DATABASE_URL."""
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from ledger.models import Base
+from ledger.settings import get_settings
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+
+def run_migrations_online() -> None:
+    url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=Base.metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()

@@ -1,0 +1,144 @@
+"""Reads: balances, history and the request resource, straight from Postgres."""
+
+import base64
+import binascii
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.errors import InvalidCursor
+from ledger.inbox import find_request
+from ledger.lookups import find_account
+from ledger.models import Account, AccountBalance, AssetType, LedgerEntry, Request, Transaction
+from ledger.money import quantize
+from ledger.views import (
+    AccountBalances,
+    BalanceView,
+    EntryView,
+    ErrorView,
+    HistoryItem,
+    HistoryPage,
+    RequestView,
+    TransactionView,
+)
+
+
+def get_balances(session: Session, *, account_number: str) -> AccountBalances:
+    account = find_account(session, account_number=account_number)
+    rows = session.execute(
+        select(AssetType, AccountBalance.balance)
+        .join(AccountBalance, AccountBalance.asset_id == AssetType.id)
+        .where(AccountBalance.account_id == account.id)
+        .order_by(AssetType.id)
+    )
+    return AccountBalances(
+        account_number=account.account_number,
+        balances=[
+            BalanceView(code=asset.code, name=asset.name, balance=quantize(balance, asset.scale))
+            for asset, balance in rows
+        ],
+    )
+
+
+def get_history(
+    session: Session, *, account_number: str, limit: int, cursor: str | None = None
+) -> HistoryPage:
+    """One account's entries, newest first, keyset-paginated by entry id."""
+    account = find_account(session, account_number=account_number)
+    query = (
+        select(LedgerEntry, Transaction, AssetType)
+        .join(Transaction, Transaction.id == LedgerEntry.transaction_id)
+        .join(AssetType, AssetType.id == LedgerEntry.asset_id)
+        .where(LedgerEntry.account_id == account.id)
+        .order_by(LedgerEntry.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor is not None:
+        query = query.where(LedgerEntry.id < decode_cursor(cursor))
+    rows = session.execute(query).all()
+    items = [_history_item(entry, tx, asset) for entry, tx, asset in rows[:limit]]
+    more = len(rows) > limit
+    return HistoryPage(
+        account_number=account.account_number,
+        transactions=items,
+        next_cursor=encode_cursor(rows[limit - 1][0].id) if more else None,
+    )
+
+
+def get_request(session: Session, *, client_id: str, idempotency_key: str) -> RequestView | None:
+    request = find_request(session, client_id=client_id, idempotency_key=idempotency_key)
+    return None if request is None else request_view(session, request)
+
+
+def request_view(session: Session, request: Request) -> RequestView:
+    error = ErrorView(request.error_code, request.error_message or "") if request.error_code else None
+    transaction = _transaction_view(session, request) if request.status == "completed" else None
+    return RequestView(
+        idempotency_key=request.idempotency_key,
+        request_id=request.id,
+        type=request.type,
+        status=request.status,
+        submitted_at=request.submitted_at,
+        completed_at=request.completed_at,
+        transaction=transaction,
+        error=error,
+    )
+
+
+def encode_cursor(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"e{entry_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        if text[:1] != "e" or not text[1:].isdigit() or len(text) > 20:
+            raise ValueError(text)
+        return int(text[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCursor("cursor is not one this service issued") from None
+
+
+def _history_item(entry: LedgerEntry, tx: Transaction, asset: AssetType) -> HistoryItem:
+    return HistoryItem(
+        transaction_id=tx.id,
+        type=tx.type,
+        asset_code=asset.code,
+        amount=quantize(entry.amount, asset.scale),
+        direction=entry.direction,
+        balance_after=quantize(entry.balance_after, asset.scale),
+        description=tx.description,
+        metadata=tx.metadata_,
+        created_at=tx.created_at,
+    )
+
+
+def _transaction_view(session: Session, request: Request) -> TransactionView | None:
+    rows = session.execute(
+        select(Transaction, LedgerEntry, Account.account_number, AssetType)
+        .join(LedgerEntry, LedgerEntry.transaction_id == Transaction.id)
+        .join(Account, Account.id == LedgerEntry.account_id)
+        .join(AssetType, AssetType.id == LedgerEntry.asset_id)
+        .where(Transaction.request_id == request.id)
+        .order_by(LedgerEntry.id)
+    ).all()
+    if not rows:
+        return None
+    tx, asset = rows[0][0], rows[0][3]
+    user_number = request.payload["accountNumber"]
+    user_entry = next(entry for _, entry, number, _ in rows if number == user_number)
+    return TransactionView(
+        transaction_id=tx.id,
+        type=tx.type,
+        account_number=user_number,
+        asset_code=asset.code,
+        amount=quantize(user_entry.amount, asset.scale),
+        balance_after=quantize(user_entry.balance_after, asset.scale),
+        entries=[
+            EntryView(number, entry.direction, quantize(entry.amount, asset.scale))
+            for _, entry, number, _ in rows
+        ],
+        description=tx.description,
+        metadata=tx.metadata_,
+        created_at=tx.created_at,
+    )

@@ -1,0 +1,77 @@
+"""Ledger invariants, checked in SQL. ``python -m ledger.verify`` prints a report, exits 1 on a violation."""
+
+import sys
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+SIGNED = "CASE e.direction WHEN 'CREDIT' THEN e.amount ELSE -e.amount END"
+
+# name -> query returning one row per violation
+CHECKS: dict[str, str] = {
+    "debits equal credits per transaction and asset": f"""
+        SELECT e.transaction_id, e.asset_id, sum({SIGNED}) FROM ledger_entries e
+        GROUP BY e.transaction_id, e.asset_id HAVING sum({SIGNED}) <> 0""",
+    "one DEBIT and one CREDIT entry per transaction": """
+        SELECT t.id, count(e.id) FROM transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+        GROUP BY t.id
+        HAVING count(*) FILTER (WHERE e.direction = 'DEBIT') <> 1
+            OR count(*) FILTER (WHERE e.direction = 'CREDIT') <> 1""",
+    "sum of balances is zero per asset": """
+        SELECT asset_id, sum(balance) FROM account_balances GROUP BY asset_id HAVING sum(balance) <> 0""",
+    "every balance equals the sum of its entries": f"""
+        SELECT b.id, b.balance, coalesce(sum({SIGNED}), 0) FROM account_balances b
+        LEFT JOIN ledger_entries e ON e.balance_id = b.id
+        GROUP BY b.id HAVING b.balance <> coalesce(sum({SIGNED}), 0)""",
+    "every balance equals its latest entry's balance_after": """
+        SELECT b.id, b.balance, last.balance_after FROM account_balances b
+        JOIN LATERAL (SELECT balance_after FROM ledger_entries e WHERE e.balance_id = b.id
+                      ORDER BY e.id DESC LIMIT 1) last ON true
+        WHERE last.balance_after <> b.balance""",
+    "no user balance below zero": """
+        SELECT b.id, b.balance FROM account_balances b JOIN accounts a ON a.id = b.account_id
+        WHERE a.kind = 'user' AND b.balance < 0""",
+    "at most one transaction per idempotency key": """
+        SELECT r.client_id, r.idempotency_key, count(t.id) FROM requests r
+        JOIN transactions t ON t.request_id = r.id
+        GROUP BY r.client_id, r.idempotency_key HAVING count(t.id) > 1""",
+    "completed requests have a transaction, others none": """
+        SELECT r.id, r.status FROM requests r LEFT JOIN transactions t ON t.request_id = r.id
+        WHERE (r.status = 'completed') <> (t.id IS NOT NULL)""",
+    "failed requests carry an error code": """
+        SELECT r.id FROM requests r WHERE r.status = 'failed' AND r.error_code IS NULL""",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    check: str
+    rows: list[tuple[object, ...]]
+
+
+def find_violations(session: Session) -> list[Violation]:
+    violations = []
+    for name, query in CHECKS.items():
+        rows = [tuple(row) for row in session.execute(text(query)).fetchmany(20)]
+        if rows:
+            violations.append(Violation(check=name, rows=rows))
+    return violations
+
+
+def main() -> None:
+    from ledger.db import make_engine, make_session_factory
+    from ledger.settings import get_settings
+
+    engine = make_engine(get_settings().database_url, pool_size=1)
+    with make_session_factory(engine)() as session:
+        violations = find_violations(session)
+    engine.dispose()
+    for name in CHECKS:
+        bad = next((v for v in violations if v.check == name), None)
+        print(f"{'FAIL' if bad else 'ok  '}  {name}" + (f": {bad.rows[:5]}" if bad else ""))
+    sys.exit(1 if violations else 0)
+
+
+if __name__ == "__main__":
+    main()
