@@ -33,6 +33,10 @@ class PostingAbandoned(BusinessRejection):
     code = "POSTING_ABANDONED"
 
 
+class AmountPrecision(LedgerError):
+    code = "AMOUNT_PRECISION"
+
+
 class RequestNotFound(LedgerError):
     code = "REQUEST_NOT_FOUND"
 

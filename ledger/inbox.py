@@ -3,7 +3,7 @@
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -11,8 +11,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ledger.errors import IdempotencyKeyReused, RequestNotFound
+from ledger.errors import (
+    AmountPrecision,
+    IdempotencyKeyReused,
+    InvalidAccount,
+    RequestNotFound,
+)
+from ledger.lookups import find_account, find_asset
 from ledger.models import PENDING_STATUSES, Request
+from ledger.money import decimal_places, quantize
 from ledger.operations import OperationType
 
 
@@ -50,8 +57,20 @@ def payload_hash(operation: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def check_submission(session: Session, *, submission: Submission) -> Submission:
+    """Refuse unknown assets and accounts and over-precise amounts; quantize to the asset scale."""
+    asset = find_asset(session, code=submission.asset_code)
+    if decimal_places(submission.amount) > asset.scale:
+        raise AmountPrecision(f"{asset.code} amounts have at most {asset.scale} decimal places")
+    account = find_account(session, account_number=submission.account_number)
+    if account.kind != "user":
+        raise InvalidAccount(f"{account.account_number} is not a user account")
+    return replace(submission, amount=quantize(submission.amount, asset.scale))
+
+
 def record_request(session: Session, *, submission: Submission) -> Recorded:
     """Insert the request unless its key is known; a known key with another payload is refused."""
+    submission = check_submission(session, submission=submission)
     payload = submission.payload()
     digest = payload_hash(submission.type, payload)
     inserted = session.scalar(
@@ -70,7 +89,9 @@ def record_request(session: Session, *, submission: Submission) -> Recorded:
         .returning(Request.id)
     )
     request = find_request(
-        session, client_id=submission.client_id, idempotency_key=submission.idempotency_key
+        session,
+        client_id=submission.client_id,
+        idempotency_key=submission.idempotency_key,
     )
     if request is None:  # pragma: no cover - the row was just inserted or already there
         raise RequestNotFound(submission.idempotency_key)
@@ -108,12 +129,16 @@ def lock_pending_request(session: Session, *, request_id: uuid.UUID) -> Request 
 
 
 def finish_request(
-    session: Session, *, request: Request, error_code: str | None = None, message: str | None = None
+    session: Session,
+    *,
+    request: Request,
+    error_code: str | None = None,
+    message: str | None = None,
 ) -> None:
     request.status = "failed" if error_code else "completed"
     request.error_code = error_code
     request.error_message = message
-    request.updated_at = request.completed_at = session.scalar(select(func.now()))
+    request.updated_at = request.completed_at = func.now()
     session.flush()
 
 

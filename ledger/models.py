@@ -91,7 +91,8 @@ class Request(Base):
     __table_args__ = (
         UniqueConstraint("client_id", "idempotency_key", name="uq_request_client_key"),
         CheckConstraint(
-            "status IN ('queued', 'processing', 'completed', 'failed')", name="status_known"
+            "status IN ('queued', 'processing', 'completed', 'failed')",
+            name="status_known",
         ),
         CheckConstraint("type IN ('topup', 'bonus', 'spend')", name="type_known"),
         Index(

@@ -80,7 +80,10 @@ def _select_for_update(
     return list(
         session.scalars(
             select(AccountBalance)
-            .where(AccountBalance.asset_id == asset_id, AccountBalance.account_id.in_(account_ids))
+            .where(
+                AccountBalance.asset_id == asset_id,
+                AccountBalance.account_id.in_(account_ids),
+            )
             .order_by(AccountBalance.id)
             .with_for_update()
         )

@@ -12,7 +12,9 @@ from ledger.operations import OperationType, legs_for
 from ledger.posting import Transfer, post_transfer
 
 
-def process_request(session: Session, *, request_id: uuid.UUID, max_attempts: int) -> Request | None:
+def process_request(
+    session: Session, *, request_id: uuid.UUID, max_attempts: int
+) -> Request | None:
     """Post a pending request once; returns None when it was already terminal (a redelivery).
 
     The request row is locked first, so a second delivery of the same request waits here
@@ -26,7 +28,12 @@ def process_request(session: Session, *, request_id: uuid.UUID, max_attempts: in
             raise PostingAbandoned(f"gave up after {request.attempts - 1} failed deliveries")
         post_transfer(session, transfer=transfer_for(request))
     except BusinessRejection as rejection:
-        finish_request(session, request=request, error_code=rejection.code, message=rejection.message)
+        finish_request(
+            session,
+            request=request,
+            error_code=rejection.code,
+            message=rejection.message,
+        )
     else:
         finish_request(session, request=request)
     return request

@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 from ledger.errors import InvalidCursor
 from ledger.inbox import find_request
 from ledger.lookups import find_account
-from ledger.models import Account, AccountBalance, AssetType, LedgerEntry, Request, Transaction
+from ledger.models import (
+    Account,
+    AccountBalance,
+    AssetType,
+    LedgerEntry,
+    Request,
+    Transaction,
+)
 from ledger.money import quantize
 from ledger.views import (
     AccountBalances,
@@ -71,7 +78,9 @@ def get_request(session: Session, *, client_id: str, idempotency_key: str) -> Re
 
 
 def request_view(session: Session, request: Request) -> RequestView:
-    error = ErrorView(request.error_code, request.error_message or "") if request.error_code else None
+    error = (
+        ErrorView(request.error_code, request.error_message or "") if request.error_code else None
+    )
     transaction = _transaction_view(session, request) if request.status == "completed" else None
     return RequestView(
         idempotency_key=request.idempotency_key,

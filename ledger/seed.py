@@ -5,7 +5,7 @@ Run: ``python -m ledger.seed`` (uses DATABASE_URL).
 
 from decimal import Decimal
 
-from sqlalchemy import literal, select
+from sqlalchemy import literal, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -14,14 +14,26 @@ from ledger.models import Account, AccountBalance, AssetType
 from ledger.processing import process_request
 
 SEED_CLIENT = "seed"
-ASSETS = [("GOLD_COINS", "Gold Coins"), ("DIAMONDS", "Diamonds"), ("LOYALTY_POINTS", "Loyalty Points")]
+ASSETS = [
+    ("GOLD_COINS", "Gold Coins"),
+    ("DIAMONDS", "Diamonds"),
+    ("LOYALTY_POINTS", "Loyalty Points"),
+]
 SYSTEM_ACCOUNTS = [
     ("SYS-TREASURY-001", "Treasury"),
     ("SYS-REVENUE-001", "Revenue"),
     ("SYS-BONUS-001", "Bonus Pool"),
 ]
-USERS = [("USR-001", "Alice Johnson"), ("USR-002", "Bob Smith"), ("USR-003", "Charlie Davis")]
-OPENING_BALANCES = {"GOLD_COINS": Decimal(100), "DIAMONDS": Decimal(50), "LOYALTY_POINTS": Decimal(500)}
+USERS = [
+    ("USR-001", "Alice Johnson"),
+    ("USR-002", "Bob Smith"),
+    ("USR-003", "Charlie Davis"),
+]
+OPENING_BALANCES = {
+    "GOLD_COINS": Decimal(100),
+    "DIAMONDS": Decimal(50),
+    "LOYALTY_POINTS": Decimal(500),
+}
 
 
 def seed(session: Session) -> None:
@@ -40,12 +52,17 @@ def seed(session: Session) -> None:
 
 
 def create_accounts(session: Session, *, accounts: list[tuple[str, str, str]]) -> None:
-    """Create (account_number, name, kind) accounts that do not exist yet; system ones may go negative."""
+    """Create missing (account_number, name, kind) accounts; system accounts may go negative."""
     session.execute(
         insert(Account)
         .values(
             [
-                {"account_number": n, "name": name, "kind": kind, "allow_negative": kind == "system"}
+                {
+                    "account_number": n,
+                    "name": name,
+                    "kind": kind,
+                    "allow_negative": kind == "system",
+                }
                 for n, name, kind in accounts
             ]
         )
@@ -59,7 +76,9 @@ def open_balance_rows(session: Session) -> None:
         insert(AccountBalance)
         .from_select(
             ["account_id", "asset_id", "allow_negative", "balance"],
-            select(Account.id, AssetType.id, Account.allow_negative, literal(0)),
+            select(Account.id, AssetType.id, Account.allow_negative, literal(0)).join(
+                AssetType, true()
+            ),
         )
         .on_conflict_do_nothing(constraint="uq_balance_account_asset")
     )

@@ -1,4 +1,7 @@
-"""Ledger invariants, checked in SQL. ``python -m ledger.verify`` prints a report, exits 1 on a violation."""
+"""Ledger invariants, checked in SQL.
+
+``python -m ledger.verify`` prints a report and exits 1 on any violation.
+"""
 
 import sys
 from dataclasses import dataclass
@@ -6,24 +9,28 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-SIGNED = "CASE e.direction WHEN 'CREDIT' THEN e.amount ELSE -e.amount END"
+SIGNED_ENTRIES = """
+    CREATE OR REPLACE TEMPORARY VIEW signed_entries AS
+    SELECT e.*, CASE e.direction WHEN 'CREDIT' THEN e.amount ELSE -e.amount END AS delta
+    FROM ledger_entries e"""
 
 # name -> query returning one row per violation
 CHECKS: dict[str, str] = {
-    "debits equal credits per transaction and asset": f"""
-        SELECT e.transaction_id, e.asset_id, sum({SIGNED}) FROM ledger_entries e
-        GROUP BY e.transaction_id, e.asset_id HAVING sum({SIGNED}) <> 0""",
+    "debits equal credits per transaction and asset": """
+        SELECT transaction_id, asset_id, sum(delta) FROM signed_entries
+        GROUP BY transaction_id, asset_id HAVING sum(delta) <> 0""",
     "one DEBIT and one CREDIT entry per transaction": """
-        SELECT t.id, count(e.id) FROM transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
-        GROUP BY t.id
+        SELECT t.id, count(e.id) FROM transactions t
+        LEFT JOIN ledger_entries e ON e.transaction_id = t.id GROUP BY t.id
         HAVING count(*) FILTER (WHERE e.direction = 'DEBIT') <> 1
             OR count(*) FILTER (WHERE e.direction = 'CREDIT') <> 1""",
     "sum of balances is zero per asset": """
-        SELECT asset_id, sum(balance) FROM account_balances GROUP BY asset_id HAVING sum(balance) <> 0""",
-    "every balance equals the sum of its entries": f"""
-        SELECT b.id, b.balance, coalesce(sum({SIGNED}), 0) FROM account_balances b
-        LEFT JOIN ledger_entries e ON e.balance_id = b.id
-        GROUP BY b.id HAVING b.balance <> coalesce(sum({SIGNED}), 0)""",
+        SELECT asset_id, sum(balance) FROM account_balances
+        GROUP BY asset_id HAVING sum(balance) <> 0""",
+    "every balance equals the sum of its entries": """
+        SELECT b.id, b.balance, coalesce(sum(e.delta), 0) FROM account_balances b
+        LEFT JOIN signed_entries e ON e.balance_id = b.id
+        GROUP BY b.id HAVING b.balance <> coalesce(sum(e.delta), 0)""",
     "every balance equals its latest entry's balance_after": """
         SELECT b.id, b.balance, last.balance_after FROM account_balances b
         JOIN LATERAL (SELECT balance_after FROM ledger_entries e WHERE e.balance_id = b.id
@@ -51,7 +58,10 @@ class Violation:
 
 
 def find_violations(session: Session) -> list[Violation]:
+    """Run every check in one snapshot, so a live system can be verified while it posts."""
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     violations = []
+    session.execute(text(SIGNED_ENTRIES))
     for name, query in CHECKS.items():
         rows = [tuple(row) for row in session.execute(text(query)).fetchmany(20)]
         if rows:

@@ -60,15 +60,11 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
-        sa.CheckConstraint(
-            "kind = 'system' OR NOT allow_negative", name="users_never_negative"
-        ),
+        sa.CheckConstraint("kind = 'system' OR NOT allow_negative", name="users_never_negative"),
         sa.CheckConstraint("kind IN ('user', 'system')", name="kind_known"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("account_number"),
-        sa.UniqueConstraint(
-            "id", "allow_negative", name="uq_accounts_id_allow_negative"
-        ),
+        sa.UniqueConstraint("id", "allow_negative", name="uq_accounts_id_allow_negative"),
     )
     op.create_table(
         "asset_types",
@@ -111,9 +107,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("type IN ('topup', 'bonus', 'spend')", name="type_known"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "client_id", "idempotency_key", name="uq_request_client_key"
-        ),
+        sa.UniqueConstraint("client_id", "idempotency_key", name="uq_request_client_key"),
     )
     op.create_index(
         "ix_requests_pending",
@@ -135,9 +129,7 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
-        sa.CheckConstraint(
-            "balance >= 0 OR allow_negative", name="balance_not_negative"
-        ),
+        sa.CheckConstraint("balance >= 0 OR allow_negative", name="balance_not_negative"),
         sa.ForeignKeyConstraint(
             ["account_id", "allow_negative"],
             ["accounts.id", "accounts.allow_negative"],
@@ -206,12 +198,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_entries_account_id", "ledger_entries", ["account_id", "id"], unique=False
-    )
-    op.create_index(
-        "ix_entries_balance_id", "ledger_entries", ["balance_id"], unique=False
-    )
+    op.create_index("ix_entries_account_id", "ledger_entries", ["account_id", "id"], unique=False)
+    op.create_index("ix_entries_balance_id", "ledger_entries", ["balance_id"], unique=False)
     op.create_index(
         op.f("ix_ledger_entries_transaction_id"),
         "ledger_entries",

@@ -1,0 +1,34 @@
+"""Celery settings, all derived from the environment through ledger.settings."""
+
+from ledger.settings import get_settings
+
+_settings = get_settings()
+
+broker_url = _settings.redis_url
+broker_connection_retry_on_startup = True
+broker_connection_max_retries = None  # a worker started before Redis waits for it
+# An unacknowledged message returns to the queue after this long (acks_late below).
+broker_transport_options = {"visibility_timeout": 300}
+
+# Outcomes live in Postgres (the request row); Celery results are not stored.
+task_ignore_result = True
+task_serializer = "json"
+accept_content = ["json"]
+result_serializer = "json"
+
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+task_default_queue = "wallet"
+
+worker_send_task_events = True
+task_send_sent_event = True
+worker_hijack_root_logger = False
+
+timezone = "UTC"
+beat_schedule = {
+    "reap-stale-requests": {
+        "task": "wallet.reap_stale_requests",
+        "schedule": _settings.reaper_interval_seconds,
+    },
+}

@@ -1,0 +1,39 @@
+"""Liveness and readiness probes."""
+
+from flask import Blueprint, Response, jsonify
+from sqlalchemy import text
+
+from producer_api.problems import Problem
+from producer_api.services import services
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    checks = {"postgres": _postgres_ok(), "redis": _redis_ok()}
+    if not all(checks.values()):
+        down = ", ".join(name for name, ok in checks.items() if not ok)
+        raise Problem(503, "NOT_READY", f"Unreachable: {down}.", headers={"Retry-After": "1"})
+    return jsonify(status="ready", checks=checks)
+
+
+def _postgres_ok() -> bool:
+    try:
+        with services().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+def _redis_ok() -> bool:
+    try:
+        return bool(services().redis.ping())
+    except Exception:
+        return False

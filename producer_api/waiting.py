@@ -1,0 +1,73 @@
+"""Long-polling: one Redis subscriber thread per API process wakes the threads waiting on requests.
+
+A waiter also re-reads Postgres every ``POLL_SECONDS``, so a lost notification (Redis
+restarted, subscriber reconnecting) only delays the answer and never hangs it.
+"""
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+
+import redis
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 0.5
+
+
+class OutcomeWaiter:
+    def __init__(self, redis_url: str, channel: str) -> None:
+        self._redis_url, self._channel = redis_url, channel
+        self._waiters: dict[str, set[threading.Event]] = {}
+        self._lock = threading.Lock()
+        self._listener_pid: int | None = None
+
+    def wait(self, request_id: str, seconds: float, is_done: Callable[[], bool]) -> None:
+        """Return once ``is_done()`` holds or ``seconds`` have passed."""
+        self._ensure_listener()
+        event = threading.Event()
+        with self._lock:
+            self._waiters.setdefault(request_id, set()).add(event)
+        try:
+            deadline = time.monotonic() + seconds
+            while not is_done():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                event.wait(min(remaining, POLL_SECONDS))
+                event.clear()
+        finally:
+            with self._lock:
+                self._waiters[request_id].discard(event)
+                if not self._waiters[request_id]:
+                    del self._waiters[request_id]
+
+    def _ensure_listener(self) -> None:
+        # Started lazily, after gunicorn has forked: threads do not survive a fork.
+        with self._lock:
+            if self._listener_pid == os.getpid():
+                return
+            self._listener_pid = os.getpid()
+        threading.Thread(target=self._listen_forever, name="outcome-listener", daemon=True).start()
+
+    def _listen_forever(self) -> None:
+        while True:
+            try:
+                self._listen()
+            except (redis.RedisError, OSError) as error:
+                log.warning("outcome listener lost Redis (%s); reconnecting", error)
+                time.sleep(1)
+
+    def _listen(self) -> None:
+        client = redis.Redis.from_url(self._redis_url, health_check_interval=10)
+        pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        pubsub.subscribe(self._channel)
+        for message in pubsub.listen():
+            self._wake(json.loads(message["data"]).get("requestId", ""))
+
+    def _wake(self, request_id: str) -> None:
+        with self._lock:
+            for event in self._waiters.get(request_id, ()):
+                event.set()

@@ -1,0 +1,1 @@
+"""Celery workers: thin adapters that post requests through ledger/."""

@@ -1,0 +1,46 @@
+"""Per-process resources of a worker: built on first use, after the pool has forked."""
+
+import json
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import redis
+from celery.signals import worker_process_init
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.db import make_engine, make_session_factory
+from ledger.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    redis: redis.Redis
+
+    def publish_outcome(self, outcome: dict[str, Any]) -> None:
+        """Wake API calls waiting on this request; they fall back to polling if this is lost."""
+        try:
+            self.redis.publish(self.settings.outcome_channel, json.dumps(outcome))
+        except redis.RedisError:
+            log.warning("could not publish outcome of %s", outcome.get("requestId"))
+
+
+@lru_cache(maxsize=1)
+def runtime() -> Runtime:
+    settings = get_settings()
+    engine = make_engine(settings.database_url, pool_size=2)
+    return Runtime(
+        settings=settings,
+        sessions=make_session_factory(engine),
+        redis=redis.Redis.from_url(settings.redis_url, socket_timeout=2),
+    )
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _forget_parent_resources(**_: object) -> None:
+    runtime.cache_clear()
