@@ -48,7 +48,7 @@ def seed(session: Session) -> None:
     open_balance_rows(session)
     for number, _ in USERS:
         for asset_code, amount in OPENING_BALANCES.items():
-            _open_balance(session, number, asset_code, amount)
+            open_balance(session, number, asset_code, amount)
 
 
 def create_accounts(session: Session, *, accounts: list[tuple[str, str, str]]) -> None:
@@ -84,7 +84,8 @@ def open_balance_rows(session: Session) -> None:
     )
 
 
-def _open_balance(session: Session, account_number: str, asset_code: str, amount: Decimal) -> None:
+def open_balance(session: Session, account_number: str, asset_code: str, amount: Decimal) -> None:
+    """Fund a user from the treasury once (keyed by account and asset), as a posted top-up."""
     submission = Submission(
         client_id=SEED_CLIENT,
         idempotency_key=f"opening:{account_number}:{asset_code}",

@@ -1,0 +1,43 @@
+# The front door: make run | test | lint | verify | bench
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run venv test lint verify bench migrate seed clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	@bash scripts/run.sh
+
+test: $(STAMP) lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy ledger producer_api worker celeryconfig.py
+
+migrate: $(STAMP)
+	$(BIN)/python -m ledger.database_admin create
+	$(BIN)/alembic upgrade head
+
+seed: migrate
+	$(BIN)/python -m ledger.seed
+
+verify: $(STAMP)
+	$(BIN)/python -m ledger.verify
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
