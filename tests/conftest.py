@@ -1,0 +1,176 @@
+"""Session fixtures: a throwaway database, real Redis, a real Celery worker and the real API."""
+
+import os
+import uuid
+from decimal import Decimal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.database_admin import create_database_if_missing, drop_database
+from ledger.db import make_engine, make_session_factory
+from ledger.seed import create_accounts, open_balance, open_balance_rows, seed
+from ledger.verify import find_violations
+from tests.services import (
+    ROOT,
+    Process,
+    api_process,
+    free_port,
+    start_api,
+    start_worker,
+    worker_process,
+)
+
+PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", database_url)
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, revision)
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url = f"{PG_SERVER}/wallet_test_{uuid.uuid4().hex[:10]}"
+    create_database_if_missing(url)
+    migrate(url)
+    engine = make_engine(url, pool_size=1)
+    with make_session_factory(engine).begin() as session:
+        seed(session)
+    engine.dispose()
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url, pool_size=5)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction rolled back after the test (it may commit savepoints)."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+            yield session
+        transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def redis_client() -> redis.Redis:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    return client
+
+
+@pytest.fixture(scope="session")
+def service_env(database_url: str, redis_client: redis.Redis) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "REAPER_INTERVAL_SECONDS": "1",
+        "REAPER_STALE_AFTER_SECONDS": "3",
+        "MAX_ATTEMPTS": "3",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@pytest.fixture(scope="session")
+def worker(service_env: dict[str, str], log_dir: Path) -> Iterator[Process]:
+    process = start_worker(worker_process(service_env, log_dir))
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def api_url(service_env: dict[str, str], log_dir: Path) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start_api(api_process(service_env, log_dir, port), url)
+    yield url
+    process.stop()
+
+
+@pytest.fixture
+def http(api_url: str, worker: Process) -> "Api":
+    return Api(api_url)
+
+
+class Api:
+    """A thin HTTP client for the wallet API under test."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.session = requests.Session()
+
+    def post(self, path: str, body: object = None, **kwargs: object) -> requests.Response:
+        return self.session.post(f"{self.base_url}{path}", json=body, timeout=40, **kwargs)  # type: ignore[arg-type]
+
+    def get(self, path: str, **kwargs: object) -> requests.Response:
+        return self.session.get(f"{self.base_url}{path}", timeout=40, **kwargs)  # type: ignore[arg-type]
+
+    def submit(self, operation: str, body: dict[str, object], wait: int = 10) -> requests.Response:
+        return self.post(f"/api/wallet/{operation}", body, headers={"Prefer": f"wait={wait}"})
+
+    def balance(self, account: str, asset: str = "GOLD_COINS") -> str:
+        balances = self.get(f"/api/wallet/balance/{account}").json()["balances"]
+        return next(b["balance"] for b in balances if b["code"] == asset)
+
+
+@pytest.fixture
+def make_user(sessions: sessionmaker[Session]) -> "UserFactory":
+    return UserFactory(sessions)
+
+
+class UserFactory:
+    """Creates a fresh user account per call, funded like the seed users, so tests don't collide."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def __call__(self, **balances: str) -> str:
+        number = f"USR-T{uuid.uuid4().hex[:10].upper()}"
+        with self.sessions.begin() as session:
+            create_accounts(session, accounts=[(number, "Test User", "user")])
+            open_balance_rows(session)
+            for asset, amount in balances.items():
+                if Decimal(amount) > 0:
+                    open_balance(session, number, asset, Decimal(amount))
+        return number
+
+
+@pytest.fixture
+def verified(sessions: sessionmaker[Session]) -> Iterator[None]:
+    """Checks every ledger invariant after the test."""
+    yield
+    assert_ledger_consistent(sessions)
+
+
+def assert_ledger_consistent(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        violations = find_violations(session)
+    assert violations == []

@@ -1,0 +1,117 @@
+"""Real processes for the tests: a throwaway database, a Celery worker (with beat) and the API."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Process:
+    """A child process in its own process group, with its output in a log file."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
+        self.name, self.args, self.env = name, args, env
+        self.log_path = log_dir / f"{name}.log"
+        self.popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Process":
+        log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def signal_group(self, sig: int) -> None:
+        if self.popen and self.popen.poll() is None:
+            os.killpg(self.popen.pid, sig)
+
+    def stop(self, timeout: float = 30) -> None:
+        if not self.popen:
+            return
+        self.signal_group(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.signal_group(signal.SIGKILL)
+            self.popen.wait(10)
+        self.popen = None
+
+
+def worker_process(
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    concurrency: int = 4,
+    name: str = "worker",
+    beat: bool = True,
+) -> Process:
+    args = [
+        str(BIN / "celery"),
+        "-A",
+        "worker.celery_app",
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+        f"--hostname={name}@%h",
+    ]
+    if beat:
+        args += ["--beat", f"--schedule={log_dir / (name + '-beat-schedule')}"]
+    return Process(name, args, env, log_dir)
+
+
+def start_worker(process: Process, *, timeout: float = 60) -> Process:
+    offset = len(process.log()) if process.log_path.exists() else 0
+    process.start()
+    wait_until(lambda: " ready." in process.log()[offset:], timeout=timeout, what="worker ready")
+    return process
+
+
+def api_process(env: dict[str, str], log_dir: Path, port: int) -> Process:
+    args = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "producer_api:create_app()"]
+    return Process("api", args, {**env, "PORT": str(port), "GUNICORN_THREADS": "32"}, log_dir)
+
+
+def start_api(process: Process, base_url: str, *, timeout: float = 60) -> Process:
+    process.start()
+
+    def answers() -> bool:
+        try:
+            return requests.get(f"{base_url}/healthz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_until(answers, timeout=timeout, what="API /healthz")
+    return process
