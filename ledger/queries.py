@@ -101,11 +101,13 @@ def encode_cursor(entry_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        if text[:1] != "e" or not text[1:].isdigit() or len(text) > 20:
-            raise ValueError(text)
-        return int(text[1:])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidCursor("cursor is not one this service issued") from None
+        entry_id = int(text[1:]) if text[:1] == "e" and text[1:].isdigit() else -1
+    except (ValueError, binascii.Error):
+        entry_id = -1
+    # Only a cursor this service would have issued, byte for byte, is accepted.
+    if not 0 < entry_id < 2**63 or encode_cursor(entry_id) != cursor:
+        raise InvalidCursor("cursor is not one this service issued")
+    return entry_id
 
 
 def _history_item(entry: LedgerEntry, tx: Transaction, asset: AssetType) -> HistoryItem:

@@ -59,7 +59,8 @@ class Violation:
 
 def find_violations(session: Session) -> list[Violation]:
     """Run every check in one snapshot, so a live system can be verified while it posts."""
-    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     violations = []
     session.execute(text(SIGNED_ENTRIES))
     for name, query in CHECKS.items():

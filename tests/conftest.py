@@ -2,8 +2,8 @@
 
 import os
 import uuid
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -32,11 +32,11 @@ PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
-def migrate(database_url: str, revision: str = "head") -> None:
+def alembic_config(database_url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("sqlalchemy.url", database_url)
     config.attributes["configure_logger"] = False
-    command.upgrade(config, revision)
+    return config
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +48,7 @@ def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def database_url() -> Iterator[str]:
     url = f"{PG_SERVER}/wallet_test_{uuid.uuid4().hex[:10]}"
     create_database_if_missing(url)
-    migrate(url)
+    command.upgrade(alembic_config(url), "head")
     engine = make_engine(url, pool_size=1)
     with make_session_factory(engine).begin() as session:
         seed(session)

@@ -1,0 +1,100 @@
+"""The schema is the last line of defence: direct SQL that breaks a money rule is refused."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from ledger.database_admin import create_database_if_missing, drop_database
+from ledger.models import Base
+from tests.conftest import PG_SERVER, alembic_config
+
+
+@pytest.fixture
+def empty_database() -> Iterator[str]:
+    url = f"{PG_SERVER}/wallet_migrate_{uuid.uuid4().hex[:8]}"
+    create_database_if_missing(url)
+    yield url
+    drop_database(url)
+
+
+def test_migrations_run_from_empty_down_and_up_again_and_match_the_models(
+    empty_database: str,
+) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+    engine = create_engine(empty_database)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
+
+
+def sql(engine: Engine, *statements: str) -> None:
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+USER_GOLD = """(SELECT b.id FROM account_balances b JOIN accounts a ON a.id = b.account_id
+               JOIN asset_types t ON t.id = b.asset_id
+               WHERE a.account_number = 'USR-003' AND t.code = 'GOLD_COINS')"""
+
+
+def test_a_user_balance_cannot_go_negative(engine: Engine) -> None:
+    with pytest.raises(IntegrityError, match="balance_not_negative"):
+        sql(engine, f"UPDATE account_balances SET balance = -1 WHERE id = {USER_GOLD}")
+
+
+def test_a_balance_row_cannot_claim_an_overdraft_its_account_lacks(engine: Engine) -> None:
+    with pytest.raises(IntegrityError, match="fk_balance_account"):
+        sql(engine, f"UPDATE account_balances SET allow_negative = true WHERE id = {USER_GOLD}")
+
+
+def test_an_unbalanced_transaction_is_refused_at_commit(engine: Engine) -> None:
+    request_id, tx_id = uuid.uuid4(), uuid.uuid4()
+    with pytest.raises(DBAPIError, match="unbalanced"):
+        sql(
+            engine,
+            f"""INSERT INTO requests (id, client_id, idempotency_key, type, payload, payload_hash,
+                status, attempts) VALUES ('{request_id}', 'sql', '{request_id}', 'topup', '{{}}',
+                'x', 'completed', 1)""",
+            f"""INSERT INTO transactions (id, request_id, type, metadata)
+                VALUES ('{tx_id}', '{request_id}', 'topup', '{{}}')""",
+            f"""INSERT INTO ledger_entries (transaction_id, balance_id, account_id, asset_id,
+                direction, amount, balance_after)
+                SELECT '{tx_id}', b.id, b.account_id, b.asset_id, 'CREDIT', 5, b.balance + 5
+                FROM account_balances b WHERE b.id = {USER_GOLD}""",
+        )
+
+
+def test_entries_are_append_only(engine: Engine) -> None:
+    with pytest.raises(DBAPIError, match="append-only"):
+        sql(engine, "UPDATE ledger_entries SET amount = amount + 1")
+    with pytest.raises(DBAPIError, match="append-only"):
+        sql(engine, "DELETE FROM ledger_entries")
+
+
+def test_an_idempotency_key_is_unique_per_client(engine: Engine) -> None:
+    insert = """INSERT INTO requests (id, client_id, idempotency_key, type, payload, payload_hash,
+                status, attempts)
+                VALUES (gen_random_uuid(), 'sql', 'dup', 'topup', '{}', 'x', 'queued', 0)"""
+    with pytest.raises(IntegrityError, match="uq_request_client_key"):
+        sql(engine, insert, insert)
+
+
+def test_an_entry_amount_must_be_positive(engine: Engine) -> None:
+    with pytest.raises(IntegrityError, match="amount_positive"):
+        sql(
+            engine,
+            f"""INSERT INTO ledger_entries (transaction_id, balance_id, account_id, asset_id,
+                direction, amount, balance_after)
+                SELECT t.id, b.id, b.account_id, b.asset_id, 'CREDIT', 0, b.balance
+                FROM account_balances b, transactions t WHERE b.id = {USER_GOLD} LIMIT 1""",
+        )
