@@ -7,8 +7,14 @@ _settings = get_settings()
 broker_url = _settings.redis_url
 broker_connection_retry_on_startup = True
 broker_connection_max_retries = None  # a worker started before Redis waits for it
-# An unacknowledged message returns to the queue after this long (acks_late below).
-broker_transport_options = {"visibility_timeout": 300}
+# An unacknowledged message returns to the queue after the visibility timeout (acks_late
+# below); kombu sweeps for such messages every unacked_restore_interval seconds.
+_visibility = _settings.broker_visibility_timeout_seconds
+broker_transport_options = {
+    "visibility_timeout": _visibility,
+    "unacked_restore_interval": max(1, min(10, _visibility // 2)),
+    "unacked_restore_throttle": 1,
+}
 
 # Outcomes live in Postgres (the request row); Celery results are not stored.
 task_ignore_result = True
@@ -20,6 +26,10 @@ task_acks_late = True
 task_reject_on_worker_lost = True
 worker_prefetch_multiplier = 1
 task_default_queue = "wallet"
+# Publish through the default ("") exchange, straight to the queue by name. With a named
+# exchange, kombu's Redis transport routes through a _kombu.binding.* key that a FLUSHDB or a
+# Redis restart deletes, after which every publish fails until the worker restarts.
+task_default_exchange = ""
 
 worker_send_task_events = True
 task_send_sent_event = True

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     # Deliveries of one request before it is failed as POSTING_ABANDONED (poison request).
     max_attempts: int = 5
     max_wait_seconds: int = 30
+    # An unacknowledged task message returns to the queue after this long (Redis transport).
+    broker_visibility_timeout_seconds: int = 300
     # Redis pub/sub channel on which workers announce finished requests to waiting API calls.
     outcome_channel: str = "wallet:outcomes"
     db_pool_size: int = 10

@@ -18,6 +18,7 @@ from ledger.database_admin import create_database_if_missing, drop_database
 from ledger.db import make_engine, make_session_factory
 from ledger.seed import create_accounts, open_balance, open_balance_rows, seed
 from ledger.verify import find_violations
+from tests.stack import Stack
 from tests.services import (
     ROOT,
     Process,
@@ -174,3 +175,20 @@ def assert_ledger_consistent(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         violations = find_violations(session)
     assert violations == []
+
+
+@pytest.fixture
+def stack(service_env: dict[str, str], log_dir: Path) -> Iterator["Stack"]:
+    """A private database + Redis db for a fault test, torn down afterwards."""
+    url = f"{PG_SERVER}/wallet_fault_{uuid.uuid4().hex[:8]}"
+    create_database_if_missing(url)
+    command.upgrade(alembic_config(url), "head")
+    private_redis = REDIS_URL.rsplit("/", 1)[0] + "/10"
+    redis.Redis.from_url(private_redis).flushdb()
+    private = Stack(url, private_redis, service_env, log_dir)
+    with private.sessions.begin() as session:
+        seed(session)
+    yield private
+    private.close()
+    assert_ledger_consistent(private.sessions)
+    drop_database(url)

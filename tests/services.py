@@ -54,6 +54,13 @@ class Process:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    @staticmethod
+    def kill(pid: int) -> None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
     def signal_group(self, sig: int) -> None:
         if self.popen and self.popen.poll() is None:
             os.killpg(self.popen.pid, sig)

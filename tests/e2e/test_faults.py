@@ -1,0 +1,152 @@
+"""Faults provoked against real worker processes, each on a private database and Redis db.
+
+A test holds the user's balance rows locked so that workers block in the middle of posting,
+provokes the fault, releases the lock and checks: every request terminal, exactly once.
+"""
+
+import signal
+import time
+import uuid
+
+from ledger.models import Request
+from tests.services import Process, free_port, start_worker, wait_until
+from tests.stack import Stack, pool_children
+
+
+def completed_once(stack: Stack, ids: list[uuid.UUID], started: float) -> list[Request]:
+    requests = stack.wait_terminal(ids, timeout=90)
+    print(f"{len(ids)} requests drained in {time.monotonic() - started:.1f}s")
+    assert [r.status for r in requests] == ["completed"] * len(ids)
+    assert stack.transactions_for(ids) == len(ids)
+    return requests
+
+
+def test_sigkill_of_pool_processes_mid_posting_loses_and_doubles_nothing(stack: Stack) -> None:
+    worker = start_worker(stack.worker("kill", concurrency=2))
+    user = stack.user()
+    ids = [stack.record(user) for _ in range(20)]
+    with stack.balances_locked(user):
+        for request_id in ids:
+            stack.send(request_id)
+        wait_until(lambda: stack.blocked_backends() >= 2, timeout=20, what="workers mid-posting")
+        started = time.monotonic()
+        for pid in pool_children(worker):
+            Process.kill(pid)
+    completed_once(stack, ids, started)
+    assert "WorkerLostError" in worker.log()
+
+
+def test_redis_flushed_with_requests_queued_completes_through_the_reaper(stack: Stack) -> None:
+    start_worker(stack.worker("flush", concurrency=2, beat=True))
+    user = stack.user()
+    ids = [stack.record(user) for _ in range(20)]
+    with stack.balances_locked(user):
+        for request_id in ids:
+            stack.send(request_id)
+        wait_until(lambda: stack.blocked_backends() >= 2, timeout=20, what="workers mid-posting")
+        stack.celery.connection_for_write().default_channel.client.flushdb()
+        started = time.monotonic()
+    completed_once(stack, ids, started)
+
+
+def test_the_same_task_message_delivered_twice_posts_once(stack: Stack) -> None:
+    start_worker(stack.worker("twice", concurrency=2))
+    user = stack.user()
+    request_id = stack.record(user, amount="5")
+    with stack.balances_locked(user):
+        stack.send(request_id)
+        stack.send(request_id)
+        wait_until(lambda: stack.blocked_backends() >= 2, timeout=20, what="both deliveries")
+    completed_once(stack, [request_id], time.monotonic())
+
+
+def test_a_poison_request_is_failed_after_bounded_attempts(stack: Stack) -> None:
+    worker = start_worker(stack.worker("poison", concurrency=1, MAX_ATTEMPTS="3"))
+    user = stack.user()
+    request_id = stack.record(user)
+    with stack.balances_locked(user):
+        stack.send(request_id)
+        for attempt in range(1, 4):  # the request kills its worker every time it is posted
+            wait_until(
+                lambda: (
+                    stack.requests([request_id])[0].attempts == attempt  # noqa: B023
+                    and stack.blocked_backends() >= 1
+                ),
+                timeout=30,
+                what=f"delivery {attempt} mid-posting",
+            )
+            for pid in pool_children(worker):
+                Process.kill(pid)
+        (request,) = stack.wait_terminal([request_id], timeout=30)
+    assert (request.status, request.error_code, request.attempts) == (
+        "failed",
+        "POSTING_ABANDONED",
+        4,
+    )
+    assert stack.transactions_for([request_id]) == 0
+    assert worker.log().count(f"[{request_id}] received") == 4
+
+
+def test_warm_shutdown_redelivers_unacknowledged_requests(stack: Stack) -> None:
+    first = start_worker(stack.worker("deploy-old", concurrency=2))
+    user = stack.user()
+    ids = [stack.record(user) for _ in range(10)]
+    with stack.balances_locked(user):
+        for request_id in ids:
+            stack.send(request_id)
+        wait_until(lambda: stack.blocked_backends() >= 2, timeout=20, what="workers mid-posting")
+        assert first.popen is not None
+        first.popen.send_signal(signal.SIGTERM)  # what a deploy does: warm shutdown
+        time.sleep(1)
+    first.popen.wait(30)
+    started = time.monotonic()
+    start_worker(stack.worker("deploy-new", concurrency=2))
+    completed_once(stack, ids, started)
+
+
+def test_a_posting_longer_than_the_visibility_timeout_posts_once(stack: Stack) -> None:
+    worker = start_worker(
+        stack.worker("slow", concurrency=2, BROKER_VISIBILITY_TIMEOUT_SECONDS="1")
+    )
+    user = stack.user()
+    request_id = stack.record(user)
+    with stack.balances_locked(user):
+        stack.send(request_id)
+        # The broker hands the unacknowledged message out again; it waits on the request row.
+        wait_until(
+            lambda: worker.log().count(f"[{request_id}] received") >= 2,
+            timeout=60,
+            what="redelivery after the visibility timeout",
+        )
+    completed_once(stack, [request_id], time.monotonic())
+
+
+def test_a_worker_started_before_redis_waits_for_it_then_works(stack: Stack) -> None:
+    port = free_port()
+    redis_url = f"redis://127.0.0.1:{port}/0"
+    worker = stack.worker("early", concurrency=1, REDIS_URL=redis_url)
+    worker.start()
+    time.sleep(3)
+    assert worker.popen is not None and worker.popen.poll() is None, "worker gave up"
+    redis_server = Process(
+        "late-redis",
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--bind",
+            "127.0.0.1",
+        ],
+        stack.env,
+        stack.log_dir,
+    ).start()
+    stack.processes.append(redis_server)
+    wait_until(lambda: " ready." in worker.log(), timeout=60, what="worker to connect")
+    stack.celery.conf.broker_url = redis_url
+    request_id = stack.record(stack.user())
+    stack.send(request_id)
+    completed_once(stack, [request_id], time.monotonic())

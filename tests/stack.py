@@ -1,0 +1,140 @@
+"""A private stack for fault tests: its own database, Redis db and worker processes.
+
+Fault tests kill and stop workers; doing that on a stack of their own keeps the shared
+session worker and its reaper out of their way.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from celery import Celery
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.db import make_engine, make_session_factory
+from ledger.inbox import Submission, record_request
+from ledger.models import PENDING_STATUSES, Request, Transaction
+from ledger.seed import create_accounts, open_balance, open_balance_rows
+from tests.services import Process, wait_until, worker_process
+
+
+class Stack:
+    def __init__(self, database_url: str, redis_url: str, base_env: dict[str, str], log_dir: Path):
+        self.database_url, self.redis_url, self.log_dir = database_url, redis_url, log_dir
+        self.env = {**base_env, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+        self.engine: Engine = make_engine(database_url, pool_size=4)
+        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.celery = Celery("fault-test", config_source="celeryconfig")
+        self.celery.conf.broker_url = redis_url
+        self.processes: list[Process] = []
+
+    def worker(self, name: str, *, concurrency: int = 2, beat: bool = False, **env: str) -> Process:
+        process = worker_process(
+            {**self.env, **env},
+            self.log_dir,
+            concurrency=concurrency,
+            name=f"{name}-{uuid.uuid4().hex[:6]}",
+            beat=beat,
+        )
+        self.processes.append(process)
+        return process
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.stop()
+        self.engine.dispose()
+
+    def user(self, gold: str = "0") -> str:
+        number = f"USR-F{uuid.uuid4().hex[:10].upper()}"
+        with self.sessions.begin() as session:
+            create_accounts(session, accounts=[(number, "Fault Test", "user")])
+            open_balance_rows(session)
+            if Decimal(gold) > 0:
+                open_balance(session, number, "GOLD_COINS", Decimal(gold))
+        return number
+
+    def record(self, user: str, operation: str = "topup", amount: str = "1") -> uuid.UUID:
+        submission = Submission(
+            client_id="faults",
+            idempotency_key=str(uuid.uuid4()),
+            type=operation,
+            account_number=user,  # type: ignore[arg-type]
+            asset_code="GOLD_COINS",
+            amount=Decimal(amount),
+            description="f",
+        )
+        with self.sessions.begin() as session:
+            return record_request(session, submission=submission).request.id
+
+    def send(self, request_id: uuid.UUID, operation: str = "topup") -> None:
+        self.celery.send_task(
+            f"wallet.{operation}", args=(str(request_id), "k"), task_id=str(request_id)
+        )
+
+    def requests(self, ids: list[uuid.UUID]) -> list[Request]:
+        with self.sessions() as session:
+            return list(session.scalars(select(Request).where(Request.id.in_(ids))))
+
+    def transactions_for(self, ids: list[uuid.UUID]) -> int:
+        with self.sessions() as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Transaction)
+                    .where(Transaction.request_id.in_(ids))
+                )
+                or 0
+            )
+
+    def wait_terminal(self, ids: list[uuid.UUID], timeout: float = 60) -> list[Request]:
+        wait_until(
+            lambda: all(r.status not in PENDING_STATUSES for r in self.requests(ids)),
+            timeout=timeout,
+            what=f"{len(ids)} requests to finish",
+        )
+        return self.requests(ids)
+
+    def blocked_backends(self) -> int:
+        with self.engine.connect() as connection:
+            return (
+                connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+                or 0
+            )
+
+    @contextmanager
+    def balances_locked(self, user: str) -> Iterator[None]:
+        """Hold the user's balance rows: a worker posting for this user blocks mid-transaction."""
+        with self.engine.connect() as connection, connection.begin():
+            connection.execute(
+                text(
+                    "SELECT b.id FROM account_balances b JOIN accounts a ON a.id = b.account_id "
+                    "WHERE a.account_number = :n FOR UPDATE"
+                ),
+                {"n": user},
+            )
+            yield
+
+
+def pool_children(process: Process) -> list[int]:
+    """Pids of the Celery pool processes (children of the worker's main process)."""
+    assert process.popen is not None
+    parent = str(process.popen.pid)
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if stat.rsplit(")", 1)[1].split()[1] == parent:
+                children.append(int(entry))
+    return children
