@@ -18,7 +18,6 @@ from ledger.database_admin import create_database_if_missing, drop_database
 from ledger.db import make_engine, make_session_factory
 from ledger.seed import create_accounts, open_balance, open_balance_rows, seed
 from ledger.verify import find_violations
-from tests.stack import Stack
 from tests.services import (
     ROOT,
     Process,
@@ -28,6 +27,7 @@ from tests.services import (
     start_worker,
     worker_process,
 )
+from tests.stack import Stack
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")

@@ -1,5 +1,6 @@
 """Real processes for the tests: a throwaway database, a Celery worker (with beat) and the API."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -56,10 +57,8 @@ class Process:
 
     @staticmethod
     def kill(pid: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def signal_group(self, sig: int) -> None:
         if self.popen and self.popen.poll() is None:
