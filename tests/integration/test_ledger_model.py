@@ -1,0 +1,43 @@
+"""Property: any sequence of top-ups, bonuses and spends leaves the ledger where a simple
+in-memory model says, and every invariant holds."""
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from ledger.processing import process_request
+from ledger.verify import find_violations
+from tests.integration.test_posting import gold, new_user, submit
+
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["topup", "bonus", "spend"]),
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(plan=operations)
+def test_the_ledger_agrees_with_an_in_memory_model(
+    session: Session, plan: list[tuple[str, Decimal]]
+) -> None:
+    user = new_user(session)
+    model = Decimal(0)
+    for operation, amount in plan:
+        request = process_request(
+            session, request_id=submit(session, user, operation, str(amount)), max_attempts=3
+        )
+        assert request is not None
+        affordable = operation != "spend" or amount <= model
+        model += 0 if not affordable else (-amount if operation == "spend" else amount)
+        assert request.status == ("completed" if affordable else "failed")
+        assert request.error_code == (None if affordable else "INSUFFICIENT_FUNDS")
+    assert gold(session, user) == model
+    assert find_violations(session) == []
