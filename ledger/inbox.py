@@ -1,4 +1,4 @@
-"""The request inbox: records each request once under its idempotency key and tracks its status."""
+"""The request inbox: records each request once under its (client, idempotency key)."""
 
 import hashlib
 import json
@@ -7,18 +7,18 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ledger.errors import (
+    AccountNotFound,
     AmountPrecision,
+    AssetNotFound,
     IdempotencyKeyReused,
     InvalidAccount,
-    RequestNotFound,
 )
-from ledger.lookups import find_account, find_asset
-from ledger.models import PENDING_STATUSES, Request
+from ledger.models import Account, AssetType, Request
 from ledger.money import decimal_places, quantize
 from ledger.operations import OperationType
 
@@ -57,49 +57,62 @@ def payload_hash(operation: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def check_submission(session: Session, *, submission: Submission) -> Submission:
-    """Refuse unknown assets and accounts and over-precise amounts; quantize to the asset scale."""
-    asset = find_asset(session, code=submission.asset_code)
-    if decimal_places(submission.amount) > asset.scale:
-        raise AmountPrecision(f"{asset.code} amounts have at most {asset.scale} decimal places")
-    account = find_account(session, account_number=submission.account_number)
-    if account.kind != "user":
-        raise InvalidAccount(f"{account.account_number} is not a user account")
-    return replace(submission, amount=quantize(submission.amount, asset.scale))
-
-
 def record_request(session: Session, *, submission: Submission) -> Recorded:
-    """Insert the request unless its key is known; a known key with another payload is refused."""
-    submission = check_submission(session, submission=submission)
-    payload = submission.payload()
-    digest = payload_hash(submission.type, payload)
-    inserted = session.scalar(
-        insert(Request)
-        .values(
-            id=uuid.uuid4(),
-            client_id=submission.client_id,
-            idempotency_key=submission.idempotency_key,
-            type=submission.type,
-            payload=payload,
-            payload_hash=digest,
-            status="queued",
-            attempts=0,
+    return record_requests(session, submissions=[submission])[0]
+
+
+def record_requests(session: Session, *, submissions: list[Submission]) -> list[Recorded]:
+    """Insert each request unless its key is known; a known key with another payload is refused.
+
+    All or nothing: one bad submission refuses the lot (the caller rolls back).
+    """
+    if not submissions:
+        return []
+    checked = check_submissions(session, submissions=submissions)
+    rows = [_row(s) for s in checked]
+    inserted = set(
+        session.scalars(
+            insert(Request)
+            .values(rows)
+            .on_conflict_do_nothing(constraint="uq_request_client_key")
+            .returning(Request.id)
         )
-        .on_conflict_do_nothing(constraint="uq_request_client_key")
-        .returning(Request.id)
     )
-    request = find_request(
-        session,
-        client_id=submission.client_id,
-        idempotency_key=submission.idempotency_key,
-    )
-    if request is None:  # pragma: no cover - the row was just inserted or already there
-        raise RequestNotFound(submission.idempotency_key)
-    if request.payload_hash != digest:
-        raise IdempotencyKeyReused(
-            f"idempotency key {submission.idempotency_key!r} was used with a different request"
+    found = {
+        (r.client_id, r.idempotency_key): r
+        for r in session.scalars(
+            select(Request).where(
+                Request.client_id.in_({s.client_id for s in checked}),
+                Request.idempotency_key.in_({s.idempotency_key for s in checked}),
+            )
         )
-    return Recorded(request=request, created=inserted is not None)
+    }
+    recorded = []
+    for row in rows:
+        request = found[row["client_id"], row["idempotency_key"]]
+        if request.payload_hash != row["payload_hash"]:
+            raise IdempotencyKeyReused(
+                f"idempotency key {row['idempotency_key']!r} was used with a different request"
+            )
+        recorded.append(Recorded(request=request, created=request.id in inserted))
+    return recorded
+
+
+def check_submissions(session: Session, *, submissions: list[Submission]) -> list[Submission]:
+    """Refuse unknown assets and accounts and over-precise amounts; quantize to the asset scale."""
+    assets = {
+        a.code: a
+        for a in session.scalars(
+            select(AssetType).where(AssetType.code.in_({s.asset_code for s in submissions}))
+        )
+    }
+    rows = session.execute(
+        select(Account.account_number, Account.kind).where(
+            Account.account_number.in_({s.account_number for s in submissions})
+        )
+    )
+    kinds = {number: kind for number, kind in rows}
+    return [_checked(s, assets, kinds) for s in submissions]
 
 
 def find_request(session: Session, *, client_id: str, idempotency_key: str) -> Request | None:
@@ -110,53 +123,31 @@ def find_request(session: Session, *, client_id: str, idempotency_key: str) -> R
     )
 
 
-def start_attempt(session: Session, *, request_id: uuid.UUID) -> Request | None:
-    """Count one more delivery of a pending request; None if it is already terminal."""
-    return session.scalar(
-        update(Request)
-        .where(Request.id == request_id, Request.status.in_(PENDING_STATUSES))
-        .values(status="processing", attempts=Request.attempts + 1, updated_at=func.now())
-        .returning(Request)
-    )
+def _checked(
+    submission: Submission, assets: dict[str, AssetType], kinds: dict[str, str]
+) -> Submission:
+    asset = assets.get(submission.asset_code)
+    if asset is None:
+        raise AssetNotFound(f"asset {submission.asset_code!r} does not exist")
+    if decimal_places(submission.amount) > asset.scale:
+        raise AmountPrecision(f"{asset.code} amounts have at most {asset.scale} decimal places")
+    kind = kinds.get(submission.account_number)
+    if kind is None:
+        raise AccountNotFound(f"account {submission.account_number!r} does not exist")
+    if kind != "user":
+        raise InvalidAccount(f"{submission.account_number} is not a user account")
+    return replace(submission, amount=quantize(submission.amount, asset.scale))
 
 
-def lock_pending_request(session: Session, *, request_id: uuid.UUID) -> Request | None:
-    return session.scalar(
-        select(Request)
-        .where(Request.id == request_id, Request.status.in_(PENDING_STATUSES))
-        .with_for_update()
-    )
-
-
-def finish_request(
-    session: Session,
-    *,
-    request: Request,
-    error_code: str | None = None,
-    message: str | None = None,
-) -> None:
-    request.status = "failed" if error_code else "completed"
-    request.error_code = error_code
-    request.error_message = message
-    request.updated_at = request.completed_at = func.now()
-    session.flush()
-
-
-def stale_requests(session: Session, *, older_than_seconds: float, limit: int) -> list[Request]:
-    """Pending requests untouched for a while; touched here so the next sweep skips them."""
-    cutoff = func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than_seconds)
-    rows = session.scalars(
-        update(Request)
-        .where(
-            Request.id.in_(
-                select(Request.id)
-                .where(Request.status.in_(PENDING_STATUSES), Request.updated_at < cutoff)
-                .order_by(Request.updated_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        .values(updated_at=func.now())
-        .returning(Request)
-    )
-    return list(rows)
+def _row(submission: Submission) -> dict[str, Any]:
+    payload = submission.payload()
+    return {
+        "id": uuid.uuid4(),
+        "client_id": submission.client_id,
+        "idempotency_key": submission.idempotency_key,
+        "type": submission.type,
+        "payload": payload,
+        "payload_hash": payload_hash(submission.type, payload),
+        "status": "queued",
+        "attempts": 0,
+    }

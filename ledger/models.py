@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Identity,
     Index,
     Integer,
     Numeric,
@@ -90,6 +91,7 @@ class Request(Base):
     __tablename__ = "requests"
     __table_args__ = (
         UniqueConstraint("client_id", "idempotency_key", name="uq_request_client_key"),
+        UniqueConstraint("seq", name="uq_requests_seq"),
         CheckConstraint(
             "status IN ('queued', 'processing', 'completed', 'failed')",
             name="status_known",
@@ -100,9 +102,14 @@ class Request(Base):
             "updated_at",
             postgresql_where=text("status IN ('queued', 'processing')"),
         ),
+        Index(
+            "ix_requests_fresh", "seq", postgresql_where=text("status = 'queued' AND attempts = 0")
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    # Arrival order, also within one batch submission: requests are posted in this order.
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
     client_id: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(16))

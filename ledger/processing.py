@@ -1,42 +1,38 @@
-"""Turns one recorded request into its outcome: a posted transaction or a coded failure."""
+"""Turns claimed requests into outcomes: posted transactions or coded failures."""
 
 import uuid
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from ledger.claiming import Outcome, finish_requests, lock_pending_requests
 from ledger.errors import BusinessRejection, PostingAbandoned
-from ledger.inbox import finish_request, lock_pending_request
 from ledger.models import Request
 from ledger.operations import OperationType, legs_for
-from ledger.posting import Transfer, post_transfer
+from ledger.posting import Transfer, post_transfers
 
 
-def process_request(
-    session: Session, *, request_id: uuid.UUID, max_attempts: int
-) -> Request | None:
-    """Post a pending request once; returns None when it was already terminal (a redelivery).
+def process_requests(
+    session: Session, *, request_ids: list[uuid.UUID], max_attempts: int
+) -> list[Outcome]:
+    """Post the pending ones among ``request_ids`` in this transaction, each at most once.
 
-    The request row is locked first, so a second delivery of the same request waits here
-    and then finds it terminal: one transaction per request, whatever the broker does.
+    The request rows are locked first, so a second delivery of a request waits here and
+    then finds it terminal: one transaction per request, whatever the broker does.
     """
-    request = lock_pending_request(session, request_id=request_id)
-    if request is None:
-        return None
-    try:
-        if request.attempts > max_attempts:
-            raise PostingAbandoned(f"gave up after {request.attempts - 1} failed deliveries")
-        post_transfer(session, transfer=transfer_for(request))
-    except BusinessRejection as rejection:
-        finish_request(
-            session,
-            request=request,
-            error_code=rejection.code,
-            message=rejection.message,
-        )
-    else:
-        finish_request(session, request=request)
-    return request
+    if not request_ids:
+        return []
+    locked = lock_pending_requests(session, request_ids=request_ids)
+    requests = sorted(locked, key=lambda r: r.seq)  # post in arrival order
+    abandoned = [r for r in requests if r.attempts > max_attempts]
+    live = [r for r in requests if r.attempts <= max_attempts]
+    rejections = post_transfers(session, transfers=[transfer_for(r) for r in live])
+    outcomes = [
+        _outcome(r, PostingAbandoned(f"gave up after {r.attempts - 1} deliveries"))
+        for r in abandoned
+    ] + [_outcome(r, rejection) for r, rejection in zip(live, rejections, strict=True)]
+    finish_requests(session, outcomes=outcomes)
+    return outcomes
 
 
 def transfer_for(request: Request) -> Transfer:
@@ -54,3 +50,9 @@ def transfer_for(request: Request) -> Transfer:
         description=payload.get("description"),
         metadata=payload.get("metadata") or {},
     )
+
+
+def _outcome(request: Request, rejection: BusinessRejection | None) -> Outcome:
+    if rejection is None:
+        return Outcome(request.id, "completed")
+    return Outcome(request.id, "failed", rejection.code, rejection.message)

@@ -6,9 +6,8 @@ import binascii
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.errors import InvalidCursor
+from ledger.errors import AccountNotFound, InvalidCursor
 from ledger.inbox import find_request
-from ledger.lookups import find_account
 from ledger.models import (
     Account,
     AccountBalance,
@@ -92,6 +91,13 @@ def request_view(session: Session, request: Request) -> RequestView:
         transaction=transaction,
         error=error,
     )
+
+
+def find_account(session: Session, *, account_number: str) -> Account:
+    account = session.scalar(select(Account).where(Account.account_number == account_number))
+    if account is None:
+        raise AccountNotFound(f"account {account_number!r} does not exist")
+    return account
 
 
 def encode_cursor(entry_id: int) -> str:

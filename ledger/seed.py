@@ -9,9 +9,9 @@ from sqlalchemy import literal, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ledger.inbox import Submission, record_request
+from ledger.inbox import Submission, record_requests
 from ledger.models import Account, AccountBalance, AssetType
-from ledger.processing import process_request
+from ledger.processing import process_requests
 
 SEED_CLIENT = "seed"
 ASSETS = [
@@ -46,9 +46,10 @@ def seed(session: Session) -> None:
     accounts += [(number, name, "user") for number, name in USERS]
     create_accounts(session, accounts=accounts)
     open_balance_rows(session)
-    for number, _ in USERS:
-        for asset_code, amount in OPENING_BALANCES.items():
-            open_balance(session, number, asset_code, amount)
+    fund(
+        session,
+        amounts=[(n, code, amount) for n, _ in USERS for code, amount in OPENING_BALANCES.items()],
+    )
 
 
 def create_accounts(session: Session, *, accounts: list[tuple[str, str, str]]) -> None:
@@ -84,19 +85,23 @@ def open_balance_rows(session: Session) -> None:
     )
 
 
-def open_balance(session: Session, account_number: str, asset_code: str, amount: Decimal) -> None:
-    """Fund a user from the treasury once (keyed by account and asset), as a posted top-up."""
-    submission = Submission(
-        client_id=SEED_CLIENT,
-        idempotency_key=f"opening:{account_number}:{asset_code}",
-        type="topup",
-        account_number=account_number,
-        asset_code=asset_code,
-        amount=amount,
-        description="Opening balance",
-    )
-    recorded = record_request(session, submission=submission)
-    process_request(session, request_id=recorded.request.id, max_attempts=1)
+def fund(session: Session, *, amounts: list[tuple[str, str, Decimal]]) -> None:
+    """Fund users from the treasury once per (account, asset), as posted top-ups."""
+    submissions = [
+        Submission(
+            client_id=SEED_CLIENT,
+            idempotency_key=f"opening:{number}:{asset_code}",
+            type="topup",
+            account_number=number,
+            asset_code=asset_code,
+            amount=amount,
+            description="Opening balance",
+        )
+        for number, asset_code, amount in amounts
+    ]
+    recorded = record_requests(session, submissions=submissions)
+    new = [r.request.id for r in recorded if r.created]
+    process_requests(session, request_ids=new, max_attempts=1)
 
 
 def main() -> None:

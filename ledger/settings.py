@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     reaper_stale_after_seconds: float = 15.0
     # Deliveries of one request before it is failed as POSTING_ABANDONED (poison request).
     max_attempts: int = 5
+    # Micro-batching: a worker posts up to this many queued requests in one transaction.
+    batch_size: int = 200
     max_wait_seconds: int = 30
     # An unacknowledged task message returns to the queue after this long (Redis transport).
     broker_visibility_timeout_seconds: int = 300

@@ -65,9 +65,10 @@ class OutcomeWaiter:
         pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
         pubsub.subscribe(self._channel)
         for message in pubsub.listen():
-            self._wake(json.loads(message["data"]).get("requestId", ""))
+            self._wake(json.loads(message["data"]).get("requestIds", []))
 
-    def _wake(self, request_id: str) -> None:
+    def _wake(self, request_ids: list[str]) -> None:
         with self._lock:
-            for event in self._waiters.get(request_id, ()):
-                event.set()
+            for request_id in request_ids:
+                for event in self._waiters.get(request_id, ()):
+                    event.set()

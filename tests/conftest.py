@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.database_admin import create_database_if_missing, drop_database
 from ledger.db import make_engine, make_session_factory
-from ledger.seed import create_accounts, open_balance, open_balance_rows, seed
+from ledger.seed import create_accounts, fund, open_balance_rows, seed
 from ledger.verify import find_violations
 from tests.services import (
     ROOT,
@@ -158,9 +158,10 @@ class UserFactory:
         with self.sessions.begin() as session:
             create_accounts(session, accounts=[(number, "Test User", "user")])
             open_balance_rows(session)
-            for asset, amount in balances.items():
-                if Decimal(amount) > 0:
-                    open_balance(session, number, asset, Decimal(amount))
+            fund(
+                session,
+                amounts=[(number, a, Decimal(v)) for a, v in balances.items() if Decimal(v)],
+            )
         return number
 
 

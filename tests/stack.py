@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.db import make_engine, make_session_factory
 from ledger.inbox import Submission, record_request
 from ledger.models import PENDING_STATUSES, Request, Transaction
-from ledger.seed import create_accounts, open_balance, open_balance_rows
+from ledger.seed import create_accounts, fund, open_balance_rows
 from tests.services import Process, wait_until, worker_process
 
 
@@ -54,7 +54,7 @@ class Stack:
             create_accounts(session, accounts=[(number, "Fault Test", "user")])
             open_balance_rows(session)
             if Decimal(gold) > 0:
-                open_balance(session, number, "GOLD_COINS", Decimal(gold))
+                fund(session, amounts=[(number, "GOLD_COINS", Decimal(gold))])
         return number
 
     def record(self, user: str, operation: str = "topup", amount: str = "1") -> uuid.UUID:

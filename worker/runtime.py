@@ -4,7 +4,6 @@ import json
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import redis
 from celery.signals import worker_process_init
@@ -22,12 +21,14 @@ class Runtime:
     sessions: sessionmaker[Session]
     redis: redis.Redis
 
-    def publish_outcome(self, outcome: dict[str, Any]) -> None:
-        """Wake API calls waiting on this request; they fall back to polling if this is lost."""
+    def publish_outcomes(self, request_ids: list[str]) -> None:
+        """Wake API calls waiting on these requests; they fall back to polling if this is lost."""
         try:
-            self.redis.publish(self.settings.outcome_channel, json.dumps(outcome))
+            self.redis.publish(
+                self.settings.outcome_channel, json.dumps({"requestIds": request_ids})
+            )
         except redis.RedisError:
-            log.warning("could not publish outcome of %s", outcome.get("requestId"))
+            log.warning("could not publish the outcomes of %d requests", len(request_ids))
 
 
 @lru_cache(maxsize=1)

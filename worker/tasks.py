@@ -1,4 +1,4 @@
-"""Celery tasks: each decodes its arguments, runs one ledger transaction, reports a small dict.
+"""Celery tasks: each decodes its arguments, runs ledger transactions, reports a small dict.
 
 A request's task is named by its operation (``wallet.topup``, ``wallet.bonus``,
 ``wallet.spend``) and carries the idempotency key, so an operator finds it in Flower by key.
@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from ledger.inbox import stale_requests, start_attempt
+from ledger.claiming import claim_requests, stale_requests
 from ledger.operations import OPERATION_TYPES
-from ledger.processing import process_request
+from ledger.processing import process_requests
 from worker.celery_app import app
 from worker.runtime import runtime
 
@@ -28,25 +28,38 @@ RETRY_POLICY: dict[str, Any] = {
 
 
 def process(request_id: str, idempotency_key: str) -> dict[str, Any]:
-    rt = runtime()
-    with rt.sessions.begin() as session:
-        started = start_attempt(session, request_id=uuid.UUID(request_id))
-    if started is None:
-        return {"requestId": request_id, "status": "already-terminal"}
-    with rt.sessions.begin() as session:
-        request = process_request(
-            session, request_id=started.id, max_attempts=rt.settings.max_attempts
-        )
-        outcome = {"requestId": request_id, "idempotencyKey": idempotency_key}
-        outcome["status"] = request.status if request else "already-terminal"
-    rt.publish_outcome(outcome)
-    return outcome
+    """Post this request, together with up to BATCH_SIZE - 1 other queued ones."""
+    return post_claimed([uuid.UUID(request_id)], fill_to=runtime().settings.batch_size)
 
 
 PROCESS_TASKS: dict[str, Any] = {
     operation: app.task(name=f"wallet.{operation}", **RETRY_POLICY)(process)
     for operation in OPERATION_TYPES
 }
+
+
+@app.task(name="wallet.batch", **RETRY_POLICY)  # type: ignore[untyped-decorator]
+def process_batch(request_ids: list[str]) -> dict[str, Any]:
+    """Post the requests of one batch submission, BATCH_SIZE per transaction."""
+    ids = [uuid.UUID(i) for i in request_ids]
+    size = runtime().settings.batch_size
+    results = [post_claimed(ids[i : i + size]) for i in range(0, len(ids), size)]
+    return {key: sum(r[key] for r in results) for key in ("claimed", "completed", "failed")}
+
+
+def post_claimed(request_ids: list[uuid.UUID], fill_to: int = 0) -> dict[str, Any]:
+    rt = runtime()
+    with rt.sessions.begin() as session:
+        claimed = claim_requests(session, request_ids=request_ids, fill_to=fill_to)
+    if not claimed:
+        return {"claimed": 0, "completed": 0, "failed": 0}
+    with rt.sessions.begin() as session:
+        outcomes = process_requests(
+            session, request_ids=claimed, max_attempts=rt.settings.max_attempts
+        )
+    rt.publish_outcomes([str(o.request_id) for o in outcomes])
+    completed = sum(o.status == "completed" for o in outcomes)
+    return {"claimed": len(claimed), "completed": completed, "failed": len(outcomes) - completed}
 
 
 @app.task(name="wallet.reap_stale_requests", **RETRY_POLICY)  # type: ignore[untyped-decorator]

@@ -37,7 +37,8 @@ def test_sigkill_of_pool_processes_mid_posting_loses_and_doubles_nothing(stack: 
 
 
 def test_redis_flushed_with_requests_queued_completes_through_the_reaper(stack: Stack) -> None:
-    start_worker(stack.worker("flush", concurrency=2, beat=True))
+    # Batch size 1: every request waits for its own message, which the flush destroys.
+    start_worker(stack.worker("flush", concurrency=2, beat=True, BATCH_SIZE="1"))
     user = stack.user()
     ids = [stack.record(user) for _ in range(20)]
     with stack.balances_locked(user):

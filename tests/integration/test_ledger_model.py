@@ -7,9 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from ledger.processing import process_request
 from ledger.verify import find_violations
-from tests.integration.test_posting import gold, new_user, submit
+from tests.integration.test_posting import deliver, gold, new_user, submit
 
 operations = st.lists(
     st.tuples(
@@ -31,10 +30,7 @@ def test_the_ledger_agrees_with_an_in_memory_model(
     user = new_user(session)
     model = Decimal(0)
     for operation, amount in plan:
-        request = process_request(
-            session, request_id=submit(session, user, operation, str(amount)), max_attempts=3
-        )
-        assert request is not None
+        (request,) = deliver(session, submit(session, user, operation, str(amount)))
         affordable = operation != "spend" or amount <= model
         model += 0 if not affordable else (-amount if operation == "spend" else amount)
         assert request.status == ("completed" if affordable else "failed")

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.claiming import claim_requests
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
-from ledger.inbox import Submission, record_request, start_attempt
-from ledger.models import LedgerEntry, Transaction
-from ledger.processing import process_request
+from ledger.inbox import Submission, record_request
+from ledger.models import LedgerEntry, Request, Transaction
+from ledger.processing import process_requests
 from ledger.queries import get_balances, request_view
 from ledger.seed import create_accounts, open_balance_rows
 from ledger.verify import find_violations
@@ -42,6 +43,15 @@ def submit(
     return record_request(session, submission=submission).request.id
 
 
+def deliver(
+    session: Session, *request_ids: uuid.UUID, max_attempts: int = 3, fill_to: int = 0
+) -> list[Request]:
+    """What a worker does with one message: claim (count the delivery), then post."""
+    claimed = claim_requests(session, request_ids=list(request_ids), fill_to=fill_to)
+    process_requests(session, request_ids=claimed, max_attempts=max_attempts)
+    return [session.get(Request, i, populate_existing=True) for i in request_ids]  # type: ignore[misc]
+
+
 def gold(session: Session, account: str) -> Decimal:
     return next(
         b.balance
@@ -52,8 +62,8 @@ def gold(session: Session, account: str) -> Decimal:
 
 def test_a_topup_posts_one_debit_and_one_credit_of_equal_amount(session: Session) -> None:
     user = new_user(session)
-    request = process_request(session, request_id=submit(session, user), max_attempts=3)
-    assert request is not None and request.status == "completed"
+    (request,) = deliver(session, submit(session, user))
+    assert request.status == "completed"
     tx = session.scalar(select(Transaction).where(Transaction.request_id == request.id))
     assert tx is not None
     entries = session.scalars(select(LedgerEntry).where(LedgerEntry.transaction_id == tx.id)).all()
@@ -67,33 +77,65 @@ def test_a_topup_posts_one_debit_and_one_credit_of_equal_amount(session: Session
 
 def test_insufficient_funds_fails_the_request_and_writes_nothing(session: Session) -> None:
     user = new_user(session)
-    request = process_request(
-        session, request_id=submit(session, user, "spend", "0.01"), max_attempts=3
-    )
-    assert request is not None
+    (request,) = deliver(session, submit(session, user, "spend", "0.01"))
     assert (request.status, request.error_code) == ("failed", InsufficientFunds.code)
     assert session.scalar(select(Transaction).where(Transaction.request_id == request.id)) is None
     assert gold(session, user) == Decimal("0.00")
 
 
+def test_a_batch_posts_each_request_against_running_balances(session: Session) -> None:
+    user = new_user(session)
+    plan = [("topup", "10"), ("spend", "4"), ("spend", "7"), ("bonus", "1"), ("spend", "7")]
+    ids = [submit(session, user, op, amount) for op, amount in plan]
+    requests = deliver(session, *ids)
+    assert [r.status for r in requests] == [
+        "completed",
+        "completed",
+        "failed",
+        "completed",
+        "completed",
+    ]
+    assert gold(session, user) == Decimal("0.00")
+    assert find_violations(session) == []
+
+
+def test_a_delivery_fills_its_batch_with_other_queued_requests(session: Session) -> None:
+    user = new_user(session)
+    ids = [submit(session, user) for _ in range(5)]
+    assert [r.status for r in deliver(session, ids[0], fill_to=3)].count("completed") == 1
+    statuses = [session.get(Request, i, populate_existing=True).status for i in ids]  # type: ignore[union-attr]
+    assert statuses.count("completed") >= 3
+
+
 def test_processing_a_request_twice_posts_it_once(session: Session) -> None:
     user = new_user(session)
     request_id = submit(session, user)
-    assert process_request(session, request_id=request_id, max_attempts=3) is not None
-    assert process_request(session, request_id=request_id, max_attempts=3) is None
-    assert start_attempt(session, request_id=request_id) is None
+    deliver(session, request_id)
+    assert claim_requests(session, request_ids=[request_id]) == []
+    assert process_requests(session, request_ids=[request_id], max_attempts=3) == []
     assert gold(session, user) == Decimal("10.00")
 
 
 def test_a_request_delivered_too_often_is_abandoned_with_a_code(session: Session) -> None:
     user = new_user(session)
     request_id = submit(session, user)
-    for _ in range(4):
-        start_attempt(session, request_id=request_id)
-    request = process_request(session, request_id=request_id, max_attempts=3)
-    assert request is not None
-    assert (request.status, request.error_code) == ("failed", "POSTING_ABANDONED")
+    for _ in range(3):
+        claim_requests(session, request_ids=[request_id])
+    (request,) = deliver(session, request_id)
+    assert (request.status, request.error_code, request.attempts) == (
+        "failed",
+        "POSTING_ABANDONED",
+        4,
+    )
     assert gold(session, user) == Decimal("0.00")
+
+
+def test_a_redelivered_request_is_claimed_alone(session: Session) -> None:
+    user = new_user(session)
+    suspect, innocent = submit(session, user), submit(session, user)
+    claim_requests(session, request_ids=[suspect])  # its first delivery crashed
+    assert claim_requests(session, request_ids=[suspect], fill_to=10) == [suspect]
+    assert session.get(Request, innocent, populate_existing=True).attempts == 0  # type: ignore[union-attr]
 
 
 def test_the_same_key_with_another_payload_is_refused(session: Session) -> None:
@@ -111,10 +153,7 @@ def test_amounts_finer_than_the_asset_scale_are_refused(session: Session) -> Non
 
 def test_the_request_view_shows_the_user_side(session: Session) -> None:
     user = new_user(session)
-    request = process_request(
-        session, request_id=submit(session, user, amount="2.5"), max_attempts=3
-    )
-    assert request is not None
+    (request,) = deliver(session, submit(session, user, amount="2.5"))
     view = request_view(session, request)
     assert view.transaction is not None
     assert (view.transaction.account_number, str(view.transaction.balance_after)) == (user, "2.50")
