@@ -1,4 +1,4 @@
-"""Reads: balances, history and the request resource, straight from Postgres."""
+"""Reads: balances and history, straight from Postgres."""
 
 import base64
 import binascii
@@ -7,25 +7,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.errors import AccountNotFound, InvalidCursor
-from ledger.inbox import find_request
 from ledger.models import (
     Account,
     AccountBalance,
     AssetType,
     LedgerEntry,
-    Request,
     Transaction,
 )
 from ledger.money import quantize
 from ledger.views import (
     AccountBalances,
     BalanceView,
-    EntryView,
-    ErrorView,
     HistoryItem,
     HistoryPage,
-    RequestView,
-    TransactionView,
 )
 
 
@@ -71,28 +65,6 @@ def get_history(
     )
 
 
-def get_request(session: Session, *, client_id: str, idempotency_key: str) -> RequestView | None:
-    request = find_request(session, client_id=client_id, idempotency_key=idempotency_key)
-    return None if request is None else request_view(session, request)
-
-
-def request_view(session: Session, request: Request) -> RequestView:
-    error = (
-        ErrorView(request.error_code, request.error_message or "") if request.error_code else None
-    )
-    transaction = _transaction_view(session, request) if request.status == "completed" else None
-    return RequestView(
-        idempotency_key=request.idempotency_key,
-        request_id=request.id,
-        type=request.type,
-        status=request.status,
-        submitted_at=request.submitted_at,
-        completed_at=request.completed_at,
-        transaction=transaction,
-        error=error,
-    )
-
-
 def find_account(session: Session, *, account_number: str) -> Account:
     account = session.scalar(select(Account).where(Account.account_number == account_number))
     if account is None:
@@ -124,37 +96,6 @@ def _history_item(entry: LedgerEntry, tx: Transaction, asset: AssetType) -> Hist
         amount=quantize(entry.amount, asset.scale),
         direction=entry.direction,
         balance_after=quantize(entry.balance_after, asset.scale),
-        description=tx.description,
-        metadata=tx.metadata_,
-        created_at=tx.created_at,
-    )
-
-
-def _transaction_view(session: Session, request: Request) -> TransactionView | None:
-    rows = session.execute(
-        select(Transaction, LedgerEntry, Account.account_number, AssetType)
-        .join(LedgerEntry, LedgerEntry.transaction_id == Transaction.id)
-        .join(Account, Account.id == LedgerEntry.account_id)
-        .join(AssetType, AssetType.id == LedgerEntry.asset_id)
-        .where(Transaction.request_id == request.id)
-        .order_by(LedgerEntry.id)
-    ).all()
-    if not rows:
-        return None
-    tx, asset = rows[0][0], rows[0][3]
-    user_number = request.payload["accountNumber"]
-    user_entry = next(entry for _, entry, number, _ in rows if number == user_number)
-    return TransactionView(
-        transaction_id=tx.id,
-        type=tx.type,
-        account_number=user_number,
-        asset_code=asset.code,
-        amount=quantize(user_entry.amount, asset.scale),
-        balance_after=quantize(user_entry.balance_after, asset.scale),
-        entries=[
-            EntryView(number, entry.direction, quantize(entry.amount, asset.scale))
-            for _, entry, number, _ in rows
-        ],
         description=tx.description,
         metadata=tx.metadata_,
         created_at=tx.created_at,

@@ -7,7 +7,7 @@ from flask import Flask
 from ledger.db import make_engine
 from ledger.settings import Settings, get_settings
 from producer_api.problems import register_problem_handlers
-from producer_api.routes import health, wallet
+from producer_api.routes import accounts, health, wallet
 from producer_api.services import Services
 
 MAX_BODY_BYTES = 64 * 1024
@@ -22,5 +22,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["wallet"] = Services.build(settings, engine)
     register_problem_handlers(app)
     app.register_blueprint(wallet.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(health.bp)
     return app

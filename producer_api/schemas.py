@@ -4,7 +4,7 @@ import json
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
@@ -13,6 +13,7 @@ from ledger.money import MAX_AMOUNT
 
 METADATA_MAX_BYTES = 4096
 METADATA_MAX_DEPTH = 5
+BATCH_MAX_OPERATIONS = 1000
 
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x20-\x7e]+$")
@@ -70,6 +71,29 @@ class SpendBody(SubmitBody):
         return self.description
 
 
+class BatchTopup(TopupBody):
+    type: Literal["topup"]
+    idempotency_key: IdempotencyKey
+
+
+class BatchBonus(BonusBody):
+    type: Literal["bonus"]
+    idempotency_key: IdempotencyKey
+
+
+class BatchSpend(SpendBody):
+    type: Literal["spend"]
+    idempotency_key: IdempotencyKey
+
+
+BatchOperation = Annotated[BatchTopup | BatchBonus | BatchSpend, Field(discriminator="type")]
+
+
+class BatchBody(CamelModel):
+    model_config = ConfigDict(extra="forbid")
+    operations: list[BatchOperation] = Field(min_length=1, max_length=BATCH_MAX_OPERATIONS)
+
+
 class BalanceOut(CamelModel):
     model_config = ConfigDict(from_attributes=True)
     code: str
@@ -120,6 +144,10 @@ class RequestOut(CamelModel):
     completed_at: datetime | None
     transaction: TransactionOut | None
     error: ErrorOut | None
+
+
+class BatchOut(CamelModel):
+    requests: list[RequestOut]
 
 
 class HistoryItemOut(CamelModel):

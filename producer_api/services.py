@@ -31,12 +31,17 @@ class Services:
         celery_client.conf.broker_url = settings.redis_url
         celery_client.conf.task_publish_retry_policy = {"max_retries": 2, "interval_step": 0.2}
 
-        def enqueue(view: RequestView) -> None:
-            celery_client.send_task(
-                f"wallet.{view.type}",
-                args=(str(view.request_id), view.idempotency_key),
-                task_id=str(view.request_id),
-            )
+        def enqueue(views: list[RequestView]) -> None:
+            """One message per single request (named by its operation); one per batch."""
+            if len(views) == 1:
+                (view,) = views
+                celery_client.send_task(
+                    f"wallet.{view.type}",
+                    args=(str(view.request_id), view.idempotency_key),
+                    task_id=str(view.request_id),
+                )
+            else:
+                celery_client.send_task("wallet.batch", args=([str(v.request_id) for v in views],))
 
         return cls(
             settings=settings,

@@ -1,4 +1,4 @@
-"""The submit service: record the request durably, then hand it to the workers."""
+"""The submit service: record requests durably, then hand them to the workers."""
 
 import logging
 from collections.abc import Callable
@@ -6,18 +6,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.inbox import Submission, record_request
-from ledger.queries import request_view
+from ledger.inbox import Submission, record_requests
+from ledger.request_views import request_views
 from ledger.views import RequestView
 
 log = logging.getLogger(__name__)
-Enqueue = Callable[[RequestView], None]
+Enqueue = Callable[[list[RequestView]], None]
 
 
 @dataclass(frozen=True)
 class Submitted:
-    view: RequestView
-    replayed: bool
+    views: list[RequestView]
+    replayed: list[bool]
 
 
 @dataclass(frozen=True)
@@ -25,21 +25,22 @@ class SubmitService:
     sessions: sessionmaker[Session]
     enqueue: Enqueue
 
-    def submit(self, submission: Submission) -> Submitted:
-        """The inbox row is committed before the task is sent, so a worker always finds it.
+    def submit(self, submissions: list[Submission]) -> Submitted:
+        """The inbox rows are committed before the task is sent, so a worker always finds them.
 
-        If the broker is unreachable the request stays recorded as ``queued`` and the
-        reaper sends it later: the caller's 202 is a promise the database keeps.
+        If the broker is unreachable the requests stay recorded as ``queued`` and the
+        reaper sends them later: the caller's 202 is a promise the database keeps.
         """
         with self.sessions.begin() as session:
-            recorded = record_request(session, submission=submission)
-            view = request_view(session, recorded.request)
-        if recorded.created:
-            self._enqueue_or_leave_to_reaper(view)
-        return Submitted(view=view, replayed=not recorded.created)
+            recorded = record_requests(session, submissions=submissions)
+            views = request_views(session, [r.request for r in recorded])
+        new = {r.request.id for r in recorded if r.created}
+        if new:
+            self._enqueue_or_leave_to_reaper([v for v in views if v.request_id in new])
+        return Submitted(views=views, replayed=[not r.created for r in recorded])
 
-    def _enqueue_or_leave_to_reaper(self, view: RequestView) -> None:
+    def _enqueue_or_leave_to_reaper(self, views: list[RequestView]) -> None:
         try:
-            self.enqueue(view)
+            self.enqueue(views)
         except Exception:  # any broker failure: the reaper re-sends from the inbox
-            log.warning("could not enqueue %s; the reaper will send it", view.request_id)
+            log.warning("could not enqueue %d requests; the reaper will send them", len(views))

@@ -24,12 +24,13 @@ class OutcomeWaiter:
         self._lock = threading.Lock()
         self._listener_pid: int | None = None
 
-    def wait(self, request_id: str, seconds: float, is_done: Callable[[], bool]) -> None:
+    def wait(self, request_ids: list[str], seconds: float, is_done: Callable[[], bool]) -> None:
         """Return once ``is_done()`` holds or ``seconds`` have passed."""
         self._ensure_listener()
         event = threading.Event()
         with self._lock:
-            self._waiters.setdefault(request_id, set()).add(event)
+            for request_id in request_ids:
+                self._waiters.setdefault(request_id, set()).add(event)
         try:
             deadline = time.monotonic() + seconds
             while not is_done():
@@ -40,9 +41,10 @@ class OutcomeWaiter:
                 event.clear()
         finally:
             with self._lock:
-                self._waiters[request_id].discard(event)
-                if not self._waiters[request_id]:
-                    del self._waiters[request_id]
+                for request_id in request_ids:
+                    self._waiters[request_id].discard(event)
+                    if not self._waiters[request_id]:
+                        del self._waiters[request_id]
 
     def _ensure_listener(self) -> None:
         # Started lazily, after gunicorn has forked: threads do not survive a fork.

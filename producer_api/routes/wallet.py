@@ -1,21 +1,20 @@
-"""/api/wallet: submit movements, follow requests, read balances and history."""
+"""/api/wallet: submit movements (one or a batch) and follow the requests they create."""
 
 from flask import Blueprint, Response, request, url_for
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from ledger.errors import RequestNotFound
 from ledger.inbox import Submission
 from ledger.operations import OperationType
-from ledger.queries import get_balances, get_history, get_request
+from ledger.request_views import get_request, get_requests_by_id
 from ledger.views import RequestView
 from producer_api.body import json_object, preferred_wait
-from producer_api.problems import Problem, validation_problem
+from producer_api.problems import Problem
+from producer_api.responses import field_problem, json_response
 from producer_api.schemas import (
-    AccountBalancesOut,
-    AccountNumber,
+    BatchBody,
+    BatchOut,
     BonusBody,
-    HistoryOut,
-    HistoryQuery,
     IdempotencyKey,
     RequestOut,
     SpendBody,
@@ -28,84 +27,82 @@ from producer_api.services import services
 bp = Blueprint("wallet", __name__, url_prefix="/api/wallet")
 # Single-tenant until API keys arrive: every caller is one client for idempotency scoping.
 CLIENT_ID = "default"
+BATCH_MAX_BYTES = 1024 * 1024
 _key_adapter: TypeAdapter[str] = TypeAdapter(IdempotencyKey)
-_account_adapter: TypeAdapter[str] = TypeAdapter(AccountNumber)
 
 
 @bp.post("/topup")
 def topup() -> Response:
-    return _submit("topup", TopupBody)
+    return _submit_one("topup", TopupBody)
 
 
 @bp.post("/bonus")
 def bonus() -> Response:
-    return _submit("bonus", BonusBody)
+    return _submit_one("bonus", BonusBody)
 
 
 @bp.post("/spend")
 def spend() -> Response:
-    return _submit("spend", SpendBody)
+    return _submit_one("spend", SpendBody)
+
+
+@bp.post("/batch")
+def batch() -> Response:
+    """Up to 1,000 operations, each with its own key and outcome; accepted all or none."""
+    request.max_content_length = BATCH_MAX_BYTES
+    body = BatchBody.model_validate(json_object())
+    submitted = services().submitter.submit(
+        [_submission(op.type, op, op.idempotency_key) for op in body.operations]
+    )
+    views = _wait_for_outcomes(submitted.views, preferred_wait(_max_wait()) or 0)
+    status = 200 if all(v.is_terminal for v in views) else 202
+    out = BatchOut(requests=[RequestOut.model_validate(v) for v in views])
+    return json_response(out, status=status)
 
 
 @bp.get("/requests/<path:key>")
 def show_request(key: str) -> Response:
     wait = WaitQuery.model_validate(request.args.to_dict()).wait
-    view = _wait_for_outcome(_read_request(key), wait)
-    return _request_response(view, status=200)
+    (view,) = _wait_for_outcomes([_read_request(key)], wait)
+    return json_response(RequestOut.model_validate(view))
 
 
-@bp.get("/balance/<account_number>")
-def balance(account_number: str) -> Response:
-    with services().sessions() as session:
-        balances = get_balances(session, account_number=_path_account(account_number))
-    return _json(AccountBalancesOut.model_validate(balances))
-
-
-@bp.get("/history/<account_number>")
-def history(account_number: str) -> Response:
-    query = HistoryQuery.model_validate(request.args.to_dict())
-    with services().sessions() as session:
-        page = get_history(
-            session,
-            account_number=_path_account(account_number),
-            limit=query.limit,
-            cursor=query.cursor,
-        )
-    return _json(HistoryOut.model_validate(page))
-
-
-def _submit(operation: OperationType, model: type[SubmitBody]) -> Response:
+def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
     body = model.model_validate(json_object())
-    submitted = services().submitter.submit(
-        Submission(
-            client_id=CLIENT_ID,
-            idempotency_key=_idempotency_key(body),
-            type=operation,
-            account_number=body.account_number,
-            asset_code=body.asset_code,
-            amount=body.amount,
-            description=body.memo(),
-            metadata=body.metadata,
-        )
+    submitted = services().submitter.submit([_submission(operation, body, _key(body))])
+    wait = preferred_wait(_max_wait())
+    (view,) = _wait_for_outcomes(submitted.views, wait or 0)
+    response = json_response(
+        RequestOut.model_validate(view), status=200 if view.is_terminal else 202
     )
-    wait = preferred_wait(services().settings.max_wait_seconds)
-    view = _wait_for_outcome(submitted.view, wait or 0)
-    response = _request_response(view, status=200 if view.is_terminal else 202)
     response.headers["Location"] = url_for("wallet.show_request", key=view.idempotency_key)
-    if submitted.replayed:
+    if submitted.replayed[0]:
         response.headers["Idempotent-Replayed"] = "true"
     if wait is not None:
         response.headers["Preference-Applied"] = f"wait={wait}"
     return response
 
 
-def _idempotency_key(body: SubmitBody) -> str:
+def _submission(operation: OperationType, body: SubmitBody, key: str) -> Submission:
+    return Submission(
+        client_id=CLIENT_ID,
+        idempotency_key=key,
+        type=operation,
+        account_number=body.account_number,
+        asset_code=body.asset_code,
+        amount=body.amount,
+        description=body.memo(),
+        metadata=body.metadata,
+    )
+
+
+def _key(body: SubmitBody) -> str:
     header = request.headers.get("Idempotency-Key")
     if header is not None:
         try:
             header = _key_adapter.validate_python(header)
         except ValidationError as error:
-            raise _field_problem("Idempotency-Key", error) from None
+            raise field_problem("Idempotency-Key", error) from None
     if header and body.idempotency_key and header != body.idempotency_key:
         raise Problem(
             400,
@@ -123,19 +120,6 @@ def _idempotency_key(body: SubmitBody) -> str:
     return key
 
 
-def _path_account(value: str) -> str:
-    try:
-        return _account_adapter.validate_python(value)
-    except ValidationError as error:
-        raise _field_problem("accountNumber", error) from None
-
-
-def _field_problem(field: str, error: ValidationError) -> Problem:
-    problem = validation_problem(error, status=400)
-    problem.errors = [dict(e, field=field) for e in problem.errors or []]
-    return problem
-
-
 def _read_request(key: str) -> RequestView:
     with services().sessions() as session:
         view = get_request(session, client_id=CLIENT_ID, idempotency_key=key)
@@ -144,22 +128,21 @@ def _read_request(key: str) -> RequestView:
     return view
 
 
-def _wait_for_outcome(view: RequestView, seconds: float) -> RequestView:
-    if view.is_terminal or seconds <= 0:
-        return view
-    latest = [view]
+def _wait_for_outcomes(views: list[RequestView], seconds: float) -> list[RequestView]:
+    pending = [v.request_id for v in views if not v.is_terminal]
+    if not pending or seconds <= 0:
+        return views
+    latest = views
 
     def is_done() -> bool:
-        latest[0] = _read_request(view.idempotency_key)
-        return latest[0].is_terminal
+        nonlocal latest
+        with services().sessions() as session:
+            latest = get_requests_by_id(session, request_ids=[v.request_id for v in views])
+        return all(v.is_terminal for v in latest)
 
-    services().waiter.wait(str(view.request_id), seconds, is_done)
-    return latest[0]
-
-
-def _request_response(view: RequestView, *, status: int) -> Response:
-    return _json(RequestOut.model_validate(view), status=status)
+    services().waiter.wait([str(i) for i in pending], seconds, is_done)
+    return latest
 
 
-def _json(model: BaseModel, *, status: int = 200) -> Response:
-    return Response(model.model_dump_json(by_alias=True), status, mimetype="application/json")
+def _max_wait() -> int:
+    return services().settings.max_wait_seconds

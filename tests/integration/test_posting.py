@@ -12,7 +12,8 @@ from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFun
 from ledger.inbox import Submission, record_request
 from ledger.models import LedgerEntry, Request, Transaction
 from ledger.processing import process_requests
-from ledger.queries import get_balances, request_view
+from ledger.queries import get_balances
+from ledger.request_views import request_views
 from ledger.seed import create_accounts, open_balance_rows
 from ledger.verify import find_violations
 
@@ -154,7 +155,7 @@ def test_amounts_finer_than_the_asset_scale_are_refused(session: Session) -> Non
 def test_the_request_view_shows_the_user_side(session: Session) -> None:
     user = new_user(session)
     (request,) = deliver(session, submit(session, user, amount="2.5"))
-    view = request_view(session, request)
+    (view,) = request_views(session, [request])
     assert view.transaction is not None
     assert (view.transaction.account_number, str(view.transaction.balance_after)) == (user, "2.50")
     assert [e.account_number for e in view.transaction.entries] == ["SYS-TREASURY-001", user]

@@ -1,0 +1,77 @@
+"""The request resource: a request's status and, once posted, its transaction and entries."""
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.inbox import find_request
+from ledger.models import Account, AssetType, LedgerEntry, Request, Transaction
+from ledger.money import quantize
+from ledger.views import EntryView, ErrorView, RequestView, TransactionView
+
+
+def get_request(session: Session, *, client_id: str, idempotency_key: str) -> RequestView | None:
+    request = find_request(session, client_id=client_id, idempotency_key=idempotency_key)
+    return None if request is None else request_views(session, [request])[0]
+
+
+def get_requests_by_id(session: Session, *, request_ids: list[uuid.UUID]) -> list[RequestView]:
+    found = {r.id: r for r in session.scalars(select(Request).where(Request.id.in_(request_ids)))}
+    return request_views(session, [found[i] for i in request_ids])
+
+
+def request_views(session: Session, requests: list[Request]) -> list[RequestView]:
+    """Views of many requests, with the transactions of the completed ones in one query."""
+    completed = [r.id for r in requests if r.status == "completed"]
+    rows_by_request: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    if completed:
+        for row in session.execute(
+            select(Transaction, LedgerEntry, Account.account_number, AssetType)
+            .join(LedgerEntry, LedgerEntry.transaction_id == Transaction.id)
+            .join(Account, Account.id == LedgerEntry.account_id)
+            .join(AssetType, AssetType.id == LedgerEntry.asset_id)
+            .where(Transaction.request_id.in_(completed))
+            .order_by(LedgerEntry.id)
+        ):
+            rows_by_request[row[0].request_id].append(row)
+    return [_view(r, rows_by_request.get(r.id, [])) for r in requests]
+
+
+def _view(request: Request, rows: list[Any]) -> RequestView:
+    error = (
+        ErrorView(request.error_code, request.error_message or "") if request.error_code else None
+    )
+    return RequestView(
+        idempotency_key=request.idempotency_key,
+        request_id=request.id,
+        type=request.type,
+        status=request.status,
+        submitted_at=request.submitted_at,
+        completed_at=request.completed_at,
+        transaction=_transaction_view(request, rows) if rows else None,
+        error=error,
+    )
+
+
+def _transaction_view(request: Request, rows: list[Any]) -> TransactionView:
+    tx, asset = rows[0][0], rows[0][3]
+    user_number = request.payload["accountNumber"]
+    user_entry = next(entry for _, entry, number, _ in rows if number == user_number)
+    return TransactionView(
+        transaction_id=tx.id,
+        type=tx.type,
+        account_number=user_number,
+        asset_code=asset.code,
+        amount=quantize(user_entry.amount, asset.scale),
+        balance_after=quantize(user_entry.balance_after, asset.scale),
+        entries=[
+            EntryView(number, entry.direction, quantize(entry.amount, asset.scale))
+            for _, entry, number, _ in rows
+        ],
+        description=tx.description,
+        metadata=tx.metadata_,
+        created_at=tx.created_at,
+    )

@@ -1,0 +1,30 @@
+"""/api/wallet/balance and /history: an account's balances and entries, read from Postgres."""
+
+from flask import Blueprint, Response, request
+
+from ledger.queries import get_balances, get_history
+from producer_api.responses import json_response, path_account
+from producer_api.schemas import AccountBalancesOut, HistoryOut, HistoryQuery
+from producer_api.services import services
+
+bp = Blueprint("accounts", __name__, url_prefix="/api/wallet")
+
+
+@bp.get("/balance/<account_number>")
+def balance(account_number: str) -> Response:
+    with services().sessions() as session:
+        balances = get_balances(session, account_number=path_account(account_number))
+    return json_response(AccountBalancesOut.model_validate(balances))
+
+
+@bp.get("/history/<account_number>")
+def history(account_number: str) -> Response:
+    query = HistoryQuery.model_validate(request.args.to_dict())
+    with services().sessions() as session:
+        page = get_history(
+            session,
+            account_number=path_account(account_number),
+            limit=query.limit,
+            cursor=query.cursor,
+        )
+    return json_response(HistoryOut.model_validate(page))
