@@ -70,23 +70,16 @@ def record_requests(session: Session, *, submissions: list[Submission]) -> list[
         return []
     checked = check_submissions(session, submissions=submissions)
     rows = [_row(s) for s in checked]
-    inserted = set(
-        session.scalars(
-            insert(Request)
-            .values(rows)
-            .on_conflict_do_nothing(constraint="uq_request_client_key")
-            .returning(Request.id)
-        )
-    )
-    found = {
-        (r.client_id, r.idempotency_key): r
-        for r in session.scalars(
-            select(Request).where(
-                Request.client_id.in_({s.client_id for s in checked}),
-                Request.idempotency_key.in_({s.idempotency_key for s in checked}),
-            )
-        )
-    }
+    inserted = session.scalars(
+        insert(Request)
+        .values(rows)
+        .on_conflict_do_nothing(constraint="uq_request_client_key")
+        .returning(Request)
+    ).all()
+    found = {(r.client_id, r.idempotency_key): r for r in inserted}
+    if len(found) < len({(r["client_id"], r["idempotency_key"]) for r in rows}):
+        found.update(_existing(session, checked))
+    created = {r.id for r in inserted}
     recorded = []
     for row in rows:
         request = found[row["client_id"], row["idempotency_key"]]
@@ -94,7 +87,7 @@ def record_requests(session: Session, *, submissions: list[Submission]) -> list[
             raise IdempotencyKeyReused(
                 f"idempotency key {row['idempotency_key']!r} was used with a different request"
             )
-        recorded.append(Recorded(request=request, created=request.id in inserted))
+        recorded.append(Recorded(request=request, created=request.id in created))
     return recorded
 
 
@@ -113,6 +106,14 @@ def check_submissions(session: Session, *, submissions: list[Submission]) -> lis
     )
     kinds = {number: kind for number, kind in rows}
     return [_checked(s, assets, kinds) for s in submissions]
+
+
+def _existing(session: Session, submissions: list[Submission]) -> dict[tuple[str, str], Request]:
+    query = select(Request).where(
+        Request.client_id.in_({s.client_id for s in submissions}),
+        Request.idempotency_key.in_({s.idempotency_key for s in submissions}),
+    )
+    return {(r.client_id, r.idempotency_key): r for r in session.scalars(query)}
 
 
 def find_request(session: Session, *, client_id: str, idempotency_key: str) -> Request | None:

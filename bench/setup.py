@@ -1,0 +1,43 @@
+"""A fresh benchmark database: migrated, seeded, with funded load users."""
+
+from decimal import Decimal
+
+from alembic import command
+from sqlalchemy import text
+
+from ledger.database_admin import create_database_if_missing, drop_database
+from ledger.db import make_engine, make_session_factory
+from ledger.seed import create_load_users, seed
+from tests.conftest import alembic_config
+
+
+def prepare_database(url: str, users: int) -> int:
+    """Returns the treasury's GOLD_COINS balance row id (for the raw pgbench scripts)."""
+    drop_database(url)
+    create_database_if_missing(url)
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url, pool_size=1)
+    with make_session_factory(engine).begin() as session:
+        seed(session)
+        create_load_users(session, count=users, gold=Decimal(10_000_000))
+        session.execute(text(BENCH_USERS_TABLE))
+        treasury = session.scalar(text(TREASURY_GOLD))
+    engine.dispose()
+    assert treasury is not None
+    return int(treasury)
+
+
+BENCH_USERS_TABLE = """
+CREATE TABLE bench_users AS
+SELECT substr(a.account_number, 10)::int AS n, b.id AS balance_id
+FROM accounts a JOIN account_balances b ON b.account_id = a.id
+JOIN asset_types t ON t.id = b.asset_id
+WHERE a.account_number LIKE 'USR-LOAD-%' AND t.code = 'GOLD_COINS';
+ALTER TABLE bench_users ADD PRIMARY KEY (n);
+"""
+
+TREASURY_GOLD = """
+SELECT b.id FROM account_balances b JOIN accounts a ON a.id = b.account_id
+JOIN asset_types t ON t.id = b.asset_id
+WHERE a.account_number = 'SYS-TREASURY-001' AND t.code = 'GOLD_COINS'
+"""
