@@ -1,12 +1,25 @@
 """The one settings object, read from the environment by the API, the worker and Alembic."""
 
 from functools import lru_cache
+from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "development-only-secret"  # noqa: S105 - refused in production
+DEFAULT_DEV_API_KEY = "dev-wallet-key"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # development accepts WALLET_DEV_API_KEY with every scope; production refuses to start
+    # with it, and without a WALLET_SECRET_KEY (the HMAC key under which API keys are hashed).
+    wallet_env: Literal["development", "production"] = "development"
+    wallet_dev_api_key: str | None = None
+    wallet_secret_key: str | None = None
+    rate_limit_per_key: str = "2000/second"
+    rate_limit_per_account: str = "200/second"
 
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/wallet"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -25,6 +38,25 @@ class Settings(BaseSettings):
     # Redis pub/sub channel on which workers announce finished requests to waiting API calls.
     outcome_channel: str = "wallet:outcomes"
     db_pool_size: int = 10
+
+    @model_validator(mode="after")
+    def production_is_locked_down(self) -> "Settings":
+        if self.wallet_env == "production":
+            if self.wallet_dev_api_key:
+                raise ValueError("WALLET_DEV_API_KEY must be unset when WALLET_ENV=production")
+            if not self.wallet_secret_key or self.wallet_secret_key == DEV_SECRET_KEY:
+                raise ValueError("WALLET_SECRET_KEY must be set when WALLET_ENV=production")
+        return self
+
+    @property
+    def secret_key(self) -> str:
+        return self.wallet_secret_key or DEV_SECRET_KEY
+
+    @property
+    def dev_api_key(self) -> str | None:
+        if self.wallet_env != "development":
+            return None
+        return self.wallet_dev_api_key or DEFAULT_DEV_API_KEY
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ from flask import Flask
 
 from ledger.db import make_engine
 from ledger.settings import Settings, get_settings
+from producer_api.limits import init_limits, limiter
 from producer_api.problems import register_problem_handlers
 from producer_api.routes import accounts, health, wallet
 from producer_api.services import Services
@@ -21,6 +22,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     app.extensions["wallet"] = Services.build(settings, engine)
     register_problem_handlers(app)
+    init_limits(app, settings)
+    limiter.exempt(health.bp)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(health.bp)

@@ -31,6 +31,7 @@ from tests.stack import Stack
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+DEV_KEY = "test-dev-key"
 
 
 def alembic_config(database_url: str) -> Config:
@@ -96,6 +97,10 @@ def service_env(database_url: str, redis_client: redis.Redis) -> dict[str, str]:
         "REAPER_INTERVAL_SECONDS": "1",
         "REAPER_STALE_AFTER_SECONDS": "3",
         "MAX_ATTEMPTS": "3",
+        "WALLET_ENV": "development",
+        "WALLET_DEV_API_KEY": DEV_KEY,
+        "RATE_LIMIT_PER_KEY": "100000/second",
+        "RATE_LIMIT_PER_ACCOUNT": "100000/second",
         "PYTHONPATH": str(ROOT),
     }
 
@@ -124,9 +129,17 @@ def http(api_url: str, worker: Process) -> "Api":
 class Api:
     """A thin HTTP client for the wallet API under test."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, token: str | None = DEV_KEY) -> None:
         self.base_url = base_url
         self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    @staticmethod
+    def env_for(sessions: sessionmaker[Session]) -> dict[str, str]:
+        """Environment for a CLI run against the test database."""
+        url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+        return {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
 
     def post(self, path: str, body: object = None, **kwargs: object) -> requests.Response:
         return self.session.post(f"{self.base_url}{path}", json=body, timeout=40, **kwargs)  # type: ignore[arg-type]

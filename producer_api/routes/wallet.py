@@ -8,7 +8,9 @@ from ledger.inbox import Submission
 from ledger.operations import OperationType
 from ledger.request_views import get_request, get_requests_by_id
 from ledger.views import RequestView
+from producer_api.auth import current_client, requires
 from producer_api.body import json_object, preferred_wait
+from producer_api.limits import per_account
 from producer_api.problems import Problem
 from producer_api.responses import field_problem, json_response
 from producer_api.schemas import (
@@ -25,28 +27,33 @@ from producer_api.schemas import (
 from producer_api.services import services
 
 bp = Blueprint("wallet", __name__, url_prefix="/api/wallet")
-# Single-tenant until API keys arrive: every caller is one client for idempotency scoping.
-CLIENT_ID = "default"
 BATCH_MAX_BYTES = 1024 * 1024
 _key_adapter: TypeAdapter[str] = TypeAdapter(IdempotencyKey)
 
 
 @bp.post("/topup")
+@requires("wallet:write")
+@per_account
 def topup() -> Response:
     return _submit_one("topup", TopupBody)
 
 
 @bp.post("/bonus")
+@requires("wallet:write")
+@per_account
 def bonus() -> Response:
     return _submit_one("bonus", BonusBody)
 
 
 @bp.post("/spend")
+@requires("wallet:write")
+@per_account
 def spend() -> Response:
     return _submit_one("spend", SpendBody)
 
 
 @bp.post("/batch")
+@requires("wallet:write")
 def batch() -> Response:
     """Up to 1,000 operations, each with its own key and outcome; accepted all or none."""
     request.max_content_length = BATCH_MAX_BYTES
@@ -61,6 +68,7 @@ def batch() -> Response:
 
 
 @bp.get("/requests/<path:key>")
+@requires("wallet:read")
 def show_request(key: str) -> Response:
     wait = WaitQuery.model_validate(request.args.to_dict()).wait
     (view,) = _wait_for_outcomes([_read_request(key)], wait)
@@ -85,7 +93,7 @@ def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
 
 def _submission(operation: OperationType, body: SubmitBody, key: str) -> Submission:
     return Submission(
-        client_id=CLIENT_ID,
+        client_id=current_client(),
         idempotency_key=key,
         type=operation,
         account_number=body.account_number,
@@ -122,7 +130,7 @@ def _key(body: SubmitBody) -> str:
 
 def _read_request(key: str) -> RequestView:
     with services().sessions() as session:
-        view = get_request(session, client_id=CLIENT_ID, idempotency_key=key)
+        view = get_request(session, client_id=current_client(), idempotency_key=key)
     if view is None:
         raise RequestNotFound(f"no request with idempotency key {key!r}")
     return view

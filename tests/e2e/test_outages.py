@@ -44,7 +44,7 @@ def test_redis_down_at_submit_records_the_request_and_the_reaper_sends_it(
     try:
         assert requests.get(f"{url}/readyz", timeout=10).status_code == 503
         key = str(uuid.uuid4())
-        answer = requests.post(
+        answer = Api(url).session.post(
             f"{url}/api/wallet/topup",
             timeout=30,
             json={

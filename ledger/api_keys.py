@@ -1,0 +1,69 @@
+"""API keys: create, find by token, list, revoke. Tokens are never stored, only their HMAC.
+
+A token is ``wk_<prefix>_<secret>``: the prefix finds the row, an HMAC-SHA256 of the whole
+token under the service's secret key is compared in constant time. Tokens are 32 random
+bytes, so a fast keyed hash is enough (a slow password hash protects low-entropy secrets).
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ledger.models import ApiKey
+
+SCOPES = ("wallet:read", "wallet:write", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    client_id: str
+    scopes: frozenset[str]
+
+
+def create_key(session: Session, *, client_id: str, scopes: list[str], secret: str) -> str:
+    """Store a new key for ``client_id`` and return its token (shown once)."""
+    unknown = set(scopes) - set(SCOPES)
+    if unknown:
+        raise ValueError(f"unknown scopes: {', '.join(sorted(unknown))}")
+    prefix = secrets.token_hex(6)
+    token = f"wk_{prefix}_{secrets.token_urlsafe(32)}"
+    session.add(
+        ApiKey(
+            client_id=client_id, prefix=prefix, key_hash=hash_token(token, secret), scopes=scopes
+        )
+    )
+    session.flush()
+    return token
+
+
+def authenticate(session: Session, *, token: str, secret: str) -> Principal | None:
+    parts = token.split("_")
+    if len(parts) < 3 or parts[0] != "wk":
+        return None
+    key = session.scalar(
+        select(ApiKey).where(ApiKey.prefix == parts[1], ApiKey.revoked_at.is_(None))
+    )
+    if key is None or not hmac.compare_digest(key.key_hash, hash_token(token, secret)):
+        return None
+    return Principal(client_id=key.client_id, scopes=frozenset(key.scopes))
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_key(session: Session, *, prefix: str) -> bool:
+    revoked = session.execute(
+        update(ApiKey)
+        .where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    return bool(revoked.rowcount)  # type: ignore[attr-defined]
+
+
+def hash_token(token: str, secret: str) -> str:
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()

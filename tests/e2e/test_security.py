@@ -1,0 +1,198 @@
+"""API keys, scopes, client scoping of idempotency keys, rate limits, production guards, Flower."""
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.api_keys import create_key
+from ledger.models import ApiKey
+from ledger.settings import DEV_SECRET_KEY
+from tests.conftest import Api, UserFactory
+from tests.services import BIN, ROOT, Process, api_process, free_port, start_api, wait_until
+
+
+def new_key(sessions: sessionmaker[Session], *scopes: str, client: str | None = None) -> str:
+    with sessions.begin() as session:
+        return create_key(
+            session,
+            client_id=client or f"game-{uuid.uuid4().hex[:6]}",
+            scopes=list(scopes),
+            secret=DEV_SECRET_KEY,
+        )
+
+
+def topup(user: str, key: str | None = None) -> dict[str, object]:
+    return {
+        "accountNumber": user,
+        "assetCode": "GOLD_COINS",
+        "amount": 1,
+        "idempotencyKey": key or str(uuid.uuid4()),
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        (None, "UNAUTHENTICATED"),
+        ("Bearer", "UNAUTHENTICATED"),
+        ("Basic dXNlcjpwdw==", "UNAUTHENTICATED"),
+        ("Bearer wk_000000000000_forged", "INVALID_API_KEY"),
+        ("Bearer nonsense", "INVALID_API_KEY"),
+    ],
+)
+def test_a_missing_or_bad_key_is_a_401_problem(api_url: str, header: str | None, code: str) -> None:
+    headers = {"Authorization": header} if header else {}
+    answer = requests.get(f"{api_url}/api/wallet/balance/USR-001", headers=headers, timeout=10)
+    assert answer.status_code == 401
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.json()["code"] == code
+
+
+def test_a_read_only_key_can_read_but_not_submit(
+    api_url: str, sessions: sessionmaker[Session]
+) -> None:
+    reader = Api(api_url, new_key(sessions, "wallet:read"))
+    assert reader.get("/api/wallet/balance/USR-001").status_code == 200
+    answer = reader.submit("topup", topup("USR-001"))
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "FORBIDDEN"
+    writer = Api(api_url, new_key(sessions, "wallet:write"))
+    assert writer.get("/api/wallet/balance/USR-001").status_code == 403
+
+
+def test_keys_are_stored_hashed_and_a_revoked_key_is_refused(
+    api_url: str, sessions: sessionmaker[Session]
+) -> None:
+    token = new_key(sessions, "wallet:read")
+    prefix = token.split("_")[1]
+    with sessions() as session:
+        row = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one()
+        assert token not in (row.key_hash, row.prefix) and len(row.key_hash) == 64
+    cli = [str(BIN / "python"), "-m", "producer_api.keys"]
+    env = {**Api.env_for(sessions)}
+    listing = subprocess.run(
+        [*cli, "list"], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert prefix in listing.stdout and token not in listing.stdout
+    subprocess.run([*cli, "revoke", "--prefix", prefix], env=env, cwd=ROOT, check=True)
+    assert Api(api_url, token).get("/api/wallet/balance/USR-001").status_code == 401
+
+
+def test_the_cli_creates_a_working_key(api_url: str, sessions: sessionmaker[Session]) -> None:
+    created = subprocess.run(
+        [
+            str(BIN / "python"),
+            "-m",
+            "producer_api.keys",
+            "create",
+            "--name",
+            "game-eu",
+            "--scopes",
+            "wallet:read",
+        ],
+        env=Api.env_for(sessions),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    token = created.stdout.strip()
+    assert token.startswith("wk_")
+    assert Api(api_url, token).get("/api/wallet/balance/USR-001").status_code == 200
+
+
+def test_idempotency_keys_are_scoped_to_the_client(
+    http: Api, api_url: str, sessions: sessionmaker[Session], make_user: UserFactory
+) -> None:
+    user = make_user()
+    shared_key = f"shared-{uuid.uuid4()}"
+    first = Api(api_url, new_key(sessions, "wallet:read", "wallet:write"))
+    second = Api(api_url, new_key(sessions, "wallet:read", "wallet:write"))
+    assert first.submit("topup", topup(user, shared_key)).json()["status"] == "completed"
+    assert second.get(f"/api/wallet/requests/{shared_key}").status_code == 404
+    other = second.submit("topup", {**topup(user, shared_key), "amount": 2})
+    assert other.status_code == 200 and other.json()["status"] == "completed"
+    assert http.balance(user) == "3.00"
+
+
+@pytest.fixture
+def limited_api(service_env: dict[str, str], log_dir: Path) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**service_env, "RATE_LIMIT_PER_KEY": "8/second", "RATE_LIMIT_PER_ACCOUNT": "3/second"}
+    process = start_api(api_process(env, log_dir, port), url)
+    yield url
+    process.stop()
+
+
+def test_going_over_a_rate_limit_is_a_429_with_retry_after(limited_api: str, sessions) -> None:
+    api = Api(limited_api, new_key(sessions, "wallet:read"))
+    per_account = [api.get("/api/wallet/balance/USR-002").status_code for _ in range(4)]
+    assert per_account[:3] == [200, 200, 200] and per_account[3] == 429
+    answers = [api.get(f"/api/wallet/balance/USR-00{1 + i % 3}") for i in range(10)]
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused, [a.status_code for a in answers]
+    assert refused[0].headers["Content-Type"] == "application/problem+json"
+    assert int(refused[0].headers["Retry-After"]) >= 0
+    assert refused[0].json()["code"] == "TOO_MANY_REQUESTS"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"WALLET_ENV": "production", "WALLET_DEV_API_KEY": "dev", "WALLET_SECRET_KEY": "s" * 32},
+        {"WALLET_ENV": "production", "WALLET_DEV_API_KEY": ""},
+    ],
+)
+def test_production_refuses_to_start_with_the_dev_key_or_without_a_secret(
+    env: dict[str, str],
+) -> None:
+    started = subprocess.run(
+        [str(BIN / "python"), "-c", "from producer_api import create_app; create_app()"],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode != 0
+    assert "WALLET_" in started.stderr
+
+
+def test_flower_refuses_anonymous_visitors(service_env: dict[str, str], log_dir: Path) -> None:
+    port = free_port()
+    flower = Process(
+        "flower",
+        [
+            str(BIN / "celery"),
+            "-A",
+            "worker.celery_app",
+            "flower",
+            f"--port={port}",
+            "--address=127.0.0.1",
+            "--basic-auth=ops:s3cret",
+        ],
+        service_env,
+        log_dir,
+    ).start()
+    try:
+        url = f"http://127.0.0.1:{port}/"
+
+        def up() -> bool:
+            try:
+                return requests.get(url, timeout=1).status_code > 0
+            except requests.RequestException:
+                return False
+
+        wait_until(up, timeout=60, what="Flower")
+        assert requests.get(url, timeout=5).status_code == 401
+        assert requests.get(url, auth=("ops", "wrong"), timeout=5).status_code == 401
+        assert requests.get(url, auth=("ops", "s3cret"), timeout=5).status_code == 200
+    finally:
+        flower.stop()
