@@ -8,7 +8,7 @@ from ledger.db import make_engine
 from ledger.settings import Settings, get_settings
 from producer_api.limits import init_limits, limiter
 from producer_api.problems import register_problem_handlers
-from producer_api.routes import accounts, health, wallet
+from producer_api.routes import accounts, docs, health, wallet
 from producer_api.services import Services
 
 MAX_BODY_BYTES = 64 * 1024
@@ -24,7 +24,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_problem_handlers(app)
     init_limits(app, settings)
     limiter.exempt(health.bp)
+    limiter.exempt(docs.bp)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(docs.bp)
     return app

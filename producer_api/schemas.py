@@ -181,6 +181,24 @@ class WaitQuery(CamelModel):
     wait: float = Field(default=0, ge=0, le=30)
 
 
+class FieldErrorOut(BaseModel):
+    field: str
+    message: str
+    type: str | None = None
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details, plus a machine-readable ``code``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str
+    errors: list[FieldErrorOut] | None = None
+
+
 def _depth(value: Any) -> int:
     if isinstance(value, dict):
         return 1 + max(map(_depth, value.values()), default=0)
