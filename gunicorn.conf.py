@@ -1,6 +1,10 @@
 """Gunicorn settings for the API. Threads, so that long-polling waiters never starve submits."""
 
 import os
+import tempfile
+
+# Metrics of all worker processes, merged at /metrics (prometheus-client multiprocess mode).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="wallet-api-metrics-"))
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
 worker_class = "gthread"
@@ -10,3 +14,9 @@ timeout = 60
 graceful_timeout = 35  # longer than the longest Prefer: wait (30 s)
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # off unless asked: it costs throughput
+
+
+def child_exit(server: object, worker: object) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -113,3 +113,14 @@ def _claim(
         execution_options={"synchronize_session": False},
     )
     return [(row.id, row.attempts) for row in claimed]
+
+
+def pending_summary(session: Session) -> tuple[int, float]:
+    """How many requests are pending, and the age in seconds of the oldest one."""
+    count, oldest = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.extract("epoch", func.now() - func.min(Request.submitted_at)), 0),
+        ).where(Request.status.in_(PENDING_STATUSES))
+    ).one()
+    return int(count), float(oldest)

@@ -22,8 +22,10 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ledger.sealing import SealedJSON
 
 MONEY = Numeric(38, 18)
 TERMINAL_STATUSES = ("completed", "failed")
@@ -113,7 +115,7 @@ class Request(Base):
     client_id: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(16))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
     payload_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -132,7 +134,7 @@ class Transaction(Base):
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id"), unique=True)
     type: Mapped[str] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", SealedJSON, default=dict)
     created_at: Mapped[datetime] = _created_at()
 
 

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     wallet_env: Literal["development", "production"] = "development"
     wallet_dev_api_key: str | None = None
     wallet_secret_key: str | None = None
+    # Comma-separated Fernet keys, newest first; client metadata is sealed at rest with them.
+    metadata_encryption_keys: str | None = None
     rate_limit_per_key: str = "2000/second"
     rate_limit_per_account: str = "200/second"
 
@@ -38,6 +40,8 @@ class Settings(BaseSettings):
     # Redis pub/sub channel on which workers announce finished requests to waiting API calls.
     outcome_channel: str = "wallet:outcomes"
     db_pool_size: int = 10
+    # The worker serves its Prometheus metrics here (0: not at all).
+    worker_metrics_port: int = 9808
 
     @model_validator(mode="after")
     def production_is_locked_down(self) -> "Settings":

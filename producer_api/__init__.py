@@ -1,13 +1,16 @@
 """The HTTP API: validates, records requests in the inbox, enqueues them, reads the ledger."""
 
-import logging
-
 from flask import Flask
 
 from ledger.db import make_engine
+from ledger.json_logs import configure_json_logging
+from ledger.sealing import configure_sealing
 from ledger.settings import Settings, get_settings
+from producer_api import metrics
 from producer_api.limits import init_limits, limiter
+from producer_api.metrics import init_metrics
 from producer_api.problems import register_problem_handlers
+from producer_api.request_ids import init_request_ids
 from producer_api.routes import accounts, docs, health, wallet
 from producer_api.services import Services
 
@@ -16,17 +19,22 @@ MAX_BODY_BYTES = 64 * 1024
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
-    logging.basicConfig(level=logging.INFO)
+    configure_json_logging()
+    configure_sealing(settings.metadata_encryption_keys)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     app.extensions["wallet"] = Services.build(settings, engine)
+    init_request_ids(app)
+    init_metrics(app)
     register_problem_handlers(app)
     init_limits(app, settings)
     limiter.exempt(health.bp)
     limiter.exempt(docs.bp)
+    limiter.exempt(metrics.bp)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(metrics.bp)
     return app

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.db import make_session_factory
 from ledger.settings import Settings
 from ledger.views import RequestView
+from producer_api.request_ids import current_request_id
 from producer_api.submit import SubmitService
 from producer_api.waiting import OutcomeWaiter
 
@@ -33,15 +34,18 @@ class Services:
 
         def enqueue(views: list[RequestView]) -> None:
             """One message per single request (named by its operation); one per batch."""
+            headers = {"request_id": current_request_id()}
             if len(views) == 1:
                 (view,) = views
                 celery_client.send_task(
                     f"wallet.{view.type}",
                     args=(str(view.request_id), view.idempotency_key),
                     task_id=str(view.request_id),
+                    headers=headers,
                 )
             else:
-                celery_client.send_task("wallet.batch", args=([str(v.request_id) for v in views],))
+                ids = [str(v.request_id) for v in views]
+                celery_client.send_task("wallet.batch", args=(ids,), headers=headers)
 
         return cls(
             settings=settings,

@@ -22,7 +22,8 @@ stop() {
 trap stop INT TERM EXIT
 
 start "$BIN/gunicorn" -c gunicorn.conf.py 'producer_api:create_app()'
-start "$BIN/celery" -A worker.celery_app worker --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}"
+PROMETHEUS_MULTIPROC_DIR="$(mktemp -d -t wallet-worker-metrics-XXXX)" \
+    start "$BIN/celery" -A worker.celery_app worker --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}"
 start "$BIN/celery" -A worker.celery_app beat --loglevel=INFO --schedule="$BIN/../celerybeat-schedule"
 start "$BIN/celery" -A worker.celery_app flower --port="$FLOWER_PORT" --basic-auth="$FLOWER_BASIC_AUTH"
 echo "wallet: API on :$PORT, Flower on :$FLOWER_PORT (Ctrl-C stops everything)"

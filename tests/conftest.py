@@ -32,6 +32,7 @@ from tests.stack import Stack
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 DEV_KEY = "test-dev-key"
+METADATA_KEY = "uL9TNPkgcp8bX0fYl2cQo1OE5pQHzzS6PkMFIZ6s3rE="  # a Fernet key for tests only
 
 
 def alembic_config(database_url: str) -> Config:
@@ -97,6 +98,8 @@ def service_env(database_url: str, redis_client: redis.Redis) -> dict[str, str]:
         "REAPER_INTERVAL_SECONDS": "1",
         "REAPER_STALE_AFTER_SECONDS": "3",
         "MAX_ATTEMPTS": "3",
+        "WORKER_METRICS_PORT": str(free_port()),
+        "METADATA_ENCRYPTION_KEYS": METADATA_KEY,
         "WALLET_ENV": "development",
         "WALLET_DEV_API_KEY": DEV_KEY,
         "RATE_LIMIT_PER_KEY": "100000/second",

@@ -95,7 +95,9 @@ def worker_process(
     ]
     if beat:
         args += ["--beat", f"--schedule={log_dir / (name + '-beat-schedule')}"]
-    return Process(name, args, env, log_dir)
+    metrics_dir = log_dir / f"{name}-metrics"
+    metrics_dir.mkdir(exist_ok=True)
+    return Process(name, args, {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}, log_dir)
 
 
 def start_worker(process: Process, *, timeout: float = 60) -> Process:

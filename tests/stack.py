@@ -25,7 +25,12 @@ from tests.services import Process, wait_until, worker_process
 class Stack:
     def __init__(self, database_url: str, redis_url: str, base_env: dict[str, str], log_dir: Path):
         self.database_url, self.redis_url, self.log_dir = database_url, redis_url, log_dir
-        self.env = {**base_env, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+        self.env = {
+            **base_env,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "WORKER_METRICS_PORT": "0",
+        }
         self.engine: Engine = make_engine(database_url, pool_size=4)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
         self.celery = Celery("fault-test", config_source="celeryconfig")

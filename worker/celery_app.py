@@ -4,4 +4,4 @@ from celery import Celery
 
 app = Celery("wallet")
 app.config_from_object("celeryconfig")
-app.conf.imports = ("worker.tasks",)
+app.conf.imports = ("worker.observability", "worker.metrics", "worker.tasks")

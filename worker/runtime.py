@@ -10,6 +10,7 @@ from celery.signals import worker_process_init
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import make_engine, make_session_factory
+from ledger.sealing import configure_sealing
 from ledger.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Runtime:
 @lru_cache(maxsize=1)
 def runtime() -> Runtime:
     settings = get_settings()
+    configure_sealing(settings.metadata_encryption_keys)
     engine = make_engine(settings.database_url, pool_size=2)
     return Runtime(
         settings=settings,

@@ -5,19 +5,21 @@ A request's task is named by its operation (``wallet.topup``, ``wallet.bonus``,
 Business rejections are outcomes stored on the request; only transient database errors retry.
 """
 
-import logging
+import time
 import uuid
 from typing import Any
 
+import structlog
 from sqlalchemy.exc import OperationalError
 
-from ledger.claiming import claim_requests, stale_requests
+from ledger.claiming import claim_requests, pending_summary, stale_requests
 from ledger.operations import OPERATION_TYPES
 from ledger.processing import process_requests
 from worker.celery_app import app
+from worker.metrics import record_posting, record_sweep
 from worker.runtime import runtime
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 RETRY_POLICY: dict[str, Any] = {
     "autoretry_for": (OperationalError,),
     "retry_backoff": 0.2,
@@ -53,12 +55,15 @@ def post_claimed(request_ids: list[uuid.UUID], fill_to: int = 0) -> dict[str, An
         claimed = claim_requests(session, request_ids=request_ids, fill_to=fill_to)
     if not claimed:
         return {"claimed": 0, "completed": 0, "failed": 0}
+    started = time.perf_counter()
     with rt.sessions.begin() as session:
         outcomes = process_requests(
             session, request_ids=claimed, max_attempts=rt.settings.max_attempts
         )
+    record_posting(outcomes, time.perf_counter() - started)
     rt.publish_outcomes([str(o.request_id) for o in outcomes])
     completed = sum(o.status == "completed" for o in outcomes)
+    log.info("posted", claimed=len(claimed), completed=completed)
     return {"claimed": len(claimed), "completed": completed, "failed": len(outcomes) - completed}
 
 
@@ -71,8 +76,12 @@ def reap_stale_requests() -> dict[str, int]:
             session, older_than_seconds=rt.settings.reaper_stale_after_seconds, limit=1000
         )
         pending = [(str(r.id), r.idempotency_key, r.type) for r in stale]
+        count, oldest = pending_summary(session)
     for request_id, key, operation in pending:
         PROCESS_TASKS[operation].apply_async(args=(request_id, key), task_id=request_id)
     if pending:
-        log.warning("reaper re-enqueued %d stale requests", len(pending))
+        log.warning("reaper re-enqueued stale requests", count=len(pending))
+    with app.connection_for_read() as connection:
+        depth = connection.default_channel.client.llen(app.conf.task_default_queue)
+    record_sweep(reenqueued=len(pending), pending=count, oldest_seconds=oldest, broker_depth=depth)
     return {"reenqueued": len(pending)}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.api_keys import create_key
@@ -196,3 +196,23 @@ def test_flower_refuses_anonymous_visitors(service_env: dict[str, str], log_dir:
         assert requests.get(url, auth=("ops", "s3cret"), timeout=5).status_code == 200
     finally:
         flower.stop()
+
+
+def test_metadata_is_sealed_at_rest_and_plain_for_the_caller(
+    http: Api, sessions: sessionmaker[Session], make_user: UserFactory
+) -> None:
+    user = make_user()
+    secret_note = f"player-ip-{uuid.uuid4().hex}"
+    answer = http.submit("topup", {**topup(user), "metadata": {"note": secret_note}})
+    assert answer.json()["transaction"]["metadata"] == {"note": secret_note}
+    with sessions() as session:
+        raw = session.execute(
+            text(
+                "SELECT r.payload::text, t.metadata::text FROM requests r "
+                "JOIN transactions t ON t.request_id = r.id WHERE r.id = :id"
+            ),
+            {"id": answer.json()["requestId"]},
+        ).one()
+    assert all(secret_note not in column and '"sealed"' in column for column in raw)
+    history = http.get(f"/api/wallet/history/{user}").json()["transactions"]
+    assert history[0]["metadata"] == {"note": secret_note}

@@ -1,0 +1,88 @@
+"""Worker metrics, served by the worker's main process on WORKER_METRICS_PORT.
+
+The pool processes write them to PROMETHEUS_MULTIPROC_DIR, which must be in the worker's
+environment when it starts (the celery command imports prometheus_client before any of our
+code runs); scripts/run.sh, docker-compose.yml and the tests set it.
+"""
+
+import logging
+import os
+from typing import Any
+
+from celery.signals import task_retry, worker_ready
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    multiprocess,
+    start_http_server,
+)
+
+from ledger.claiming import Outcome
+from ledger.settings import get_settings
+
+POSTINGS = Counter("wallet_requests_finished_total", "Requests finished by workers", ["status"])
+FAILURES = Counter("wallet_requests_failed_total", "Failed requests by error code", ["code"])
+BATCH_SIZE = Histogram(
+    "wallet_batch_size",
+    "Requests posted per database transaction",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+)
+POSTING_SECONDS = Histogram("wallet_posting_seconds", "Duration of one posting transaction")
+REENQUEUED = Counter("wallet_reaper_reenqueued_total", "Requests re-sent by the reaper")
+RETRIES = Counter("wallet_task_retries_total", "Task retries on transient errors", ["reason"])
+PENDING = Gauge(
+    "wallet_pending_requests",
+    "Requests queued or processing (inbox)",
+    multiprocess_mode="mostrecent",
+)
+OLDEST_PENDING = Gauge(
+    "wallet_oldest_pending_age_seconds",
+    "Age of the oldest pending request",
+    multiprocess_mode="mostrecent",
+)
+BROKER_QUEUE = Gauge(
+    "wallet_broker_queue_depth",
+    "Messages waiting in the broker queue",
+    multiprocess_mode="mostrecent",
+)
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def serve_metrics(**_: Any) -> None:
+    port = get_settings().worker_metrics_port
+    if not port:
+        return
+    registry = REGISTRY
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        logging.getLogger(__name__).warning("PROMETHEUS_MULTIPROC_DIR unset: pool metrics lost")
+    start_http_server(port, registry=registry)
+
+
+@task_retry.connect  # type: ignore[untyped-decorator]
+def count_retry(reason: Any = None, **_: Any) -> None:
+    original = getattr(reason, "exc", reason)
+    RETRIES.labels(reason=type(getattr(original, "orig", original)).__name__).inc()
+
+
+def record_posting(outcomes: list[Outcome], seconds: float) -> None:
+    BATCH_SIZE.observe(len(outcomes))
+    POSTING_SECONDS.observe(seconds)
+    for outcome in outcomes:
+        POSTINGS.labels(status=outcome.status).inc()
+        if outcome.error_code:
+            FAILURES.labels(code=outcome.error_code).inc()
+
+
+def record_sweep(
+    *, reenqueued: int, pending: int, oldest_seconds: float, broker_depth: int
+) -> None:
+    REENQUEUED.inc(reenqueued)
+    PENDING.set(pending)
+    OLDEST_PENDING.set(oldest_seconds)
+    BROKER_QUEUE.set(broker_depth)

@@ -1,0 +1,28 @@
+"""JSON logs in every worker process, with the API's request id on each line of a task."""
+
+from typing import Any
+
+import structlog
+from celery.signals import setup_logging, task_postrun, task_prerun
+
+from ledger.json_logs import configure_json_logging
+
+
+@setup_logging.connect  # type: ignore[untyped-decorator]
+def use_json_logs(**_: Any) -> None:
+    configure_json_logging()
+
+
+@task_prerun.connect  # type: ignore[untyped-decorator]
+def bind_request_context(task_id: str, task: Any, args: Any = (), **_: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(
+        request_id=getattr(task.request, "request_id", None), task_id=task_id, task=task.name
+    )
+    if task.name.startswith("wallet.") and len(args) == 2:
+        structlog.contextvars.bind_contextvars(idempotency_key=args[1])
+
+
+@task_postrun.connect  # type: ignore[untyped-decorator]
+def clear_request_context(**_: Any) -> None:
+    structlog.contextvars.clear_contextvars()
