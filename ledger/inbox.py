@@ -70,11 +70,12 @@ def record_requests(session: Session, *, submissions: list[Submission]) -> list[
         return []
     checked = check_submissions(session, submissions=submissions)
     rows = [_row(s) for s in checked]
+    # executemany form: compiled once and cached, sent as multi-row INSERTs by SQLAlchemy
     inserted = session.scalars(
         insert(Request)
-        .values(rows)
         .on_conflict_do_nothing(constraint="uq_request_client_key")
-        .returning(Request)
+        .returning(Request),
+        rows,
     ).all()
     found = {(r.client_id, r.idempotency_key): r for r in inserted}
     if len(found) < len({(r["client_id"], r["idempotency_key"]) for r in rows}):
