@@ -2,6 +2,7 @@
 local users = tonumber(os.getenv("BENCH_USERS") or "1")
 local size = tonumber(os.getenv("BENCH_BATCH") or "1000")
 local prefix = os.getenv("BENCH_PREFIX") or "batch"
+local token = os.getenv("BENCH_TOKEN") or "dev-wallet-key"
 local threads = 0
 local counter = 0
 
@@ -23,7 +24,8 @@ function request()
       '"idempotencyKey":"%s-%d-%d"}', math.random(1, users), prefix, tid, counter)
   end
   local body = '{"operations":[' .. table.concat(ops, ",") .. ']}'
-  return wrk.format("POST", "/api/wallet/batch", {["Content-Type"] = "application/json"}, body)
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
+  return wrk.format("POST", "/api/wallet/batch", headers, body)
 end
 
 function done(summary, latency, requests)

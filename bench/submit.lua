@@ -3,6 +3,7 @@
 local users = tonumber(os.getenv("BENCH_USERS") or "1")
 local prefix = os.getenv("BENCH_PREFIX") or "bench"
 local wait = os.getenv("BENCH_WAIT")
+local token = os.getenv("BENCH_TOKEN") or "dev-wallet-key"
 local threads = 0
 local counter = 0
 
@@ -21,7 +22,7 @@ function request()
   local body = string.format(
     '{"accountNumber":"%s","assetCode":"GOLD_COINS","amount":"1.00","idempotencyKey":"%s-%d-%d"}',
     user, prefix, tid, counter)
-  local headers = {["Content-Type"] = "application/json"}
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
   if wait then headers["Prefer"] = "wait=" .. wait end
   return wrk.format("POST", "/api/wallet/topup", headers, body)
 end
