@@ -16,7 +16,7 @@ from tests.services import start_worker, worker_process
 HERE = Path(__file__).parent
 
 
-def pgbench(url: str, script: str, *, treasury: int, users: int, seconds: int) -> float:
+def pgbench(url: str, *, hot: bool, treasury: int, users: int, seconds: int) -> float:
     """Postings/s of the raw double-entry posting from 8 connections (pgbench)."""
     parsed = make_url(url)
     out = subprocess.run(
@@ -41,8 +41,10 @@ def pgbench(url: str, script: str, *, treasury: int, users: int, seconds: int) -
             f"treasury={treasury}",
             "-D",
             f"users={users}",
+            "-D",
+            f"hot={int(hot)}",
             "-f",
-            str(HERE / script),
+            str(HERE / "pgbench_posting.sql"),
             parsed.database or "",
         ],
         capture_output=True,

@@ -65,6 +65,7 @@ def wrk(
         capture_output=True,
         text=True,
         check=True,
+        cwd=HERE.parent,
         env={**os.environ, **env},
     ).stdout
     line = next(row for row in out.splitlines() if row.startswith("WRK_JSON "))

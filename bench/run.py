@@ -53,7 +53,7 @@ def main() -> None:
     raw = {
         m: pgbench(
             database_url,
-            f"pgbench_{m}.sql",
+            hot=m == "hot",
             treasury=treasury,
             users=args.users,
             seconds=args.seconds,

@@ -21,14 +21,19 @@ def completed_once(stack: Stack, ids: list[uuid.UUID], started: float) -> list[R
     return requests
 
 
+def send_and_block(stack: Stack, ids: list[uuid.UUID], *, blocked: int) -> None:
+    """Send every request; return once ``blocked`` deliveries wait on the held row locks."""
+    for request_id in ids:
+        stack.send(request_id)
+    wait_until(lambda: stack.blocked_backends() >= blocked, timeout=20, what="workers mid-posting")
+
+
 def test_sigkill_of_pool_processes_mid_posting_loses_and_doubles_nothing(stack: Stack) -> None:
     worker = start_worker(stack.worker("kill", concurrency=2))
     user = stack.user()
     ids = [stack.record(user) for _ in range(20)]
     with stack.balances_locked(user):
-        for request_id in ids:
-            stack.send(request_id)
-        wait_until(lambda: stack.blocked_backends() >= 2, timeout=20, what="workers mid-posting")
+        send_and_block(stack, ids, blocked=2)
         started = time.monotonic()
         for pid in pool_children(worker):
             Process.kill(pid)
@@ -42,9 +47,7 @@ def test_redis_flushed_with_requests_queued_completes_through_the_reaper(stack: 
     user = stack.user()
     ids = [stack.record(user) for _ in range(20)]
     with stack.balances_locked(user):
-        for request_id in ids:
-            stack.send(request_id)
-        wait_until(lambda: stack.blocked_backends() >= 2, timeout=20, what="workers mid-posting")
+        send_and_block(stack, ids, blocked=2)
         stack.celery.connection_for_write().default_channel.client.flushdb()
         started = time.monotonic()
     completed_once(stack, ids, started)
@@ -93,9 +96,7 @@ def test_warm_shutdown_redelivers_unacknowledged_requests(stack: Stack) -> None:
     user = stack.user()
     ids = [stack.record(user) for _ in range(10)]
     with stack.balances_locked(user):
-        for request_id in ids:
-            stack.send(request_id)
-        wait_until(lambda: stack.blocked_backends() >= 2, timeout=20, what="workers mid-posting")
+        send_and_block(stack, ids, blocked=2)
         assert first.popen is not None
         first.popen.send_signal(signal.SIGTERM)  # what a deploy does: warm shutdown
         time.sleep(1)
