@@ -37,7 +37,8 @@ verify: $(STAMP)
 	$(BIN)/python -m ledger.verify
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || true
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
