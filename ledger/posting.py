@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, column, insert, literal, select, tuple_, update, values
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    column,
+    insert,
+    literal,
+    select,
+    true,
+    tuple_,
+    update,
+    values,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -90,7 +101,7 @@ def lock_balances(session: Session, *, keys: set[BalanceKey]) -> dict[BalanceKey
         return {}
     rows = _select_for_update(session, keys)
     if len(rows) < len(keys):
-        _create_missing_balances(session, keys)
+        open_balance_rows(session, where=tuple_(Account.id, AssetType.id).in_(keys))
         rows = _select_for_update(session, keys)
     return {(r.account_id, r.asset_id): LockedBalance(**r._mapping) for r in rows}
 
@@ -188,15 +199,16 @@ def _select_for_update(session: Session, keys: set[BalanceKey]) -> list[Any]:
     )
 
 
-def _create_missing_balances(session: Session, keys: set[BalanceKey]) -> None:
-    for account_id, asset_id in keys:
-        session.execute(
-            pg_insert(AccountBalance)
-            .from_select(
-                ["account_id", "asset_id", "allow_negative", "balance"],
-                select(Account.id, literal(asset_id), Account.allow_negative, literal(0)).where(
-                    Account.id == account_id
-                ),
-            )
-            .on_conflict_do_nothing(constraint="uq_balance_account_asset")
-        )
+def open_balance_rows(session: Session, *, where: ColumnElement[bool] | None = None) -> None:
+    """Give every (account, asset) pair matching ``where`` (all pairs if None) the zero
+    balance row it lacks, in one statement."""
+    pairs = select(Account.id, AssetType.id, Account.allow_negative, literal(0)).join(
+        AssetType, true()
+    )
+    if where is not None:
+        pairs = pairs.where(where)
+    session.execute(
+        pg_insert(AccountBalance)
+        .from_select(["account_id", "asset_id", "allow_negative", "balance"], pairs)
+        .on_conflict_do_nothing(constraint="uq_balance_account_asset")
+    )

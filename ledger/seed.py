@@ -5,12 +5,12 @@ Run: ``python -m ledger.seed`` (uses DATABASE_URL).
 
 from decimal import Decimal
 
-from sqlalchemy import literal, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ledger.inbox import Submission, record_requests
-from ledger.models import Account, AccountBalance, AssetType
+from ledger.models import Account, AssetType
+from ledger.posting import open_balance_rows
 from ledger.processing import process_requests
 
 SEED_CLIENT = "seed"
@@ -71,20 +71,6 @@ def create_accounts(session: Session, *, accounts: list[tuple[str, str, str]]) -
     )
 
 
-def open_balance_rows(session: Session) -> None:
-    """Give every account a zero balance row for every asset it lacks one for."""
-    session.execute(
-        insert(AccountBalance)
-        .from_select(
-            ["account_id", "asset_id", "allow_negative", "balance"],
-            select(Account.id, AssetType.id, Account.allow_negative, literal(0)).join(
-                AssetType, true()
-            ),
-        )
-        .on_conflict_do_nothing(constraint="uq_balance_account_asset")
-    )
-
-
 def fund(session: Session, *, amounts: list[tuple[str, str, Decimal]]) -> None:
     """Fund users from the treasury once per (account, asset), as posted top-ups."""
     submissions = [
@@ -110,7 +96,7 @@ def create_load_users(session: Session, *, count: int, gold: Decimal) -> list[st
     for start in range(0, count, 1000):
         chunk = numbers[start : start + 1000]
         create_accounts(session, accounts=[(n, f"Load user {n[-6:]}", "user") for n in chunk])
-        open_balance_rows(session)
+        open_balance_rows(session, where=Account.account_number.in_(chunk))
         fund(session, amounts=[(n, "GOLD_COINS", gold) for n in chunk])
     return numbers
 

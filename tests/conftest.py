@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.database_admin import create_database_if_missing, drop_database
 from ledger.db import make_engine, make_session_factory
-from ledger.seed import create_accounts, fund, open_balance_rows, seed
+from ledger.posting import open_balance_rows
+from ledger.seed import create_accounts, fund, seed
 from ledger.verify import find_violations
 from tests.services import (
     ROOT,

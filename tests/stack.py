@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.db import make_engine, make_session_factory
 from ledger.inbox import Submission, record_request
 from ledger.models import PENDING_STATUSES, Request, Transaction
-from ledger.seed import create_accounts, fund, open_balance_rows
+from ledger.posting import open_balance_rows
+from ledger.seed import create_accounts, fund
 from tests.services import Process, wait_until, worker_process
 
 

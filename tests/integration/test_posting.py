@@ -11,10 +11,11 @@ from ledger.claiming import claim_requests
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
 from ledger.inbox import Submission, record_request
 from ledger.models import LedgerEntry, Request, Transaction
+from ledger.posting import open_balance_rows
 from ledger.processing import process_requests
 from ledger.queries import get_balances
 from ledger.request_views import request_views
-from ledger.seed import create_accounts, open_balance_rows
+from ledger.seed import create_accounts
 from ledger.verify import find_violations
 
 
@@ -73,6 +74,15 @@ def test_a_topup_posts_one_debit_and_one_credit_of_equal_amount(session: Session
         ("DEBIT", Decimal(10)),
     ]
     assert gold(session, user) == Decimal("10.00")
+    assert find_violations(session) == []
+
+
+def test_a_missing_balance_row_is_created_by_the_first_posting(session: Session) -> None:
+    number = f"USR-I{uuid.uuid4().hex[:8].upper()}"
+    create_accounts(session, accounts=[(number, "No rows yet", "user")])
+    (request,) = deliver(session, submit(session, number, amount="3"))
+    assert request.status == "completed"
+    assert gold(session, number) == Decimal("3.00")
     assert find_violations(session) == []
 
 
