@@ -4,11 +4,18 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.inbox import find_request
-from ledger.models import Account, AssetType, LedgerEntry, Request, Transaction
+from ledger.models import (
+    PENDING_STATUSES,
+    Account,
+    AssetType,
+    LedgerEntry,
+    Request,
+    Transaction,
+)
 from ledger.money import quantize
 from ledger.views import EntryView, ErrorView, RequestView, TransactionView
 
@@ -21,6 +28,14 @@ def get_request(session: Session, *, client_id: str, idempotency_key: str) -> Re
 def get_requests_by_id(session: Session, *, request_ids: list[uuid.UUID]) -> list[RequestView]:
     found = {r.id: r for r in session.scalars(select(Request).where(Request.id.in_(request_ids)))}
     return request_views(session, [found[i] for i in request_ids])
+
+
+def count_pending(session: Session, *, request_ids: list[uuid.UUID]) -> int:
+    """How many of these requests are not finished yet (a cheap check for long-polls)."""
+    query = select(func.count()).where(
+        Request.id.in_(request_ids), Request.status.in_(PENDING_STATUSES)
+    )
+    return session.scalar(query) or 0
 
 
 def request_views(session: Session, requests: list[Request]) -> list[RequestView]:

@@ -6,7 +6,7 @@ from pydantic import TypeAdapter, ValidationError
 from ledger.errors import RequestNotFound
 from ledger.inbox import Submission
 from ledger.operations import OperationType
-from ledger.request_views import get_request, get_requests_by_id
+from ledger.request_views import count_pending, get_request, get_requests_by_id
 from ledger.views import RequestView
 from producer_api.auth import current_client, requires
 from producer_api.body import json_object, preferred_wait
@@ -137,19 +137,19 @@ def _read_request(key: str) -> RequestView:
 
 
 def _wait_for_outcomes(views: list[RequestView], seconds: float) -> list[RequestView]:
+    """Wait until every request is finished (or ``seconds`` pass), polling only their
+    statuses, then read the resources once."""
     pending = [v.request_id for v in views if not v.is_terminal]
     if not pending or seconds <= 0:
         return views
-    latest = views
 
     def is_done() -> bool:
-        nonlocal latest
         with services().sessions() as session:
-            latest = get_requests_by_id(session, request_ids=[v.request_id for v in views])
-        return all(v.is_terminal for v in latest)
+            return count_pending(session, request_ids=pending) == 0
 
     services().waiter.wait([str(i) for i in pending], seconds, is_done)
-    return latest
+    with services().sessions() as session:
+        return get_requests_by_id(session, request_ids=[v.request_id for v in views])
 
 
 def _max_wait() -> int:
