@@ -5,7 +5,7 @@ from http import HTTPStatus
 from typing import Any
 
 import redis
-from flask import Flask, Response, json, request
+from flask import Flask, Response, request
 from kombu.exceptions import OperationalError as BrokerError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -17,6 +17,7 @@ from ledger.errors import (
     LedgerError,
     RequestNotFound,
 )
+from producer_api.schemas import ProblemOut
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://wallet.example/problems/"
@@ -39,17 +40,23 @@ class Problem(Exception):
 
 
 def problem_response(problem: Problem) -> Response:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE + problem.code.lower().replace("_", "-"),
-        "title": _title(problem.status),
-        "status": problem.status,
-        "detail": problem.detail,
-        "code": problem.code,
-        "instance": request.path,
-    }
-    if problem.errors is not None:
-        body["errors"] = problem.errors
-    response = Response(json.dumps(body), problem.status, mimetype="application/problem+json")
+    """Rendered through ProblemOut, the model /openapi.json documents for every error."""
+    body = ProblemOut.model_validate(
+        {
+            "type": PROBLEM_TYPE + problem.code.lower().replace("_", "-"),
+            "title": _title(problem.status),
+            "status": problem.status,
+            "detail": problem.detail,
+            "code": problem.code,
+            "instance": request.path,
+            "errors": problem.errors,
+        }
+    )
+    response = Response(
+        body.model_dump_json(exclude_none=True),
+        problem.status,
+        mimetype="application/problem+json",
+    )
     response.headers.update(problem.headers)
     return response
 
