@@ -25,7 +25,7 @@ result_serializer = "json"
 task_acks_late = True
 task_reject_on_worker_lost = True
 worker_prefetch_multiplier = 1
-task_default_queue = "wallet"
+task_default_queue = _settings.celery_queue
 # Publish through the default ("") exchange, straight to the queue by name. With a named
 # exchange, kombu's Redis transport routes through a _kombu.binding.* key that a FLUSHDB or a
 # Redis restart deletes, after which every publish fails until the worker restarts.

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # Micro-batching: a worker posts up to this many queued requests in one transaction.
     batch_size: int = 200
     max_wait_seconds: int = 30
+    # The Celery queue the API sends to and the workers consume (one per deployment or test run).
+    celery_queue: str = "wallet"
     # An unacknowledged task message returns to the queue after this long (Redis transport).
     broker_visibility_timeout_seconds: int = 300
     # Redis pub/sub channel on which workers announce finished requests to waiting API calls.

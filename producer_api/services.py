@@ -30,6 +30,7 @@ class Services:
         sessions = make_session_factory(engine)
         celery_client = Celery("wallet-api", config_source="celeryconfig")
         celery_client.conf.broker_url = settings.redis_url
+        celery_client.conf.task_default_queue = settings.celery_queue
         celery_client.conf.task_publish_retry_policy = {"max_retries": 2, "interval_step": 0.2}
 
         def enqueue(views: list[RequestView]) -> None:

@@ -24,14 +24,15 @@ from tests.services import (
     Process,
     api_process,
     free_port,
+    redis_process,
     start_api,
+    start_redis,
     start_worker,
     worker_process,
 )
 from tests.stack import Stack
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 DEV_KEY = "test-dev-key"
 METADATA_KEY = "uL9TNPkgcp8bX0fYl2cQo1OE5pQHzzS6PkMFIZ6s3rE="  # a Fernet key for tests only
 
@@ -84,18 +85,36 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="session")
-def redis_client() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL)
+def redis_server_url(log_dir: Path) -> Iterator[str]:
+    """A private Redis for this test run (TEST_REDIS_URL overrides), so runs never collide."""
+    if "TEST_REDIS_URL" in os.environ:
+        yield os.environ["TEST_REDIS_URL"].rsplit("/", 1)[0]
+        return
+    port = free_port()
+    process = start_redis(redis_process(log_dir, port), port)
+    yield f"redis://127.0.0.1:{port}"
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server_url: str) -> str:
+    return f"{redis_server_url}/0"
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url: str) -> redis.Redis:
+    client = redis.Redis.from_url(redis_url)
     client.flushdb()
     return client
 
 
 @pytest.fixture(scope="session")
-def service_env(database_url: str, redis_client: redis.Redis) -> dict[str, str]:
+def service_env(database_url: str, redis_url: str, redis_client: redis.Redis) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
+        "CELERY_QUEUE": f"wallet-test-{uuid.uuid4().hex[:8]}",
         "REAPER_INTERVAL_SECONDS": "1",
         "REAPER_STALE_AFTER_SECONDS": "3",
         "MAX_ATTEMPTS": "3",
@@ -196,12 +215,12 @@ def assert_ledger_consistent(sessions: sessionmaker[Session]) -> None:
 
 
 @pytest.fixture
-def stack(service_env: dict[str, str], log_dir: Path) -> Iterator["Stack"]:
+def stack(service_env: dict[str, str], log_dir: Path, redis_server_url: str) -> Iterator["Stack"]:
     """A private database + Redis db for a fault test, torn down afterwards."""
     url = f"{PG_SERVER}/wallet_fault_{uuid.uuid4().hex[:8]}"
     create_database_if_missing(url)
     command.upgrade(alembic_config(url), "head")
-    private_redis = REDIS_URL.rsplit("/", 1)[0] + "/10"
+    private_redis = f"{redis_server_url}/1"
     redis.Redis.from_url(private_redis).flushdb()
     private = Stack(url, private_redis, service_env, log_dir)
     with private.sessions.begin() as session:

@@ -76,6 +76,28 @@ class Process:
         self.popen = None
 
 
+def redis_process(log_dir: Path, port: int, name: str = "redis") -> Process:
+    """A private Redis on ``port``: tests never touch the machine's own server."""
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    args += ["--appendonly", "no", "--dir", str(log_dir)]
+    return Process(name, args, dict(os.environ), log_dir)
+
+
+def start_redis(process: Process, port: int, *, timeout: float = 30) -> Process:
+    process.start()
+
+    def answers() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    wait_until(answers, timeout=timeout, what=f"Redis on port {port}")
+    return process
+
+
 def worker_process(
     env: dict[str, str],
     log_dir: Path,

@@ -36,6 +36,7 @@ class Stack:
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
         self.celery = Celery("fault-test", config_source="celeryconfig")
         self.celery.conf.broker_url = redis_url
+        self.celery.conf.task_default_queue = self.env["CELERY_QUEUE"]
         self.processes: list[Process] = []
 
     def worker(self, name: str, *, concurrency: int = 2, beat: bool = False, **env: str) -> Process:

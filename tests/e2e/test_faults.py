@@ -9,7 +9,14 @@ import time
 import uuid
 
 from ledger.models import Request
-from tests.services import Process, free_port, start_worker, wait_until
+from tests.services import (
+    Process,
+    free_port,
+    redis_process,
+    start_redis,
+    start_worker,
+    wait_until,
+)
 from tests.stack import Stack, pool_children
 
 
@@ -130,22 +137,7 @@ def test_a_worker_started_before_redis_waits_for_it_then_works(stack: Stack) -> 
     worker.start()
     time.sleep(3)
     assert worker.popen is not None and worker.popen.poll() is None, "worker gave up"
-    redis_server = Process(
-        "late-redis",
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--bind",
-            "127.0.0.1",
-        ],
-        stack.env,
-        stack.log_dir,
-    ).start()
+    redis_server = start_redis(redis_process(stack.log_dir, port, name="late-redis"), port)
     stack.processes.append(redis_server)
     wait_until(lambda: " ready." in worker.log(), timeout=60, what="worker to connect")
     stack.celery.conf.broker_url = redis_url
