@@ -24,7 +24,7 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy ledger producer_api worker celeryconfig.py
+	$(BIN)/mypy ledger producer_api worker harness celeryconfig.py
 
 migrate: $(STAMP)
 	$(BIN)/python -m ledger.database_admin create

@@ -11,7 +11,7 @@ from celery import Celery
 from sqlalchemy import make_url
 
 from bench.noop_app import COUNTER
-from tests.services import start_worker, worker_process
+from harness.processes import start_worker, worker_process
 
 HERE = Path(__file__).parent
 

@@ -23,8 +23,8 @@ import redis
 from bench.baselines import celery_noop, pgbench
 from bench.end_to_end import Run, measure
 from bench.setup import prepare_database
+from harness.processes import api_process, free_port, start_api, start_worker, worker_process
 from ledger.db import make_engine
-from tests.services import api_process, free_port, start_api, start_worker, worker_process
 
 RESULTS = Path(__file__).parent / "results"
 PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")

@@ -5,10 +5,9 @@ from decimal import Decimal
 from alembic import command
 from sqlalchemy import text
 
-from ledger.database_admin import create_database_if_missing, drop_database
+from ledger.database_admin import alembic_config, create_database_if_missing, drop_database
 from ledger.db import make_engine, make_session_factory
 from ledger.seed import create_load_users, seed
-from tests.conftest import alembic_config
 
 
 def prepare_database(url: str, users: int) -> int:

@@ -4,8 +4,20 @@
 """
 
 import sys
+from pathlib import Path
 
+from alembic.config import Config
 from sqlalchemy import create_engine, make_url, text
+
+ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+
+
+def alembic_config(database_url: str) -> Config:
+    """Alembic's configuration for ``database_url``, leaving the caller's logging alone."""
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("sqlalchemy.url", database_url)
+    config.attributes["configure_logger"] = False
+    return config
 
 
 def create_database_if_missing(database_url: str) -> bool:

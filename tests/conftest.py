@@ -10,16 +10,10 @@ import pytest
 import redis
 import requests
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.database_admin import create_database_if_missing, drop_database
-from ledger.db import make_engine, make_session_factory
-from ledger.posting import open_balance_rows
-from ledger.seed import create_accounts, fund, seed
-from ledger.verify import find_violations
-from tests.services import (
+from harness.processes import (
     ROOT,
     Process,
     api_process,
@@ -30,18 +24,16 @@ from tests.services import (
     start_worker,
     worker_process,
 )
+from ledger.database_admin import alembic_config, create_database_if_missing, drop_database
+from ledger.db import make_engine, make_session_factory
+from ledger.posting import open_balance_rows
+from ledger.seed import create_accounts, fund, seed
+from ledger.verify import find_violations
 from tests.stack import Stack
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 DEV_KEY = "test-dev-key"
 METADATA_KEY = "uL9TNPkgcp8bX0fYl2cQo1OE5pQHzzS6PkMFIZ6s3rE="  # a Fernet key for tests only
-
-
-def alembic_config(database_url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", database_url)
-    config.attributes["configure_logger"] = False
-    return config
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,12 @@ from celery import Celery
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from harness.processes import Process, wait_until, worker_process
 from ledger.db import make_engine, make_session_factory
 from ledger.inbox import Submission, record_request
 from ledger.models import PENDING_STATUSES, Request, Transaction
 from ledger.posting import open_balance_rows
 from ledger.seed import create_accounts, fund
-from tests.services import Process, wait_until, worker_process
 
 
 class Stack:

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from harness.processes import Process
 from tests.conftest import Api, UserFactory
-from tests.services import Process
 
 pytestmark = pytest.mark.usefixtures("verified")
 

@@ -8,8 +8,7 @@ import signal
 import time
 import uuid
 
-from ledger.models import Request
-from tests.services import (
+from harness.processes import (
     Process,
     free_port,
     redis_process,
@@ -17,6 +16,7 @@ from tests.services import (
     start_worker,
     wait_until,
 )
+from ledger.models import Request
 from tests.stack import Stack, pool_children
 
 

@@ -7,8 +7,8 @@ import uuid
 
 import requests
 
+from harness.processes import Process, wait_until
 from tests.conftest import Api, UserFactory
-from tests.services import Process, wait_until
 
 
 def sample(text: str, name: str, **labels: str) -> float:

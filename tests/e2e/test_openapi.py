@@ -5,8 +5,8 @@ import subprocess
 
 import requests
 
+from harness.processes import BIN, Process
 from tests.conftest import DEV_KEY
-from tests.services import BIN, Process
 
 CHECKS = ",".join(
     [

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import requests
 
+from harness.processes import api_process, free_port, start_api, start_worker, wait_until
 from ledger.inbox import Submission, record_request
 from tests.conftest import Api, UserFactory, assert_ledger_consistent
-from tests.services import api_process, free_port, start_api, start_worker, wait_until
 from tests.stack import Stack
 
 CLUSTER = [

@@ -10,11 +10,11 @@ import requests
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from harness.processes import BIN, ROOT, Process, api_process, free_port, start_api, wait_until
 from ledger.api_keys import create_key
 from ledger.models import ApiKey
 from ledger.settings import DEV_SECRET_KEY
 from tests.conftest import Api, UserFactory
-from tests.services import BIN, ROOT, Process, api_process, free_port, start_api, wait_until
 
 
 def new_key(sessions: sessionmaker[Session], *scopes: str, client: str | None = None) -> str:

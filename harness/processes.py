@@ -1,4 +1,4 @@
-"""Real processes for the tests: a throwaway database, a Celery worker (with beat) and the API."""
+"""Real processes for tests and benchmarks: the API, a Celery worker (with beat), Redis."""
 
 import contextlib
 import os
