@@ -34,19 +34,10 @@ class Services:
         celery_client.conf.task_publish_retry_policy = {"max_retries": 2, "interval_step": 0.2}
 
         def enqueue(views: list[RequestView]) -> None:
-            """One message per single request (named by its operation); one per batch."""
+            """One wallet.post message carrying [request id, idempotency key, operation]."""
+            triples = [[str(v.request_id), v.idempotency_key, v.type] for v in views]
             headers = {"request_id": current_request_id()}
-            if len(views) == 1:
-                (view,) = views
-                celery_client.send_task(
-                    f"wallet.{view.type}",
-                    args=(str(view.request_id), view.idempotency_key),
-                    task_id=str(view.request_id),
-                    headers=headers,
-                )
-            else:
-                ids = [str(v.request_id) for v in views]
-                celery_client.send_task("wallet.batch", args=(ids,), headers=headers)
+            celery_client.send_task("wallet.post", args=(triples,), headers=headers)
 
         return cls(
             settings=settings,

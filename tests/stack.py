@@ -78,9 +78,7 @@ class Stack:
             return record_request(session, submission=submission).request.id
 
     def send(self, request_id: uuid.UUID, operation: str = "topup") -> None:
-        self.celery.send_task(
-            f"wallet.{operation}", args=(str(request_id), "k"), task_id=str(request_id)
-        )
+        self.celery.send_task("wallet.post", args=([[str(request_id), "k", operation]],))
 
     def requests(self, ids: list[uuid.UUID]) -> list[Request]:
         with self.sessions() as session:

@@ -19,8 +19,9 @@ def bind_request_context(task_id: str, task: Any, args: Any = (), **_: Any) -> N
     structlog.contextvars.bind_contextvars(
         request_id=getattr(task.request, "request_id", None), task_id=task_id, task=task.name
     )
-    if task.name.startswith("wallet.") and len(args) == 2:
-        structlog.contextvars.bind_contextvars(idempotency_key=args[1])
+    if task.name == "wallet.post" and args:
+        keys = [key for _, key, _ in args[0]]
+        structlog.contextvars.bind_contextvars(idempotency_keys=keys[:20], requests=len(keys))
 
 
 @task_postrun.connect  # type: ignore[untyped-decorator]

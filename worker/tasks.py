@@ -1,7 +1,7 @@
 """Celery tasks: each decodes its arguments, runs ledger transactions, reports a small dict.
 
-A request's task is named by its operation (``wallet.topup``, ``wallet.bonus``,
-``wallet.spend``) and carries the idempotency key, so an operator finds it in Flower by key.
+``wallet.post`` carries ``[request id, idempotency key, operation]`` triples, so an operator
+finds a request in Flower by its key.
 Business rejections are outcomes stored on the request; only transient database errors retry.
 """
 
@@ -13,7 +13,6 @@ import structlog
 from sqlalchemy.exc import OperationalError
 
 from ledger.claiming import claim_requests, pending_summary, stale_requests
-from ledger.operations import OPERATION_TYPES
 from ledger.processing import process_requests
 from worker.celery_app import app
 from worker.metrics import record_posting, record_sweep
@@ -29,23 +28,15 @@ RETRY_POLICY: dict[str, Any] = {
 }
 
 
-def process(request_id: str, idempotency_key: str) -> dict[str, Any]:
-    """Post this request, together with up to BATCH_SIZE - 1 other queued ones."""
-    return post_claimed([uuid.UUID(request_id)], fill_to=runtime().settings.batch_size)
+@app.task(name="wallet.post", **RETRY_POLICY)  # type: ignore[untyped-decorator]
+def post(requests: list[list[str]]) -> dict[str, Any]:
+    """Post ``[request id, idempotency key, operation]`` triples, BATCH_SIZE per transaction.
 
-
-PROCESS_TASKS: dict[str, Any] = {
-    operation: app.task(name=f"wallet.{operation}", **RETRY_POLICY)(process)
-    for operation in OPERATION_TYPES
-}
-
-
-@app.task(name="wallet.batch", **RETRY_POLICY)  # type: ignore[untyped-decorator]
-def process_batch(request_ids: list[str]) -> dict[str, Any]:
-    """Post the requests of one batch submission, BATCH_SIZE per transaction."""
-    ids = [uuid.UUID(i) for i in request_ids]
+    A message from one request is topped up with other queued requests (micro-batching).
+    """
+    ids = [uuid.UUID(request_id) for request_id, _, _ in requests]
     size = runtime().settings.batch_size
-    results = [post_claimed(ids[i : i + size]) for i in range(0, len(ids), size)]
+    results = [post_claimed(ids[i : i + size], fill_to=size) for i in range(0, len(ids), size)]
     return {key: sum(r[key] for r in results) for key in ("claimed", "completed", "failed")}
 
 
@@ -75,10 +66,11 @@ def reap_stale_requests() -> dict[str, int]:
         stale = stale_requests(
             session, older_than_seconds=rt.settings.reaper_stale_after_seconds, limit=1000
         )
-        pending = [(str(r.id), r.idempotency_key, r.type) for r in stale]
+        pending = [[str(r.id), r.idempotency_key, r.type] for r in stale]
         count, oldest = pending_summary(session)
-    for request_id, key, operation in pending:
-        PROCESS_TASKS[operation].apply_async(args=(request_id, key), task_id=request_id)
+    size = rt.settings.batch_size
+    for start in range(0, len(pending), size):
+        post.delay(pending[start : start + size])
     if pending:
         log.warning("reaper re-enqueued stale requests", count=len(pending))
     with app.connection_for_read() as connection:
