@@ -129,9 +129,9 @@ def start_worker(process: Process, *, timeout: float = 60) -> Process:
     return process
 
 
-def api_process(env: dict[str, str], log_dir: Path, port: int) -> Process:
+def api_process(env: dict[str, str], log_dir: Path, port: int, name: str = "api") -> Process:
     args = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "producer_api:create_app()"]
-    return Process("api", args, {**env, "PORT": str(port), "GUNICORN_THREADS": "32"}, log_dir)
+    return Process(name, args, {**env, "PORT": str(port), "GUNICORN_THREADS": "32"}, log_dir)
 
 
 def start_api(process: Process, base_url: str, *, timeout: float = 60) -> Process:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import redis
 import requests
-from alembic import command
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from harness.postgres import PrivatePostgres, prepare_wallet_database
 from harness.processes import (
     ROOT,
     Process,
@@ -24,10 +24,10 @@ from harness.processes import (
     start_worker,
     worker_process,
 )
-from ledger.database_admin import alembic_config, create_database_if_missing, drop_database
+from ledger.database_admin import drop_database
 from ledger.db import make_engine, make_session_factory
 from ledger.posting import open_balance_rows
-from ledger.seed import create_accounts, fund, seed
+from ledger.seed import create_accounts, fund
 from ledger.verify import find_violations
 from tests.stack import Stack
 
@@ -44,12 +44,7 @@ def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     url = f"{PG_SERVER}/wallet_test_{uuid.uuid4().hex[:10]}"
-    create_database_if_missing(url)
-    command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url, pool_size=1)
-    with make_session_factory(engine).begin() as session:
-        seed(session)
-    engine.dispose()
+    prepare_wallet_database(url)
     yield url
     drop_database(url)
 
@@ -207,17 +202,44 @@ def assert_ledger_consistent(sessions: sessionmaker[Session]) -> None:
 
 
 @pytest.fixture
-def stack(service_env: dict[str, str], log_dir: Path, redis_server_url: str) -> Iterator["Stack"]:
+def stack(service_env: dict[str, str], log_dir: Path, redis_server_url: str) -> Iterator[Stack]:
     """A private database + Redis db for a fault test, torn down afterwards."""
     url = f"{PG_SERVER}/wallet_fault_{uuid.uuid4().hex[:8]}"
-    create_database_if_missing(url)
-    command.upgrade(alembic_config(url), "head")
-    private_redis = f"{redis_server_url}/1"
-    redis.Redis.from_url(private_redis).flushdb()
-    private = Stack(url, private_redis, service_env, log_dir)
-    with private.sessions.begin() as session:
-        seed(session)
+    yield from private_stack(url, f"{redis_server_url}/1", service_env, log_dir)
+    drop_database(url)
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of the test's own, which the test may stop and start."""
+    server = PrivatePostgres().init()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def outage_stack(
+    private_postgres: PrivatePostgres,
+    service_env: dict[str, str],
+    log_dir: Path,
+    redis_server_url: str,
+) -> Iterator[Stack]:
+    """A stack whose database lives on ``private_postgres``: stopping it harms no one else."""
+    url = f"{private_postgres.server_url()}/wallet"
+    yield from private_stack(url, f"{redis_server_url}/2", service_env, log_dir)
+
+
+def private_stack(
+    database_url: str, redis_url: str, service_env: dict[str, str], log_dir: Path
+) -> Iterator[Stack]:
+    """Set up a seeded database and an empty Redis db; close and check the ledger after."""
+    prepare_wallet_database(database_url)
+    redis.Redis.from_url(redis_url).flushdb()
+    private = Stack(database_url, redis_url, service_env, log_dir)
     yield private
     private.close()
     assert_ledger_consistent(private.sessions)
-    drop_database(url)
+    private.engine.dispose()

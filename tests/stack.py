@@ -15,7 +15,14 @@ from celery import Celery
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from harness.processes import Process, wait_until, worker_process
+from harness.processes import (
+    Process,
+    api_process,
+    free_port,
+    start_api,
+    wait_until,
+    worker_process,
+)
 from ledger.db import make_engine, make_session_factory
 from ledger.inbox import Submission, record_request
 from ledger.models import PENDING_STATUSES, Request, Transaction
@@ -49,6 +56,15 @@ class Stack:
         )
         self.processes.append(process)
         return process
+
+    def api(self, name: str) -> str:
+        """Start an API process on this stack's database and Redis; return its base URL."""
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        process = api_process(self.env, self.log_dir, port, name=f"{name}-{uuid.uuid4().hex[:6]}")
+        self.processes.append(process)
+        start_api(process, url)
+        return url
 
     def close(self) -> None:
         for process in self.processes:
