@@ -8,6 +8,8 @@ import signal
 import time
 import uuid
 
+import pytest
+
 from harness.processes import (
     Process,
     free_port,
@@ -18,6 +20,8 @@ from harness.processes import (
 )
 from ledger.models import Request
 from tests.stack import Stack, pool_children
+
+pytestmark = pytest.mark.slow
 
 
 def completed_once(stack: Stack, ids: list[uuid.UUID], started: float) -> list[Request]:
@@ -106,7 +110,7 @@ def test_warm_shutdown_redelivers_unacknowledged_requests(stack: Stack) -> None:
         send_and_block(stack, ids, blocked=2)
         assert first.popen is not None
         first.popen.send_signal(signal.SIGTERM)  # what a deploy does: warm shutdown
-        time.sleep(1)
+        wait_until(lambda: "Warm shutdown" in first.log(), timeout=20, what="warm shutdown")
     first.popen.wait(30)
     started = time.monotonic()
     start_worker(stack.worker("deploy-new", concurrency=2))
@@ -135,7 +139,11 @@ def test_a_worker_started_before_redis_waits_for_it_then_works(stack: Stack) -> 
     redis_url = f"redis://127.0.0.1:{port}/0"
     worker = stack.worker("early", concurrency=1, REDIS_URL=redis_url)
     worker.start()
-    time.sleep(3)
+    wait_until(
+        lambda: worker.log().count("Cannot connect to redis") >= 2,
+        timeout=30,
+        what="the worker to retry connecting to Redis",
+    )
     assert worker.popen is not None and worker.popen.poll() is None, "worker gave up"
     redis_server = start_redis(redis_process(stack.log_dir, port, name="late-redis"), port)
     stack.processes.append(redis_server)
