@@ -3,6 +3,7 @@
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -61,14 +62,32 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
 
 
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session inside a transaction rolled back after the test (it may commit savepoints)."""
+@pytest.fixture(scope="session")
+def rollback_engine() -> Iterator[Engine]:
+    """The rolled-back tier's own database: no worker consumes it and no test commits to it,
+    so a test sees the seed and what it wrote itself, never another test's rows."""
+    url = f"{PG_SERVER}/wallet_rollback_{uuid.uuid4().hex[:10]}"
+    prepare_wallet_database(url)
+    engine = make_engine(url, pool_size=2)
+    yield engine
+    engine.dispose()
+    drop_database(url)
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction rolled back at the end (it may commit savepoints)."""
     with engine.connect() as connection:
         transaction = connection.begin()
         with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
             yield session
         transaction.rollback()
+
+
+@pytest.fixture
+def session(rollback_engine: Engine) -> Iterator[Session]:
+    with rolled_back(rollback_engine) as session:
+        yield session
 
 
 @pytest.fixture(scope="session")

@@ -13,25 +13,29 @@ def key() -> str:
     return f"k-{uuid.uuid4()}"
 
 
-def test_seed_readme_flow_ends_at_170_50_550(http: Api) -> None:
-    before = http.get("/api/wallet/balance/USR-001").json()
+def test_seed_readme_flow_ends_at_170_50_550(http: Api, make_user: UserFactory) -> None:
+    """The README's flow on a user of its own, funded like USR-001 in the seed
+    (``tests/integration/test_seed.py`` checks the seed itself), so no other test's
+    traffic can move its starting point."""
+    user = make_user(GOLD_COINS="100", DIAMONDS="50", LOYALTY_POINTS="500")
+    before = http.get(f"/api/wallet/balance/{user}").json()
     assert before == {
-        "accountNumber": "USR-001",
+        "accountNumber": user,
         "balances": [
             {"code": "GOLD_COINS", "name": "Gold Coins", "balance": "100.00"},
             {"code": "DIAMONDS", "name": "Diamonds", "balance": "50.00"},
             {"code": "LOYALTY_POINTS", "name": "Loyalty Points", "balance": "500.00"},
         ],
     }
-    topup = {"accountNumber": "USR-001", "assetCode": "GOLD_COINS", "amount": 100}
+    topup = {"accountNumber": user, "assetCode": "GOLD_COINS", "amount": 100}
     bonus = {
-        "accountNumber": "USR-001",
+        "accountNumber": user,
         "assetCode": "LOYALTY_POINTS",
         "amount": 50,
         "reason": "Daily login bonus",
     }
     spend = {
-        "accountNumber": "USR-001",
+        "accountNumber": user,
         "assetCode": "GOLD_COINS",
         "amount": 30,
         "description": "Purchased sword",
@@ -41,7 +45,7 @@ def test_seed_readme_flow_ends_at_170_50_550(http: Api) -> None:
         assert answer.status_code == 200, answer.text
         assert answer.json()["status"] == "completed"
 
-    balances = http.get("/api/wallet/balance/USR-001").json()["balances"]
+    balances = http.get(f"/api/wallet/balance/{user}").json()["balances"]
     assert [b["balance"] for b in balances] == ["170.00", "50.00", "550.00"]
 
 
