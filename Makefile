@@ -1,11 +1,11 @@
-# The front door: make run | test | lint | verify | bench
+# The front door: make run | test | test-fast | lint | verify | bench
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run venv test lint verify bench migrate seed clean
+.PHONY: run venv test test-fast lint verify bench migrate seed clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,10 +21,14 @@ run: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Everything but the tests marked slow (faults, outages, schemathesis, load); no lint.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy ledger producer_api worker harness celeryconfig.py
+	$(BIN)/mypy ledger producer_api worker harness celeryconfig.py tests bench
 
 migrate: $(STAMP)
 	$(BIN)/python -m ledger.database_admin create

@@ -2,10 +2,11 @@
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -170,18 +171,20 @@ class Api:
         url = sessions.kw["bind"].url.render_as_string(hide_password=False)
         return {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
 
-    def post(self, path: str, body: object = None, **kwargs: object) -> requests.Response:
-        return self.session.post(f"{self.base_url}{path}", json=body, timeout=40, **kwargs)  # type: ignore[arg-type]
+    def post(self, path: str, body: object = None, **kwargs: Any) -> requests.Response:
+        return self.session.post(f"{self.base_url}{path}", json=body, timeout=40, **kwargs)
 
-    def get(self, path: str, **kwargs: object) -> requests.Response:
-        return self.session.get(f"{self.base_url}{path}", timeout=40, **kwargs)  # type: ignore[arg-type]
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.get(f"{self.base_url}{path}", timeout=40, **kwargs)
 
-    def submit(self, operation: str, body: dict[str, object], wait: int = 10) -> requests.Response:
+    def submit(
+        self, operation: str, body: Mapping[str, object], wait: int = 10
+    ) -> requests.Response:
         return self.post(f"/api/wallet/{operation}", body, headers={"Prefer": f"wait={wait}"})
 
     def balance(self, account: str, asset: str = "GOLD_COINS") -> str:
         balances = self.get(f"/api/wallet/balance/{account}").json()["balances"]
-        return next(b["balance"] for b in balances if b["code"] == asset)
+        return str(next(b["balance"] for b in balances if b["code"] == asset))
 
 
 @pytest.fixture
@@ -240,13 +243,14 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 @pytest.fixture
-def outage_stack(
+def server_stack(
     private_postgres: PrivatePostgres,
     service_env: dict[str, str],
     log_dir: Path,
     redis_server_url: str,
 ) -> Iterator[Stack]:
-    """A stack whose database lives on ``private_postgres``: stopping it harms no one else."""
+    """A stack whose database lives on ``private_postgres``: stopping that server, or reading
+    its log and statistics, concerns this test alone."""
     url = f"{private_postgres.server_url()}/wallet"
     yield from private_stack(url, f"{redis_server_url}/2", service_env, log_dir)
 

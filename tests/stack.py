@@ -26,6 +26,7 @@ from harness.processes import (
 from ledger.db import make_engine, make_session_factory
 from ledger.inbox import Submission, record_request
 from ledger.models import PENDING_STATUSES, Request, Transaction
+from ledger.operations import OperationType
 from ledger.posting import open_balance_rows
 from ledger.seed import create_accounts, fund
 
@@ -71,30 +72,39 @@ class Stack:
             process.stop()
         self.engine.dispose()
 
-    def user(self, gold: str = "0") -> str:
+    def user(self, gold: str = "0", *, balance_rows: bool = True) -> str:
         number = f"USR-F{uuid.uuid4().hex[:10].upper()}"
         with self.sessions.begin() as session:
             create_accounts(session, accounts=[(number, "Fault Test", "user")])
-            open_balance_rows(session)
+            if balance_rows:
+                open_balance_rows(session)
             if Decimal(gold) > 0:
                 fund(session, amounts=[(number, "GOLD_COINS", Decimal(gold))])
         return number
 
-    def record(self, user: str, operation: str = "topup", amount: str = "1") -> uuid.UUID:
+    def record(
+        self,
+        user: str,
+        operation: OperationType = "topup",
+        amount: str = "1",
+        asset: str = "GOLD_COINS",
+    ) -> uuid.UUID:
         submission = Submission(
             client_id="faults",
             idempotency_key=str(uuid.uuid4()),
             type=operation,
-            account_number=user,  # type: ignore[arg-type]
-            asset_code="GOLD_COINS",
+            account_number=user,
+            asset_code=asset,
             amount=Decimal(amount),
             description="f",
         )
         with self.sessions.begin() as session:
             return record_request(session, submission=submission).request.id
 
-    def send(self, request_id: uuid.UUID, operation: str = "topup") -> None:
-        self.celery.send_task("wallet.post", args=([[str(request_id), "k", operation]],))
+    def send(self, *request_ids: uuid.UUID) -> None:
+        """One wallet.post message naming these requests (the worker posts them together)."""
+        triples = [[str(request_id), "k", "topup"] for request_id in request_ids]
+        self.celery.send_task("wallet.post", args=(triples,))
 
     def requests(self, ids: list[uuid.UUID]) -> list[Request]:
         with self.sessions() as session:

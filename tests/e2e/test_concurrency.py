@@ -3,8 +3,10 @@
 import random
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import pytest
 
@@ -12,9 +14,10 @@ from harness.processes import Process
 from tests.conftest import Api, UserFactory
 
 pytestmark = pytest.mark.usefixtures("verified")
+T = TypeVar("T")
 
 
-def in_parallel(calls: int, fn, threads: int = 50) -> list:  # type: ignore[no-untyped-def, type-arg]
+def in_parallel(calls: int, fn: Callable[[int], T], threads: int = 50) -> list[T]:
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(fn, range(calls)))
 
@@ -24,7 +27,7 @@ def test_fifty_concurrent_spends_of_ten_against_a_hundred_complete_exactly_ten(
 ) -> None:
     user = make_user(GOLD_COINS="100")
 
-    def spend(_: int) -> dict:  # type: ignore[type-arg]
+    def spend(_: int) -> dict[str, Any]:
         answer = Api(api_url).submit(
             "spend",
             {
@@ -37,7 +40,8 @@ def test_fifty_concurrent_spends_of_ten_against_a_hundred_complete_exactly_ten(
             wait=30,
         )
         assert answer.status_code == 200, answer.text
-        return answer.json()  # type: ignore[no-any-return]
+        result: dict[str, Any] = answer.json()
+        return result
 
     outcomes = Counter(
         (r["status"], (r["error"] or {}).get("code")) for r in in_parallel(50, spend)
@@ -64,6 +68,7 @@ def test_fifty_concurrent_submits_of_one_key_make_one_transaction(
     assert Api(api_url).balance(user) == "3.00"
 
 
+@pytest.mark.slow
 def test_mixed_random_load_across_accounts_and_assets_keeps_every_invariant(
     api_url: str, worker: Process, make_user: UserFactory
 ) -> None:
@@ -80,7 +85,7 @@ def test_mixed_random_load_across_accounts_and_assets_keeps_every_invariant(
     ]
     retries_before = worker.log().count(" retry: Retry in ")
 
-    def run(i: int) -> dict:  # type: ignore[type-arg]
+    def run(i: int) -> dict[str, Any]:
         operation, user, asset, amount = plan[i]
         body = {
             "accountNumber": user,
@@ -96,7 +101,8 @@ def test_mixed_random_load_across_accounts_and_assets_keeps_every_invariant(
             body.pop("reason")
         answer = Api(api_url).submit(operation, body, wait=30)
         assert answer.status_code == 200, answer.text
-        return answer.json()  # type: ignore[no-any-return]
+        result: dict[str, Any] = answer.json()
+        return result
 
     results = in_parallel(len(plan), run, threads=16)
     assert {r["status"] for r in results} <= {"completed", "failed"}

@@ -88,7 +88,7 @@ def test_a_request_id_travels_from_the_api_into_the_worker_logs(
         return [
             e
             for e in entries
-            if e.get("event") == "posted" and key in e.get("idempotency_keys", [])  # type: ignore[operator]
+            if e.get("event") == "posted" and key in e.get("idempotency_keys", [])
         ]
 
     wait_until(lambda: bool(posted()), timeout=10, what="the worker's log line")

@@ -1,7 +1,7 @@
 """Outages of Redis and Postgres around the API and the workers.
 
 A Postgres outage stops a server of the test's own (``private_postgres``, under an
-``outage_stack`` with its own API and worker processes); the machine's cluster is never touched.
+``server_stack`` with its own API and worker processes); the machine's cluster is never touched.
 """
 
 import threading
@@ -68,7 +68,7 @@ def test_a_request_whose_message_was_never_sent_shows_its_postgres_status_then_c
                 client_id="default",
                 idempotency_key=key,
                 type="topup",
-                account_number=user,  # type: ignore[arg-type]
+                account_number=user,
                 asset_code="GOLD_COINS",
                 amount=Decimal("2"),
             ),
@@ -116,11 +116,11 @@ class Submitters:
 
 
 def test_postgres_restart_while_clients_submit_gives_503s_then_recovers_exactly_once(
-    outage_stack: Stack, private_postgres: PrivatePostgres
+    server_stack: Stack, private_postgres: PrivatePostgres
 ) -> None:
-    start_worker(outage_stack.worker("pg-restart", concurrency=2, beat=True))
-    url = outage_stack.api("api-pg-restart")
-    user = outage_stack.user()
+    start_worker(server_stack.worker("pg-restart", concurrency=2, beat=True))
+    url = server_stack.api("api-pg-restart")
+    user = server_stack.user()
     clients = Submitters(url, user)
     try:
         clients.wait_for(202, "a submit accepted before the outage")
@@ -148,15 +148,15 @@ def test_postgres_restart_while_clients_submit_gives_503s_then_recovers_exactly_
 
 
 def test_a_worker_started_while_postgres_is_down_retries_then_works(
-    outage_stack: Stack, private_postgres: PrivatePostgres
+    server_stack: Stack, private_postgres: PrivatePostgres
 ) -> None:
-    request_id = outage_stack.record(outage_stack.user())
-    outage_stack.engine.dispose()
+    request_id = server_stack.record(server_stack.user())
+    server_stack.engine.dispose()
     private_postgres.stop()
-    worker = start_worker(outage_stack.worker("no-postgres", concurrency=1))
-    outage_stack.send(request_id)
+    worker = start_worker(server_stack.worker("no-postgres", concurrency=1))
+    server_stack.send(request_id)
     wait_until(lambda: "Retry in" in worker.log(), timeout=30, what="a retry, Postgres down")
     private_postgres.start()
-    (request,) = outage_stack.wait_terminal([request_id], timeout=90)
+    (request,) = server_stack.wait_terminal([request_id], timeout=90)
     assert request.status == "completed"
-    assert outage_stack.transactions_for([request_id]) == 1
+    assert server_stack.transactions_for([request_id]) == 1

@@ -11,13 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from ledger.operations import OPERATION_TYPES, OperationType
 from ledger.verify import find_violations
 from tests.conftest import rolled_back
 from tests.integration.test_posting import deliver, gold, new_user, submit
 
 operations = st.lists(
     st.tuples(
-        st.sampled_from(["topup", "bonus", "spend"]),
+        st.sampled_from(OPERATION_TYPES),
         st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2),
     ),
     min_size=1,
@@ -28,7 +29,7 @@ operations = st.lists(
 @settings(max_examples=40, deadline=None)
 @given(plan=operations)
 def test_the_ledger_agrees_with_an_in_memory_model(
-    rollback_engine: Engine, plan: list[tuple[str, Decimal]]
+    rollback_engine: Engine, plan: list[tuple[OperationType, Decimal]]
 ) -> None:
     with rolled_back(rollback_engine) as session:
         user = new_user(session)

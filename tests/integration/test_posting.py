@@ -11,6 +11,7 @@ from ledger.claiming import claim_requests
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
 from ledger.inbox import Submission, record_request
 from ledger.models import LedgerEntry, Request, Transaction
+from ledger.operations import OperationType
 from ledger.posting import open_balance_rows
 from ledger.processing import process_requests
 from ledger.queries import get_balances
@@ -29,7 +30,7 @@ def new_user(session: Session) -> str:
 def submit(
     session: Session,
     account: str,
-    operation: str = "topup",
+    operation: OperationType = "topup",
     amount: str = "10",
     key: str | None = None,
 ) -> uuid.UUID:
@@ -37,7 +38,7 @@ def submit(
         client_id="test",
         idempotency_key=key or str(uuid.uuid4()),
         type=operation,
-        account_number=account,  # type: ignore[arg-type]
+        account_number=account,
         asset_code="GOLD_COINS",
         amount=Decimal(amount),
         description="d",
@@ -51,7 +52,13 @@ def deliver(
     """What a worker does with one message: claim (count the delivery), then post."""
     claimed = claim_requests(session, request_ids=list(request_ids), fill_to=fill_to)
     process_requests(session, request_ids=claimed, max_attempts=max_attempts)
-    return [session.get(Request, i, populate_existing=True) for i in request_ids]  # type: ignore[misc]
+    return [reread(session, i) for i in request_ids]
+
+
+def reread(session: Session, request_id: uuid.UUID) -> Request:
+    request = session.get(Request, request_id, populate_existing=True)
+    assert request is not None
+    return request
 
 
 def gold(session: Session, account: str) -> Decimal:
@@ -96,7 +103,13 @@ def test_insufficient_funds_fails_the_request_and_writes_nothing(session: Sessio
 
 def test_a_batch_posts_each_request_against_running_balances(session: Session) -> None:
     user = new_user(session)
-    plan = [("topup", "10"), ("spend", "4"), ("spend", "7"), ("bonus", "1"), ("spend", "7")]
+    plan: list[tuple[OperationType, str]] = [
+        ("topup", "10"),
+        ("spend", "4"),
+        ("spend", "7"),
+        ("bonus", "1"),
+        ("spend", "7"),
+    ]
     ids = [submit(session, user, op, amount) for op, amount in plan]
     requests = deliver(session, *ids)
     assert [r.status for r in requests] == [
@@ -115,7 +128,7 @@ def test_a_delivery_fills_its_batch_with_other_queued_requests(session: Session)
     user = new_user(session)
     ids = [submit(session, user) for _ in range(5)]
     deliver(session, ids[0], fill_to=3)
-    statuses = [session.get(Request, i, populate_existing=True).status for i in ids]  # type: ignore[union-attr]
+    statuses = [reread(session, i).status for i in ids]
     assert statuses == ["completed"] * 3 + ["queued"] * 2  # the named one and the 2 oldest
     assert gold(session, user) == Decimal("30.00")
 
@@ -148,7 +161,7 @@ def test_a_redelivered_request_is_claimed_alone(session: Session) -> None:
     suspect, innocent = submit(session, user), submit(session, user)
     claim_requests(session, request_ids=[suspect])  # its first delivery crashed
     assert claim_requests(session, request_ids=[suspect], fill_to=10) == [suspect]
-    assert session.get(Request, innocent, populate_existing=True).attempts == 0  # type: ignore[union-attr]
+    assert reread(session, innocent).attempts == 0
 
 
 def test_the_same_key_with_another_payload_is_refused(session: Session) -> None:
