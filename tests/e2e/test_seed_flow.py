@@ -13,6 +13,19 @@ def key() -> str:
     return f"k-{uuid.uuid4()}"
 
 
+def fresh(
+    user: str, amount: object, asset: str = "GOLD_COINS", **extra: object
+) -> dict[str, object]:
+    """A submit body under a fresh idempotency key."""
+    return {
+        "accountNumber": user,
+        "assetCode": asset,
+        "amount": amount,
+        "idempotencyKey": key(),
+        **extra,
+    }
+
+
 def test_seed_readme_flow_ends_at_170_50_550(http: Api, make_user: UserFactory) -> None:
     """The README's flow on a user of its own, funded like USR-001 in the seed
     (``tests/integration/test_seed.py`` checks the seed itself), so no other test's
@@ -27,21 +40,13 @@ def test_seed_readme_flow_ends_at_170_50_550(http: Api, make_user: UserFactory) 
             {"code": "LOYALTY_POINTS", "name": "Loyalty Points", "balance": "500.00"},
         ],
     }
-    topup = {"accountNumber": user, "assetCode": "GOLD_COINS", "amount": 100}
-    bonus = {
-        "accountNumber": user,
-        "assetCode": "LOYALTY_POINTS",
-        "amount": 50,
-        "reason": "Daily login bonus",
-    }
-    spend = {
-        "accountNumber": user,
-        "assetCode": "GOLD_COINS",
-        "amount": 30,
-        "description": "Purchased sword",
-    }
-    for operation, body in [("topup", topup), ("bonus", bonus), ("spend", spend)]:
-        answer = http.submit(operation, {**body, "idempotencyKey": key()})
+    flow = [
+        ("topup", fresh(user, 100)),
+        ("bonus", fresh(user, 50, "LOYALTY_POINTS", reason="Daily login bonus")),
+        ("spend", fresh(user, 30, description="Purchased sword")),
+    ]
+    for operation, body in flow:
+        answer = http.submit(operation, body)
         assert answer.status_code == 200, answer.text
         assert answer.json()["status"] == "completed"
 
@@ -76,12 +81,7 @@ def test_replaying_a_key_returns_the_same_request_and_posts_once(
     http: Api, make_user: UserFactory
 ) -> None:
     user = make_user(GOLD_COINS="0")
-    body = {
-        "accountNumber": user,
-        "assetCode": "GOLD_COINS",
-        "amount": "7",
-        "idempotencyKey": key(),
-    }
+    body = fresh(user, "7")
     first = http.submit("topup", body)
     again = http.submit("topup", {**body, "amount": "7.00"})  # the same amount, written otherwise
     assert again.status_code == 200
@@ -92,12 +92,7 @@ def test_replaying_a_key_returns_the_same_request_and_posts_once(
 
 def test_reusing_a_key_for_another_payload_is_refused(http: Api, make_user: UserFactory) -> None:
     user = make_user(GOLD_COINS="0")
-    body = {
-        "accountNumber": user,
-        "assetCode": "GOLD_COINS",
-        "amount": "7",
-        "idempotencyKey": key(),
-    }
+    body = fresh(user, "7")
     http.submit("topup", body)
     reused = http.submit("topup", {**body, "amount": "8"})
     assert reused.status_code == 422
@@ -124,13 +119,7 @@ def test_spending_more_than_the_balance_fails_with_insufficient_funds(
     user = make_user(GOLD_COINS="20")
     answer = http.submit(
         "spend",
-        {
-            "accountNumber": user,
-            "assetCode": "GOLD_COINS",
-            "amount": "20.01",
-            "description": "too dear",
-            "idempotencyKey": key(),
-        },
+        fresh(user, "20.01", description="too dear"),
     )
     assert answer.status_code == 200
     body = answer.json()
@@ -144,22 +133,11 @@ def test_a_failed_request_replays_its_failure_and_never_reruns(
     http: Api, make_user: UserFactory
 ) -> None:
     user = make_user(GOLD_COINS="5")
-    spend = {
-        "accountNumber": user,
-        "assetCode": "GOLD_COINS",
-        "amount": "10",
-        "description": "x",
-        "idempotencyKey": key(),
-    }
+    spend = fresh(user, "10", description="x")
     assert http.submit("spend", spend).json()["status"] == "failed"
     http.submit(
         "topup",
-        {
-            "accountNumber": user,
-            "assetCode": "GOLD_COINS",
-            "amount": "100",
-            "idempotencyKey": key(),
-        },
+        fresh(user, "100"),
     )
     replay = http.submit("spend", spend)
     assert replay.json()["status"] == "failed"
@@ -177,12 +155,7 @@ def test_a_failed_request_replays_its_failure_and_never_reruns(
 def test_unknown_account_or_asset_is_refused_with_its_code(
     http: Api, field: str, value: str, code: str
 ) -> None:
-    body = {
-        "accountNumber": "USR-002",
-        "assetCode": "GOLD_COINS",
-        "amount": 1,
-        "idempotencyKey": key(),
-    }
+    body = fresh("USR-002", 1)
     answer = http.submit("topup", {**body, field: value})
     assert answer.status_code == 422
     assert answer.json()["code"] == code
@@ -194,22 +167,11 @@ def test_history_is_newest_first_with_limit_and_cursor(http: Api, make_user: Use
     for amount in ("1", "2", "3"):
         http.submit(
             "topup",
-            {
-                "accountNumber": user,
-                "assetCode": "GOLD_COINS",
-                "amount": amount,
-                "idempotencyKey": key(),
-            },
+            fresh(user, amount),
         )
     http.submit(
         "spend",
-        {
-            "accountNumber": user,
-            "assetCode": "GOLD_COINS",
-            "amount": "4",
-            "description": "Shield",
-            "idempotencyKey": key(),
-        },
+        fresh(user, "4", description="Shield"),
     )
 
     first = http.get(f"/api/wallet/history/{user}", params={"limit": 3}).json()
@@ -231,13 +193,7 @@ def test_prefer_wait_returns_the_finished_request(http: Api, make_user: UserFact
     user = make_user()
     answer = http.submit(
         "bonus",
-        {
-            "accountNumber": user,
-            "assetCode": "LOYALTY_POINTS",
-            "amount": 50,
-            "reason": "Daily login",
-            "idempotencyKey": key(),
-        },
+        fresh(user, 50, "LOYALTY_POINTS", reason="Daily login"),
         wait=15,
     )
     assert answer.status_code == 200
