@@ -1,6 +1,7 @@
 """The HTTP API: validates, records requests in the inbox, enqueues them, reads the ledger."""
 
 from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import make_engine
 from ledger.json_logs import configure_json_logging
@@ -17,14 +18,17 @@ from producer_api.services import Services
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, *, sessions: sessionmaker[Session] | None = None
+) -> Flask:
+    """The API. Tests may pass ``sessions`` bound to their own rolled-back connection."""
     settings = settings or get_settings()
     configure_json_logging()
     configure_sealing(settings.metadata_encryption_keys)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    app.extensions["wallet"] = Services.build(settings, engine)
+    app.extensions["wallet"] = Services.build(settings, engine, sessions)
     init_request_ids(app)
     init_metrics(app)
     register_problem_handlers(app)

@@ -16,7 +16,8 @@ from producer_api.problems import Problem
 from producer_api.services import services
 
 DEV_CLIENT = "default"
-_BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
+# RFC 6750 token68 characters only: a token with a control character never reaches a query.
+_BEARER = re.compile(r"^Bearer +([A-Za-z0-9._~+/-]+=*) *$", re.IGNORECASE)
 _cache: TTLCache[str, Principal | None] = TTLCache(maxsize=10_000, ttl=30)
 _cache_lock = threading.Lock()
 View = TypeVar("View", bound=Callable[..., Any])

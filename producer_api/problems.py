@@ -1,6 +1,7 @@
 """RFC 9457 problem+json answers: the one place where errors become HTTP responses."""
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -8,7 +9,8 @@ import redis
 from flask import Flask, Response, request
 from kombu.exceptions import OperationalError as BrokerError
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ledger.errors import (
@@ -17,10 +19,21 @@ from ledger.errors import (
     LedgerError,
     RequestNotFound,
 )
+from producer_api.database_errors import Failure, classify, sqlstate
 from producer_api.schemas import ProblemOut
+from producer_api.text import escaped
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://wallet.example/problems/"
+RETRY = "retry with the same idempotency key."
+# The body field a refusal of the ledger's checks points at (in a batch: operations.N.field).
+LEDGER_FIELDS = {
+    "ACCOUNT_NOT_FOUND": "accountNumber",
+    "INVALID_ACCOUNT": "accountNumber",
+    "ASSET_NOT_FOUND": "assetCode",
+    "AMOUNT_PRECISION": "amount",
+    "IDEMPOTENCY_KEY_REUSED": "idempotencyKey",
+}
 
 
 class Problem(Exception):
@@ -48,7 +61,7 @@ def problem_response(problem: Problem) -> Response:
             "status": problem.status,
             "detail": problem.detail,
             "code": problem.code,
-            "instance": request.path,
+            "instance": escaped(request.path),
             "errors": problem.errors,
         }
     )
@@ -64,7 +77,7 @@ def problem_response(problem: Problem) -> Response:
 def validation_problem(error: ValidationError, *, status: int = 422) -> Problem:
     errors = [
         {
-            "field": ".".join(str(p) for p in e["loc"]) or "body",
+            "field": ".".join(escaped(str(p)) or '""' for p in e["loc"]) or "body",
             "message": e["msg"],
             "type": e["type"],
         }
@@ -73,7 +86,7 @@ def validation_problem(error: ValidationError, *, status: int = 422) -> Problem:
     return Problem(status, "VALIDATION_ERROR", "The request is not valid.", errors=errors)
 
 
-def ledger_problem(error: LedgerError) -> Problem:
+def ledger_problem(error: LedgerError, *, field_prefix: str = "") -> Problem:
     if isinstance(error, RequestNotFound):
         return Problem(404, error.code, error.message)
     if isinstance(error, AccountNotFound) and request.method == "GET":
@@ -82,7 +95,9 @@ def ledger_problem(error: LedgerError) -> Problem:
         return Problem(
             400, error.code, error.message, errors=[{"field": "cursor", "message": error.message}]
         )
-    return Problem(422, error.code, error.message)
+    field = LEDGER_FIELDS.get(error.code)
+    errors = [{"field": field_prefix + field, "message": error.message}] if field else None
+    return Problem(422, error.code, error.message, errors=errors)
 
 
 def register_problem_handlers(app: Flask) -> None:
@@ -90,8 +105,8 @@ def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(ValidationError, lambda e: problem_response(validation_problem(e)))
     app.register_error_handler(LedgerError, lambda e: problem_response(ledger_problem(e)))
     app.register_error_handler(HTTPException, _http_problem)
-    app.register_error_handler(OperationalError, _unavailable("DATABASE_UNAVAILABLE"))
-    app.register_error_handler(DBAPIError, _unavailable("DATABASE_UNAVAILABLE"))
+    app.register_error_handler(DBAPIError, _database_problem)
+    app.register_error_handler(PoolTimeout, _unavailable("DATABASE_BUSY"))
     app.register_error_handler(redis.RedisError, _unavailable("REDIS_UNAVAILABLE"))
     app.register_error_handler(BrokerError, _unavailable("BROKER_UNAVAILABLE"))
     app.register_error_handler(Exception, _internal_error)
@@ -104,10 +119,24 @@ def _http_problem(error: HTTPException) -> Response:
     return problem_response(Problem(status, code, error.description or error.name, headers=headers))
 
 
-def _unavailable(code: str) -> Any:
+def _database_problem(error: DBAPIError) -> Response:
+    failure = classify(error)
+    if failure is Failure.UNAVAILABLE:
+        return _unavailable("DATABASE_UNAVAILABLE")(error)
+    if failure is Failure.BUSY:
+        return _unavailable("DATABASE_BUSY")(error)
+    if failure is Failure.REFUSED:
+        log.warning("the database refused a value (SQLSTATE %s)", sqlstate(error))
+        detail = "The database refused a value of this request; it was not recorded."
+        return problem_response(Problem(422, "INVALID_DATA", detail))
+    return _internal_error(error)
+
+
+def _unavailable(code: str) -> Callable[[Exception], Response]:
     def handler(error: Exception) -> Response:
-        log.warning("%s: %s", code, error.__class__.__name__)
-        detail = "A backing service is unavailable; retry with the same idempotency key."
+        state = sqlstate(error) if isinstance(error, DBAPIError) else ""
+        log.warning("%s: %s %s", code, error.__class__.__name__, state)
+        detail = f"A backing service is unavailable or busy; {RETRY}"
         return problem_response(Problem(503, code, detail, headers={"Retry-After": "1"}))
 
     return handler

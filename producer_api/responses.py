@@ -1,12 +1,22 @@
-"""Shaping answers: pydantic models to JSON, path parameters to validated values."""
+"""Shaping answers: pydantic models to JSON; path, query and header values to validated ones.
 
-from flask import Response
+The rule for values outside the JSON body (path segments, query parameters, headers): a bad
+one is ``400 VALIDATION_ERROR`` whose ``errors[].field`` names the parameter. A JSON body
+that parses but breaks the contract is ``422``.
+"""
+
+from typing import TypeVar
+
+from flask import Response, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from producer_api.fields import AccountNumber, IdempotencyKey
 from producer_api.problems import Problem, validation_problem
-from producer_api.schemas import AccountNumber
+from producer_api.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
 
+Query = TypeVar("Query", bound=BaseModel)
 _account_adapter: TypeAdapter[str] = TypeAdapter(AccountNumber)
+_key_adapter: TypeAdapter[str] = TypeAdapter(IdempotencyKey)
 
 
 def json_response(model: BaseModel, *, status: int = 200) -> Response:
@@ -14,14 +24,40 @@ def json_response(model: BaseModel, *, status: int = 200) -> Response:
 
 
 def path_account(value: str) -> str:
+    return _parameter(_account_adapter, "accountNumber", value)
+
+
+def idempotency_key(field: str, value: str) -> str:
+    return _parameter(_key_adapter, field, value)
+
+
+def query(model: type[Query]) -> Query:
+    """The query string as ``model``. A parameter given twice, or holding a control
+    character, is refused rather than guessed at (``int("1\\n")`` would be 1)."""
+    errors = [
+        {"field": escaped(name) or '""', "message": message}
+        for name, values in request.args.lists()
+        for message in _query_refusals(name, values)
+    ]
+    if errors:
+        raise Problem(400, "VALIDATION_ERROR", "The request is not valid.", errors=errors)
     try:
-        return _account_adapter.validate_python(value)
+        return model.model_validate(request.args.to_dict())
     except ValidationError as error:
-        raise field_problem("accountNumber", error) from None
+        raise validation_problem(error, status=400) from None
 
 
-def field_problem(field: str, error: ValidationError) -> Problem:
-    """A 400 for a value outside the JSON body (a header or a path segment)."""
-    problem = validation_problem(error, status=400)
-    problem.errors = [dict(e, field=field) for e in problem.errors or []]
-    return problem
+def _query_refusals(name: str, values: list[str]) -> list[str]:
+    refusals = ["Given more than once."] if len(values) > 1 else []
+    if any(has_bad_characters(text) for text in [name, *values]):
+        refusals.append(f"The parameter {BAD_CHARACTERS_MESSAGE}.")
+    return refusals
+
+
+def _parameter(adapter: TypeAdapter[str], field: str, value: str) -> str:
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as error:
+        problem = validation_problem(error, status=400)
+        problem.errors = [dict(e, field=field) for e in problem.errors or []]
+        raise problem from None

@@ -1,6 +1,5 @@
 """Pydantic models of the HTTP contract: request bodies in, resources out (camelCase JSON)."""
 
-import json
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -9,21 +8,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
-from ledger.money import MAX_AMOUNT
+from producer_api.fields import AccountNumber, Amount, AssetCode, IdempotencyKey, Text
+from producer_api.metadata import checked_metadata
 
-METADATA_MAX_BYTES = 4096
-METADATA_MAX_DEPTH = 5
 BATCH_MAX_OPERATIONS = 1000
-
-IdempotencyKey = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x20-\x7e]+$")
-]
-AccountNumber = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-]
-AssetCode = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Z0-9_]+$")]
-Amount = Annotated[Decimal, Field(gt=0, lt=MAX_AMOUNT, allow_inf_nan=False)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 
 
 class CamelModel(BaseModel):
@@ -41,13 +29,8 @@ class SubmitBody(CamelModel):
 
     @field_validator("metadata")
     @classmethod
-    def metadata_is_small_and_shallow(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if _depth(value) > METADATA_MAX_DEPTH:
-            raise ValueError(f"metadata nests deeper than {METADATA_MAX_DEPTH} levels")
-        if len(json.dumps(value, default=str)) > METADATA_MAX_BYTES:
-            raise ValueError(f"metadata is larger than {METADATA_MAX_BYTES} bytes")
-        cleaned: dict[str, Any] = _without_decimals(value)
-        return cleaned
+    def metadata_is_small_shallow_and_exact(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return checked_metadata(value)
 
     def memo(self) -> str | None:
         return None
@@ -92,6 +75,16 @@ BatchOperation = Annotated[BatchTopup | BatchBonus | BatchSpend, Field(discrimin
 class BatchBody(CamelModel):
     model_config = ConfigDict(extra="forbid")
     operations: list[BatchOperation] = Field(min_length=1, max_length=BATCH_MAX_OPERATIONS)
+
+    def repeated_keys(self) -> list[int]:
+        """Indexes of the operations whose idempotency key an earlier one already names."""
+        seen: set[str] = set()
+        repeated = []
+        for index, operation in enumerate(self.operations):
+            if operation.idempotency_key in seen:
+                repeated.append(index)
+            seen.add(operation.idempotency_key)
+        return repeated
 
 
 class BalanceOut(CamelModel):
@@ -178,7 +171,7 @@ class HistoryQuery(CamelModel):
 
 class WaitQuery(CamelModel):
     model_config = ConfigDict(extra="forbid")
-    wait: float = Field(default=0, ge=0, le=30)
+    wait: float = Field(default=0, ge=0, le=30, allow_inf_nan=False)
 
 
 class FieldErrorOut(BaseModel):
@@ -197,22 +190,3 @@ class ProblemOut(BaseModel):
     code: str
     instance: str
     errors: list[FieldErrorOut] | None = None
-
-
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max(map(_depth, value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max(map(_depth, value), default=0)
-    return 0
-
-
-def _without_decimals(value: Any) -> Any:
-    """Metadata is opaque client data stored as JSONB: its numbers are kept as JSON numbers."""
-    if isinstance(value, dict):
-        return {k: _without_decimals(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_decimals(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value

@@ -26,8 +26,10 @@ class Services:
     redis: redis.Redis
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine) -> "Services":
-        sessions = make_session_factory(engine)
+    def build(
+        cls, settings: Settings, engine: Engine, sessions: sessionmaker[Session] | None = None
+    ) -> "Services":
+        sessions = sessions or make_session_factory(engine)
         celery_client = Celery("wallet-api", config_source="celeryconfig")
         celery_client.conf.broker_url = settings.redis_url
         celery_client.conf.task_default_queue = settings.celery_queue

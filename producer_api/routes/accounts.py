@@ -1,11 +1,11 @@
 """/api/wallet/balance and /history: an account's balances and entries, read from Postgres."""
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from ledger.queries import get_balances, get_history
 from producer_api.auth import requires
 from producer_api.limits import per_account
-from producer_api.responses import json_response, path_account
+from producer_api.responses import json_response, path_account, query
 from producer_api.schemas import AccountBalancesOut, HistoryOut, HistoryQuery
 from producer_api.services import services
 
@@ -25,12 +25,9 @@ def balance(account_number: str) -> Response:
 @requires("wallet:read")
 @per_account
 def history(account_number: str) -> Response:
-    query = HistoryQuery.model_validate(request.args.to_dict())
+    account, params = path_account(account_number), query(HistoryQuery)
     with services().sessions() as session:
         page = get_history(
-            session,
-            account_number=path_account(account_number),
-            limit=query.limit,
-            cursor=query.cursor,
+            session, account_number=account, limit=params.limit, cursor=params.cursor
         )
     return json_response(HistoryOut.model_validate(page))

@@ -1,23 +1,26 @@
 """/api/wallet: submit movements (one or a batch) and follow the requests they create."""
 
-from flask import Blueprint, Response, request, url_for
-from pydantic import TypeAdapter, ValidationError
+from urllib.parse import quote
 
-from ledger.errors import RequestNotFound
+from flask import Blueprint, Response, request, url_for
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import BaseConverter
+
+from ledger.errors import LedgerError, RequestNotFound
 from ledger.inbox import Submission
 from ledger.operations import OperationType
 from ledger.request_views import count_pending, get_request, get_requests_by_id
 from ledger.views import RequestView
 from producer_api.auth import current_client, requires
+from producer_api.batch_refusals import located, refuse_repeated_keys
 from producer_api.body import json_object, preferred_wait
 from producer_api.limits import per_account
 from producer_api.problems import Problem
-from producer_api.responses import field_problem, json_response
+from producer_api.responses import idempotency_key, json_response, query
 from producer_api.schemas import (
     BatchBody,
     BatchOut,
     BonusBody,
-    IdempotencyKey,
     RequestOut,
     SpendBody,
     SubmitBody,
@@ -26,9 +29,26 @@ from producer_api.schemas import (
 )
 from producer_api.services import services
 
-bp = Blueprint("wallet", __name__, url_prefix="/api/wallet")
 BATCH_MAX_BYTES = 1024 * 1024
-_key_adapter: TypeAdapter[str] = TypeAdapter(IdempotencyKey)
+
+
+class KeyConverter(BaseConverter):
+    """An idempotency key in a path: read whole, '/' included; written percent-encoded
+    ('/', '?', '#', '%' and the rest), so a key like ``a/../b`` cannot name another URL."""
+
+    regex = r"[\s\S]+"  # any character, line breaks and NUL included: refused by the rule
+    part_isolating = False
+
+    def to_url(self, value: str) -> str:
+        return quote(value, safe="")
+
+
+bp = Blueprint("wallet", __name__, url_prefix="/api/wallet")
+
+
+@bp.record_once
+def _register_key_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["key"] = KeyConverter
 
 
 @bp.post("/topup")
@@ -58,20 +78,23 @@ def batch() -> Response:
     """Up to 1,000 operations, each with its own key and outcome; accepted all or none."""
     request.max_content_length = BATCH_MAX_BYTES
     body = BatchBody.model_validate(json_object())
-    submitted = services().submitter.submit(
-        [_submission(op.type, op, op.idempotency_key) for op in body.operations]
-    )
+    refuse_repeated_keys(body)
+    submissions = [_submission(op.type, op, op.idempotency_key) for op in body.operations]
+    try:
+        submitted = services().submitter.submit(submissions)
+    except LedgerError as error:
+        raise located(error, submissions) from None
     views = _wait_for_outcomes(submitted.views, preferred_wait(_max_wait()) or 0)
     status = 200 if all(v.is_terminal for v in views) else 202
     out = BatchOut(requests=[RequestOut.model_validate(v) for v in views])
     return json_response(out, status=status)
 
 
-@bp.get("/requests/<path:key>")
+@bp.get("/requests/<key:key>", merge_slashes=False)
 @requires("wallet:read")
 def show_request(key: str) -> Response:
-    wait = WaitQuery.model_validate(request.args.to_dict()).wait
-    (view,) = _wait_for_outcomes([_read_request(key)], wait)
+    wait = query(WaitQuery).wait
+    (view,) = _wait_for_outcomes([_read_request(idempotency_key("key", key))], wait)
     return json_response(RequestOut.model_validate(view))
 
 
@@ -107,10 +130,7 @@ def _submission(operation: OperationType, body: SubmitBody, key: str) -> Submiss
 def _key(body: SubmitBody) -> str:
     header = request.headers.get("Idempotency-Key")
     if header is not None:
-        try:
-            header = _key_adapter.validate_python(header)
-        except ValidationError as error:
-            raise field_problem("Idempotency-Key", error) from None
+        header = idempotency_key("Idempotency-Key", header)
     if header and body.idempotency_key and header != body.idempotency_key:
         raise Problem(
             400,

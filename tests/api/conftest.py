@@ -1,0 +1,96 @@
+"""The in-process tier (flaskr style): the real app, Flask's test client, and every database
+write inside a transaction rolled back after the test. No gunicorn, no worker: requests are
+recorded (in the test's transaction) and enqueued to the private Redis on a queue nobody reads.
+
+One app serves the whole run; its sessionmaker is bound to each test's connection in turn.
+"""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.api_keys import create_key
+from ledger.settings import Settings
+from producer_api import create_app
+from tests.conftest import DEV_KEY, METADATA_KEY
+
+
+@pytest.fixture(scope="session")
+def tx_sessions() -> sessionmaker[Session]:
+    """Sessions whose commits are savepoints of the running test's transaction."""
+    return sessionmaker(join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def connection(engine: Engine, tx_sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        tx_sessions.configure(bind=connection)
+        yield connection
+        tx_sessions.configure(bind=None)
+        transaction.rollback()
+
+
+@pytest.fixture
+def db(tx_sessions: sessionmaker[Session], connection: Connection) -> Iterator[Session]:
+    with tx_sessions() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def app_settings(database_url: str, redis_url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        redis_url=redis_url,
+        celery_queue=f"wallet-in-process-{uuid.uuid4().hex[:8]}",
+        wallet_env="development",
+        wallet_dev_api_key=DEV_KEY,
+        metadata_encryption_keys=METADATA_KEY,
+        rate_limit_per_key="100000/second",
+        rate_limit_per_account="100000/second",
+        max_wait_seconds=1,  # no worker posts here: a Prefer: wait would only wait
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_app(app_settings: Settings, tx_sessions: sessionmaker[Session]) -> Flask:
+    app = create_app(app_settings, sessions=tx_sessions)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def app(shared_app: Flask, connection: Connection) -> Flask:
+    return shared_app
+
+
+@pytest.fixture
+def fresh_app(
+    app_settings: Settings, tx_sessions: sessionmaker[Session], connection: Connection
+) -> Flask:
+    """An app of this test's own, for a test that adds routes to it."""
+    return create_app(app_settings, sessions=tx_sessions)
+
+
+@pytest.fixture
+def client_id() -> str:
+    return f"in-process-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def client(app: Flask, db: Session, client_id: str) -> FlaskClient:
+    """A test client holding an API key of its own client, so 'nothing was recorded' is
+    a count of this client's requests only."""
+    secret = app.extensions["wallet"].settings.secret_key
+    scopes = ["wallet:read", "wallet:write"]
+    token = create_key(db, client_id=client_id, scopes=scopes, secret=secret)
+    db.commit()
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return test_client

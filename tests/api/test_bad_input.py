@@ -1,0 +1,244 @@
+"""Bad input, every endpoint, in process: a 4xx problem+json with a clear code (and the field
+it is about), in well under a second of CPU, and nothing recorded for this test's client."""
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.api.helpers import CPU_BUDGET, GOOD, assert_refused, cpu_timed, post, recorded
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    merged = {**GOOD, "idempotencyKey": f"bad-{uuid.uuid4()}", **changes}
+    return {k: v for k, v in merged.items() if v is not ...}
+
+
+def raw(amount: str = "1", metadata: str = "{}", extra: str = "") -> str:
+    """A topup body with literal JSON text in it (for forms json.dumps cannot write)."""
+    return (
+        f'{{"accountNumber":"USR-002","assetCode":"GOLD_COINS","amount":{amount},'
+        f'"idempotencyKey":"k-{uuid.uuid4()}","metadata":{metadata}{extra}}}'
+    )
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for _ in range(depth):
+        value = {"n": value}
+    return value
+
+
+# (name, operation, body, headers, status, code, field or None)
+SUBMIT_CASES: list[tuple[str, str, Any, dict[str, str], int, str, str | None]] = [
+    ("negative amount", "topup", body(amount=-5), {}, 422, "VALIDATION_ERROR", "amount"),
+    ("zero amount", "topup", body(amount=0), {}, 422, "VALIDATION_ERROR", "amount"),
+    ("minus zero amount", "topup", raw("-0"), {}, 422, "VALIDATION_ERROR", "amount"),
+    ("minus zero point zero", "topup", raw("-0.0"), {}, 422, "VALIDATION_ERROR", "amount"),
+    ("NaN literal", "topup", raw("NaN"), {}, 400, "INVALID_NUMBER", "amount"),
+    ("Infinity literal", "topup", raw("Infinity"), {}, 400, "INVALID_NUMBER", "amount"),
+    ("-Infinity literal", "topup", raw("-Infinity"), {}, 400, "INVALID_NUMBER", "amount"),
+    ("NaN string", "topup", body(amount="NaN"), {}, 422, "VALIDATION_ERROR", "amount"),
+    ("Infinity string", "spend", body(amount="Infinity", description="d"), {}, 422,
+     "VALIDATION_ERROR", "amount"),
+    ("1e309", "topup", raw("1e309"), {}, 422, "VALIDATION_ERROR", "amount"),
+    ("1e400 amount", "topup", raw("1e400"), {}, 422, "VALIDATION_ERROR", "amount"),
+    ("1e401 amount", "topup", raw("1e401"), {}, 400, "INVALID_NUMBER", "amount"),
+    ("1e-401 amount", "topup", raw("1e-401"), {}, 400, "INVALID_NUMBER", "amount"),
+    ("1e1000000 amount", "topup", raw("1e1000000"), {}, 400, "INVALID_NUMBER", "amount"),
+    ("exponent past Decimal", "topup", raw("1e9999999999999999999"), {}, 400,
+     "INVALID_NUMBER", "amount"),
+    ("41-digit amount", "topup", raw("1" * 41), {}, 400, "INVALID_NUMBER", "amount"),
+    ("60k-digit amount", "topup", raw("9" * 60000), {}, 400, "INVALID_NUMBER", "amount"),
+    ("huge amount string", "topup", body(amount="1" + "0" * 40), {}, 422,
+     "VALIDATION_ERROR", "amount"),
+    ("tiny amount string", "topup", body(amount="1e-1000000"), {}, 422,
+     "AMOUNT_PRECISION", "amount"),
+    ("too many decimals", "topup", body(amount="1.001"), {}, 422, "AMOUNT_PRECISION", "amount"),
+    ("boolean amount", "topup", body(amount=True), {}, 422, "VALIDATION_ERROR", "amount"),
+    ("text amount", "topup", body(amount="ten"), {}, 422, "VALIDATION_ERROR", "amount"),
+    ("unknown account", "topup", body(accountNumber="USR-999"), {}, 422,
+     "ACCOUNT_NOT_FOUND", "accountNumber"),
+    ("system account", "topup", body(accountNumber="SYS-REVENUE-001"), {}, 422,
+     "INVALID_ACCOUNT", "accountNumber"),
+    ("unknown asset", "topup", body(assetCode="RUBIES"), {}, 422, "ASSET_NOT_FOUND", "assetCode"),
+    ("missing key", "topup", body(idempotencyKey=...), {}, 400, "IDEMPOTENCY_KEY_REQUIRED",
+     "idempotencyKey"),
+    ("empty key", "topup", body(idempotencyKey=""), {}, 422, "VALIDATION_ERROR",
+     "idempotencyKey"),
+    ("over-long key", "topup", body(idempotencyKey="k" * 256), {}, 422, "VALIDATION_ERROR",
+     "idempotencyKey"),
+    ("dot key", "topup", body(idempotencyKey="."), {}, 422, "VALIDATION_ERROR", "idempotencyKey"),
+    ("dot-dot key", "topup", body(idempotencyKey=".."), {}, 422, "VALIDATION_ERROR",
+     "idempotencyKey"),
+    ("non-ascii key", "topup", body(idempotencyKey="clé"), {}, 422, "VALIDATION_ERROR",
+     "idempotencyKey"),
+    ("header and body keys differ", "topup", body(), {"Idempotency-Key": "other"}, 400,
+     "IDEMPOTENCY_KEY_MISMATCH", None),
+    ("over-long header key", "topup", body(idempotencyKey=...), {"Idempotency-Key": "h" * 300},
+     400, "VALIDATION_ERROR", "Idempotency-Key"),
+    ("control character in header key", "topup", body(idempotencyKey=...),
+     {"Idempotency-Key": "a\x01b"}, 400, "VALIDATION_ERROR", "Idempotency-Key"),
+    ("non-ascii header key", "topup", body(idempotencyKey=...), {"Idempotency-Key": "clé"},
+     400, "VALIDATION_ERROR", "Idempotency-Key"),
+    ("dot-dot header key", "topup", body(idempotencyKey=...), {"Idempotency-Key": ".."}, 400,
+     "VALIDATION_ERROR", "Idempotency-Key"),
+    ("unknown field", "topup", body(colour="red"), {}, 422, "VALIDATION_ERROR", "colour"),
+    ("account number as a number", "topup", body(accountNumber=42), {}, 422,
+     "VALIDATION_ERROR", "accountNumber"),
+    ("missing reason on bonus", "bonus", body(), {}, 422, "VALIDATION_ERROR", "reason"),
+    ("blank description on spend", "spend", body(description="   "), {}, 422,
+     "VALIDATION_ERROR", "description"),
+    ("metadata not an object", "topup", body(metadata=[1, 2]), {}, 422, "VALIDATION_ERROR",
+     "metadata"),
+    ("metadata 6 levels deep", "topup", body(metadata=nested(5)), {}, 422, "VALIDATION_ERROR",
+     "metadata"),
+    ("body 22 levels deep", "topup", body(metadata=nested(20)), {}, 400, "INVALID_JSON", None),
+    ("large metadata", "topup", body(metadata={"blob": "x" * 5000}), {}, 422,
+     "VALIDATION_ERROR", "metadata"),
+    ("inexact metadata number", "topup", raw(metadata='{"x":0.1000000000000000000001}'), {},
+     422, "VALIDATION_ERROR", "metadata"),
+    ("metadata number below a double", "topup", raw(metadata='{"x":1e-400}'), {}, 422,
+     "VALIDATION_ERROR", "metadata"),
+    ("metadata number above a double", "topup", raw(metadata='{"x":[1e400]}'), {}, 422,
+     "VALIDATION_ERROR", "metadata"),
+    ("metadata 1e5000", "topup", raw(metadata='{"x":1e5000}'), {}, 400, "INVALID_NUMBER",
+     "metadata.x"),
+    ("metadata 1e1000000", "topup", raw(metadata='{"x":1e1000000}'), {}, 400,
+     "INVALID_NUMBER", "metadata.x"),
+    ("metadata NaN", "topup", raw(metadata='{"a":{"b":[NaN]}}'), {}, 400, "INVALID_NUMBER",
+     "metadata.a.b.0"),
+    ("duplicate amount", "topup", raw(extra=',"amount":100000'), {}, 400, "DUPLICATE_MEMBER",
+     "amount"),
+    ("duplicate metadata member", "topup", raw(metadata='{"a":1,"a":2}'), {}, 400,
+     "DUPLICATE_MEMBER", "metadata.a"),
+    ("not JSON", "topup", "amount=1", {}, 400, "INVALID_JSON", None),
+    ("JSON array", "topup", "[1, 2]", {}, 400, "INVALID_JSON", None),
+    ("JSON nested 10k deep", "topup", "[" * 10000 + "]" * 10000, {}, 400, "INVALID_JSON", None),
+    ("raw control character", "topup", raw(metadata='{"a":"x\x01y"}'), {}, 400,
+     "INVALID_JSON", None),
+    ("not UTF-8", "topup", raw(metadata='{"a":"caf\xe9"}').encode("latin-1"), {}, 400,
+     "INVALID_JSON", None),
+    ("UTF-8 encoded surrogate", "topup", raw(metadata='{"a":"X"}').encode().replace(
+        b"X", b"\xed\xa0\x80"), {}, 400, "INVALID_JSON", None),
+    ("UTF-16 body", "topup", json.dumps(body()).encode("utf-16"), {}, 400, "INVALID_JSON",
+     None),
+    ("byte order mark", "topup", b"\xef\xbb\xbf" + json.dumps(body()).encode(), {}, 400,
+     "INVALID_JSON", None),
+    ("wrong content type", "topup", json.dumps(body()), {"Content-Type": "text/plain"}, 415,
+     "UNSUPPORTED_MEDIA_TYPE", None),
+    ("latin-1 charset", "topup", json.dumps(body()),
+     {"Content-Type": "application/json; charset=iso-8859-1"}, 415, "UNSUPPORTED_MEDIA_TYPE",
+     None),
+    ("utf-16 charset", "topup", json.dumps(body()),
+     {"Content-Type": "application/json; charset=utf-16"}, 415, "UNSUPPORTED_MEDIA_TYPE", None),
+    ("gzip body", "topup", json.dumps(body()), {"Content-Encoding": "gzip"}, 415,
+     "UNSUPPORTED_CONTENT_ENCODING", None),
+    ("unknown coding", "spend", json.dumps(body(description="d")), {"Content-Encoding": "br"},
+     415, "UNSUPPORTED_CONTENT_ENCODING", None),
+    ("body over 64 KiB", "topup", json.dumps(body(metadata={"x": "y" * 70000})), {}, 413,
+     "REQUEST_ENTITY_TOO_LARGE", None),
+    ("SQL in account number", "topup", body(accountNumber="USR-001'; DROP TABLE accounts;--"),
+     {}, 422, "VALIDATION_ERROR", "accountNumber"),
+    ("path in account number", "spend", body(accountNumber="../USR-001", description="d"), {},
+     422, "VALIDATION_ERROR", "accountNumber"),
+    ("newline after account number", "topup", body(accountNumber="USR-001\n"), {}, 400,
+     "INVALID_STRING", "accountNumber"),
+    ("unicode account number", "topup", body(accountNumber="USR-\uff10\uff101"), {}, 422,
+     "VALIDATION_ERROR", "accountNumber"),
+    ("lower-case asset", "topup", body(assetCode="gold_coins"), {}, 422, "VALIDATION_ERROR",
+     "assetCode"),
+]  # fmt: skip
+
+GET_CASES: list[tuple[str, str, int, str, str | None]] = [
+    ("limit=0", "/api/wallet/history/USR-001?limit=0", 400, "VALIDATION_ERROR", "limit"),
+    ("limit=100000", "/api/wallet/history/USR-001?limit=100000", 400, "VALIDATION_ERROR",
+     "limit"),
+    ("limit not a number", "/api/wallet/history/USR-001?limit=ten", 400, "VALIDATION_ERROR",
+     "limit"),
+    ("limit with 10^6 digits", "/api/wallet/history/USR-001?limit=" + "9" * 10**6, 400,
+     "VALIDATION_ERROR", "limit"),
+    ("limit given twice", "/api/wallet/history/USR-001?limit=1&limit=100", 400,
+     "VALIDATION_ERROR", "limit"),
+    ("NUL in limit", "/api/wallet/history/USR-001?limit=%00", 400, "VALIDATION_ERROR", "limit"),
+    ("forged cursor", "/api/wallet/history/USR-001?cursor=ZTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5",
+     400, "INVALID_CURSOR", "cursor"),
+    ("cursor junk", "/api/wallet/history/USR-001?cursor=%27%20OR%201%3D1", 400,
+     "INVALID_CURSOR", "cursor"),
+    ("NUL in cursor", "/api/wallet/history/USR-001?cursor=%00", 400, "VALIDATION_ERROR",
+     "cursor"),
+    ("unknown query parameter", "/api/wallet/history/USR-001?offset=5", 400,
+     "VALIDATION_ERROR", "offset"),
+    ("control character in a parameter name", "/api/wallet/history/USR-001?%01=5", 400,
+     "VALIDATION_ERROR", "\\u0001"),
+    ("empty parameter name", "/api/wallet/history/USR-001?=5", 400, "VALIDATION_ERROR", '""'),
+    ("empty parameter name twice", "/api/wallet/requests/k?=1&=2", 400, "VALIDATION_ERROR",
+     '""'),
+    ("SQL in balance path", "/api/wallet/balance/USR-001'%20OR%20'1'='1", 400,
+     "VALIDATION_ERROR", "accountNumber"),
+    ("NUL in balance path", "/api/wallet/balance/USR%00", 400, "VALIDATION_ERROR",
+     "accountNumber"),
+    ("unicode in history path", "/api/wallet/history/%E2%82%AC", 400, "VALIDATION_ERROR",
+     "accountNumber"),
+    ("bad UTF-8 in history path", "/api/wallet/history/%FF%FE", 400, "VALIDATION_ERROR",
+     "accountNumber"),
+    ("unknown account balance", "/api/wallet/balance/USR-999", 404, "ACCOUNT_NOT_FOUND", None),
+    ("unknown account history", "/api/wallet/history/USR-999", 404, "ACCOUNT_NOT_FOUND", None),
+    ("traversal in path", "/api/wallet/balance/..%2F..%2Fetc%2Fpasswd", 404, "NOT_FOUND", None),
+    ("wait too long", "/api/wallet/requests/some-key?wait=31", 400, "VALIDATION_ERROR", "wait"),
+    ("wait negative", "/api/wallet/requests/some-key?wait=-1", 400, "VALIDATION_ERROR", "wait"),
+    ("wait NaN", "/api/wallet/requests/some-key?wait=nan", 400, "VALIDATION_ERROR", "wait"),
+    ("wait 1e1000000", "/api/wallet/requests/some-key?wait=1e1000000", 400, "VALIDATION_ERROR",
+     "wait"),
+    ("NULs as the key", "/api/wallet/requests/%00%00", 400, "VALIDATION_ERROR", "key"),
+    ("control character in the key", "/api/wallet/requests/a%1Fb", 400, "VALIDATION_ERROR",
+     "key"),
+    ("non-ascii key", "/api/wallet/requests/cl%C3%A9", 400, "VALIDATION_ERROR", "key"),
+    ("bad UTF-8 key", "/api/wallet/requests/%ED%A0%80", 400, "VALIDATION_ERROR", "key"),
+    ("over-long key", "/api/wallet/requests/" + "k" * 256, 400, "VALIDATION_ERROR", "key"),
+    ("unknown key", "/api/wallet/requests/no-such-key", 404, "REQUEST_NOT_FOUND", None),
+    ("unknown route", "/api/wallet/nothing-here", 404, "NOT_FOUND", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "operation", "payload", "headers", "status", "code", "field"),
+    SUBMIT_CASES,
+    ids=[c[0] for c in SUBMIT_CASES],
+)
+def test_bad_submit_is_refused_fast_and_records_nothing(
+    client: FlaskClient,
+    db: Session,
+    client_id: str,
+    name: str,
+    operation: str,
+    payload: Any,
+    headers: dict[str, str],
+    status: int,
+    code: str,
+    field: str | None,
+) -> None:
+    answer, cpu = cpu_timed(lambda: post(client, f"/api/wallet/{operation}", payload, headers))
+    assert_refused(answer, status, code, field)
+    assert cpu < CPU_BUDGET
+    assert recorded(db, client_id) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "status", "code", "field"), GET_CASES, ids=[c[0] for c in GET_CASES]
+)
+def test_bad_read_is_refused_fast(
+    client: FlaskClient, name: str, path: str, status: int, code: str, field: str | None
+) -> None:
+    answer, cpu = cpu_timed(lambda: client.get(path))
+    assert_refused(answer, status, code, field)
+    assert cpu < CPU_BUDGET
+
+
+def test_wrong_method_is_a_405_problem(client: FlaskClient) -> None:
+    answer = client.delete("/api/wallet/topup")
+    assert_refused(answer, 405, "METHOD_NOT_ALLOWED")
+    assert "POST" in answer.headers["Allow"]
