@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from producer_api.openapi_parameters import ACCOUNT, HISTORY, KEY, KEY_HEADER, PREFER, WAIT
 from producer_api.schemas import (
     AccountBalancesOut,
     BatchBody,
@@ -19,48 +20,6 @@ from producer_api.schemas import (
 )
 
 REF = "#/components/schemas/{model}"
-KEY = {
-    "name": "key",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-}
-ACCOUNT = {
-    "name": "accountNumber",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$", "maxLength": 64},
-}
-PREFER = {
-    "name": "Prefer",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "pattern": "^wait=([0-9]|[12][0-9]|30)$"},
-    "description": "wait=N: hold the call up to N seconds (at most 30) for the outcome",
-}
-WAIT = {
-    "name": "wait",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "number", "minimum": 0, "maximum": 30},
-}
-HISTORY = [
-    ACCOUNT,
-    {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-    },
-    {
-        "name": "cursor",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string", "maxLength": 64},
-    },
-]
-
-
 # Answered by gunicorn itself, before the application sees the request.
 URI_TOO_LONG = {
     "description": "Request line too long (from the HTTP server)",
@@ -82,6 +41,7 @@ PROBLEM = _answer("A problem (4xx/5xx)", ProblemOut, "application/problem+json")
 
 
 def _operation(
+    operation_id: str,
     summary: str,
     scope: str,
     ok: dict[str, Any],
@@ -90,25 +50,53 @@ def _operation(
     body: type[BaseModel] | None = None,
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {
+        "operationId": operation_id,
         "summary": summary,
         "security": [{"apiKey": [scope]}],
         "parameters": params,
         "responses": {**ok, "414": URI_TOO_LONG, "default": PROBLEM},
     }
     if body is not None:
+        example = {**_example(body), "idempotencyKey": f"example-{operation_id}"}
+        if body is BatchBody:
+            operation_example = {**_example(TopupBody), "idempotencyKey": "example-batch"}
+            example = {"operations": [{"type": "topup", **operation_example}]}
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(body)}},
+            "content": {"application/json": {"schema": _ref(body), "example": example}},
         }
     return operation
 
 
-def _submit(summary: str, body: type[BaseModel]) -> dict[str, Any]:
-    ok = {
-        "200": _answer("Finished (after Prefer: wait, or a replay)", RequestOut),
-        "202": _answer("Accepted; poll the Location", RequestOut),
+def _example(model: type[BaseModel]) -> dict[str, Any]:
+    """A body of each field's first example: a call that can succeed on seeded data (each
+    operation's example has a key of its own, or the second would reuse the first's)."""
+    fields = model.model_fields.items()
+    return {field.alias or name: field.examples[0] for name, field in fields if field.examples}
+
+
+def _linked(answer: dict[str, Any], key: str, account: str) -> dict[str, Any]:
+    """``answer`` with links to the request it created and the account it named."""
+    return {
+        **answer,
+        "links": {
+            "GetRequest": {"operationId": "getRequest", "parameters": {"key": key}},
+            "GetBalance": {"operationId": "getBalance", "parameters": {"accountNumber": account}},
+            "GetHistory": {"operationId": "getHistory", "parameters": {"accountNumber": account}},
+        },
     }
-    return {"post": _operation(summary, "wallet:write", ok, params=[PREFER], body=body)}
+
+
+def _submit(operation_id: str, summary: str, body: type[BaseModel]) -> dict[str, Any]:
+    key, account = "$response.body#/idempotencyKey", "$request.body#/accountNumber"
+    ok = {
+        "200": _linked(
+            _answer("Finished (after Prefer: wait, or a replay)", RequestOut), key, account
+        ),
+        "202": _linked(_answer("Accepted; poll the Location", RequestOut), key, account),
+    }
+    params = [PREFER, KEY_HEADER]
+    return {"post": _operation(operation_id, summary, "wallet:write", ok, params=params, body=body)}
 
 
 @cache
@@ -128,7 +116,11 @@ def openapi_spec() -> dict[str, Any]:
         by_alias=True,
         ref_template=REF,
     )
-    batch_ok = {"200": _answer("All finished", BatchOut), "202": _answer("Accepted", BatchOut)}
+    first = "$response.body#/requests/0/idempotencyKey", "$request.body#/operations/0/accountNumber"
+    batch_ok = {
+        "200": _linked(_answer("All finished", BatchOut), *first),
+        "202": _linked(_answer("Accepted", BatchOut), *first),
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -141,11 +133,12 @@ def openapi_spec() -> dict[str, Any]:
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
         },
         "paths": {
-            "/api/wallet/topup": _submit("Top up a user from the treasury", TopupBody),
-            "/api/wallet/bonus": _submit("Grant a bonus from the bonus pool", BonusBody),
-            "/api/wallet/spend": _submit("Spend from a user to revenue", SpendBody),
+            "/api/wallet/topup": _submit("topup", "Top up a user from the treasury", TopupBody),
+            "/api/wallet/bonus": _submit("bonus", "Grant a bonus from the bonus pool", BonusBody),
+            "/api/wallet/spend": _submit("spend", "Spend from a user to revenue", SpendBody),
             "/api/wallet/batch": {
                 "post": _operation(
+                    "batch",
                     "Submit up to 1,000 operations",
                     "wallet:write",
                     batch_ok,
@@ -155,6 +148,7 @@ def openapi_spec() -> dict[str, Any]:
             },
             "/api/wallet/requests/{key}": {
                 "get": _operation(
+                    "getRequest",
                     "A request and its outcome (long-polls with wait)",
                     "wallet:read",
                     {"200": _answer("The request", RequestOut)},
@@ -163,6 +157,7 @@ def openapi_spec() -> dict[str, Any]:
             },
             "/api/wallet/balance/{accountNumber}": {
                 "get": _operation(
+                    "getBalance",
                     "An account's balances",
                     "wallet:read",
                     {"200": _answer("Balances", AccountBalancesOut)},
@@ -171,6 +166,7 @@ def openapi_spec() -> dict[str, Any]:
             },
             "/api/wallet/history/{accountNumber}": {
                 "get": _operation(
+                    "getHistory",
                     "An account's entries, newest first",
                     "wallet:read",
                     {"200": _answer("One page", HistoryOut)},

@@ -21,10 +21,11 @@ class CamelModel(BaseModel):
 class SubmitBody(CamelModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
-    account_number: AccountNumber
-    asset_code: AssetCode
-    amount: Amount
-    idempotency_key: IdempotencyKey | None = None
+    # The examples name seeded data, so generated calls (schemathesis) can also succeed.
+    account_number: AccountNumber = Field(examples=["USR-003"])
+    asset_code: AssetCode = Field(examples=["GOLD_COINS"])
+    amount: Amount = Field(examples=["1.00"])
+    idempotency_key: IdempotencyKey | None = Field(default=None, examples=["order-1234"])
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("metadata")
@@ -41,14 +42,14 @@ class TopupBody(SubmitBody):
 
 
 class BonusBody(SubmitBody):
-    reason: Text
+    reason: Text = Field(examples=["Daily login bonus"])
 
     def memo(self) -> str | None:
         return self.reason
 
 
 class SpendBody(SubmitBody):
-    description: Text
+    description: Text = Field(examples=["Purchased sword"])
 
     def memo(self) -> str | None:
         return self.description
