@@ -37,6 +37,13 @@ def _children(values: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 JSON_TEXT = st.recursive(SCALAR, _children, max_leaves=12)
 NESTED = st.integers(min_value=17, max_value=3000).map(lambda n: "[" * n + "]" * n)
+# Long runs of one unit: what makes a careless scanner quadratic or a parser recurse
+REPEATED = st.builds(
+    lambda prefix, unit, count: prefix + unit * count,
+    st.sampled_from(["", '{"a":"', '{"a":', "["]),
+    st.sampled_from(['\\"', '"', "\\", "[", '{"a":', "[1,", "9", "1e9", " ", "\\u0000"]),
+    st.integers(min_value=1, max_value=30000),
+)
 
 
 @st.composite
@@ -44,12 +51,12 @@ def mutated(draw: st.DrawFn, valid: dict[str, Any]) -> str:
     """``valid`` with one member replaced (or repeated) by hostile text."""
     pairs = [(k, json.dumps(v)) for k, v in valid.items()]
     name = draw(st.sampled_from([*valid, "metadata", "extra"]))
-    value = draw(JSON_TEXT | NESTED)
+    value = draw(JSON_TEXT | NESTED | REPEATED)
     if draw(st.booleans()):
         pairs = [(k, v) for k, v in pairs if k != name]
     return _object([*pairs, (name, value)])
 
 
 def hostile_body(valid: dict[str, Any]) -> st.SearchStrategy[bytes]:
-    texts = mutated(valid) | JSON_TEXT | NESTED
+    texts = mutated(valid) | JSON_TEXT | NESTED | REPEATED
     return texts.map(lambda t: t.encode("utf-8", "surrogatepass")) | st.binary(max_size=200)
