@@ -27,8 +27,9 @@ def tx_sessions() -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def connection(engine: Engine, tx_sessions: sessionmaker[Session]) -> Iterator[Connection]:
-    with engine.connect() as connection:
+def connection(rollback_engine: Engine, tx_sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    """On the rolled-back tier's database, which no worker reads and no test commits to."""
+    with rollback_engine.connect() as connection:
         transaction = connection.begin()
         tx_sessions.configure(bind=connection)
         yield connection
@@ -43,10 +44,10 @@ def db(tx_sessions: sessionmaker[Session], connection: Connection) -> Iterator[S
 
 
 @pytest.fixture(scope="session")
-def app_settings(database_url: str, redis_url: str) -> Settings:
+def app_settings(rollback_engine: Engine, redis_url: str) -> Settings:
     return Settings(
         _env_file=None,
-        database_url=database_url,
+        database_url=rollback_engine.url.render_as_string(hide_password=False),
         redis_url=redis_url,
         celery_queue=f"wallet-in-process-{uuid.uuid4().hex[:8]}",
         wallet_env="development",

@@ -34,8 +34,8 @@ def problem_log() -> Iterator[Records]:
 
 
 @pytest.fixture
-def own_engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url, pool_size=1)
+def own_engine(rollback_engine: Engine) -> Iterator[Engine]:
+    engine = make_engine(rollback_engine.url.render_as_string(hide_password=False), pool_size=1)
     yield engine
     engine.dispose()
 
@@ -101,9 +101,9 @@ def test_a_statement_timeout_is_a_503_busy(fresh_app: Flask, own_engine: Engine)
     assert answer.headers["Retry-After"] == "1"
 
 
-def test_an_exhausted_pool_is_a_503_busy(fresh_app: Flask, database_url: str) -> None:
+def test_an_exhausted_pool_is_a_503_busy(fresh_app: Flask, own_engine: Engine) -> None:
     engine = create_engine(
-        database_url, poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=0.05
+        own_engine.url, poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=0.05
     )
     try:
         with engine.connect():
