@@ -1,7 +1,19 @@
-"""Engine and session factory. Nothing connects at import time; callers build their own."""
+"""Engine and session factory. Nothing connects at import time; callers build their own.
+
+No pre-ping per checkout (it cost a round trip per request): a connection that died while
+idle in the pool fails on first use instead. SQLAlchemy then invalidates it and every
+connection opened before it, so one call per process sees the failure; callers whose unit
+of work is idempotent retry it once (``retrying_disconnect``), the others answer 503.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
@@ -9,7 +21,6 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=1800,
         # A backend whose client died (a SIGKILLed worker) notices within a second even while
         # it waits on a lock, and rolls back, instead of holding row locks until it is granted.
@@ -19,3 +30,13 @@ def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def retrying_disconnect(work: Callable[[], T]) -> T:
+    """Run ``work`` (an idempotent unit of work); once more if its connection had died."""
+    try:
+        return work()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    return work()

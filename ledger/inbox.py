@@ -5,11 +5,12 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -49,9 +50,37 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class InboxRow:
+    """What a request resource needs of an inbox row: a plain row, never an ORM entity."""
+
+    id: uuid.UUID
+    client_id: str
+    idempotency_key: str
+    type: str
+    payload: dict[str, Any]
+    payload_hash: str
+    status: str
+    submitted_at: datetime
+    completed_at: datetime | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
 class Recorded:
-    request: Request
+    request: InboxRow
     created: bool
+
+
+_REQUESTS = cast(Table, Request.__table__)
+_ROW_COLUMNS = [_REQUESTS.c[f.name] for f in fields(InboxRow)]
+# Built once: SQLAlchemy caches the compiled form; a batch is sent as multi-row INSERTs
+# (insertmanyvalues), one statement per 1,000 rows.
+_INSERT = (
+    insert(_REQUESTS)
+    .on_conflict_do_nothing(constraint="uq_request_client_key")
+    .returning(_REQUESTS.c.id, _REQUESTS.c.submitted_at)
+)
 
 
 def payload_hash(operation: str, payload: dict[str, Any]) -> str:
@@ -66,32 +95,32 @@ def record_request(session: Session, *, submission: Submission) -> Recorded:
 def record_requests(session: Session, *, submissions: list[Submission]) -> list[Recorded]:
     """Insert each request unless its key is known; a known key with another payload is refused.
 
-    All or nothing: one bad submission refuses the lot (the caller rolls back).
+    One statement for new requests; a replay reads its row once. All or nothing: one bad
+    submission refuses the lot (the caller rolls back).
     """
     if not submissions:
         return []
-    checked = check_submissions(session, submissions=submissions)
-    rows = [_row(s) for s in checked]
-    # executemany form: compiled once and cached, sent as multi-row INSERTs by SQLAlchemy
-    inserted = session.scalars(
-        insert(Request)
-        .on_conflict_do_nothing(constraint="uq_request_client_key")
-        .returning(Request),
-        rows,
-    ).all()
-    found = {(r.client_id, r.idempotency_key): r for r in inserted}
-    if len(found) < len({(r["client_id"], r["idempotency_key"]) for r in rows}):
-        found.update(_existing(session, checked))
-    created = {r.id for r in inserted}
-    recorded = []
-    for row in rows:
-        request = found[row["client_id"], row["idempotency_key"]]
-        if request.payload_hash != row["payload_hash"]:
-            raise IdempotencyKeyReused(
-                f"idempotency key {row['idempotency_key']!r} was used with a different request"
-            )
-        recorded.append(Recorded(request=request, created=request.id in created))
-    return recorded
+    rows = [_row(s) for s in check_submissions(session, submissions=submissions)]
+    params = rows[0] if len(rows) == 1 else rows  # one row: a plain execute, no executemany
+    inserted = {r.id: r.submitted_at for r in session.execute(_INSERT, params)}
+    existing = {} if len(inserted) == len(rows) else _existing(session, rows, inserted)
+    return [_recorded(row, inserted, existing) for row in rows]
+
+
+def _recorded(
+    row: dict[str, Any],
+    inserted: dict[uuid.UUID, datetime],
+    existing: dict[tuple[str, str], InboxRow],
+) -> Recorded:
+    if row["id"] in inserted:
+        fresh = {f.name: row[f.name] for f in fields(InboxRow) if f.name in row}
+        return Recorded(InboxRow(**fresh, submitted_at=inserted[row["id"]]), created=True)
+    found = existing[row["client_id"], row["idempotency_key"]]
+    if found.payload_hash != row["payload_hash"]:
+        raise IdempotencyKeyReused(
+            f"idempotency key {row['idempotency_key']!r} was used with a different request"
+        )
+    return Recorded(found, created=False)
 
 
 def check_submissions(session: Session, *, submissions: list[Submission]) -> list[Submission]:
@@ -136,20 +165,32 @@ _known_scales = _KnownFacts()
 _known_kinds = _KnownFacts()
 
 
-def _existing(session: Session, submissions: list[Submission]) -> dict[tuple[str, str], Request]:
-    query = select(Request).where(
-        Request.client_id.in_({s.client_id for s in submissions}),
-        Request.idempotency_key.in_({s.idempotency_key for s in submissions}),
+def _existing(
+    session: Session, rows: list[dict[str, Any]], inserted: dict[uuid.UUID, datetime]
+) -> dict[tuple[str, str], InboxRow]:
+    missing = [r for r in rows if r["id"] not in inserted]
+    query = select(*_ROW_COLUMNS).where(
+        _REQUESTS.c.client_id.in_({r["client_id"] for r in missing}),
+        _REQUESTS.c.idempotency_key.in_({r["idempotency_key"] for r in missing}),
     )
-    return {(r.client_id, r.idempotency_key): r for r in session.scalars(query)}
+    found = (InboxRow(**r._mapping) for r in session.execute(query))
+    return {(r.client_id, r.idempotency_key): r for r in found}
 
 
-def find_request(session: Session, *, client_id: str, idempotency_key: str) -> Request | None:
-    return session.scalar(
-        select(Request).where(
-            Request.client_id == client_id, Request.idempotency_key == idempotency_key
+def find_requests_by_id(
+    session: Session, *, request_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, InboxRow]:
+    query = select(*_ROW_COLUMNS).where(_REQUESTS.c.id.in_(request_ids))
+    return {r.id: InboxRow(**r._mapping) for r in session.execute(query)}
+
+
+def find_request(session: Session, *, client_id: str, idempotency_key: str) -> InboxRow | None:
+    row = session.execute(
+        select(*_ROW_COLUMNS).where(
+            _REQUESTS.c.client_id == client_id, _REQUESTS.c.idempotency_key == idempotency_key
         )
-    )
+    ).first()
+    return None if row is None else InboxRow(**row._mapping)
 
 
 def _checked(submission: Submission, scales: dict[str, int], kinds: dict[str, str]) -> Submission:

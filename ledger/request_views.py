@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.inbox import find_request
+from ledger.inbox import InboxRow, find_request, find_requests_by_id
 from ledger.models import (
     PENDING_STATUSES,
     Account,
@@ -26,7 +26,7 @@ def get_request(session: Session, *, client_id: str, idempotency_key: str) -> Re
 
 
 def get_requests_by_id(session: Session, *, request_ids: list[uuid.UUID]) -> list[RequestView]:
-    found = {r.id: r for r in session.scalars(select(Request).where(Request.id.in_(request_ids)))}
+    found = find_requests_by_id(session, request_ids=request_ids)
     return request_views(session, [found[i] for i in request_ids])
 
 
@@ -38,7 +38,7 @@ def count_pending(session: Session, *, request_ids: list[uuid.UUID]) -> int:
     return session.scalar(query) or 0
 
 
-def request_views(session: Session, requests: list[Request]) -> list[RequestView]:
+def request_views(session: Session, requests: list[InboxRow]) -> list[RequestView]:
     """Views of many requests, with the transactions of the completed ones in one query."""
     completed = [r.id for r in requests if r.status == "completed"]
     rows_by_request: dict[uuid.UUID, list[Any]] = defaultdict(list)
@@ -55,7 +55,7 @@ def request_views(session: Session, requests: list[Request]) -> list[RequestView
     return [_view(r, rows_by_request.get(r.id, [])) for r in requests]
 
 
-def _view(request: Request, rows: list[Any]) -> RequestView:
+def _view(request: InboxRow, rows: list[Any]) -> RequestView:
     error = (
         ErrorView(request.error_code, request.error_message or "") if request.error_code else None
     )
@@ -71,7 +71,7 @@ def _view(request: Request, rows: list[Any]) -> RequestView:
     )
 
 
-def _transaction_view(request: Request, rows: list[Any]) -> TransactionView:
+def _transaction_view(request: InboxRow, rows: list[Any]) -> TransactionView:
     tx, asset = rows[0][0], rows[0][3]
     user_number = request.payload["accountNumber"]
     user_entry = next(entry for _, entry, number, _ in rows if number == user_number)

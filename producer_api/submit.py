@@ -1,17 +1,15 @@
-"""The submit service: record requests durably, then hand them to the workers."""
+"""The submit service: record requests durably, then hand them to the process's enqueuer."""
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.inbox import Submission, record_requests
+from ledger.db import retrying_disconnect
+from ledger.inbox import Recorded, Submission, record_requests
 from ledger.request_views import request_views
 from ledger.views import RequestView
-
-log = logging.getLogger(__name__)
-Enqueue = Callable[[list[RequestView]], None]
+from producer_api.enqueuer import Enqueuer
+from producer_api.request_ids import current_request_id
 
 
 @dataclass(frozen=True)
@@ -22,25 +20,29 @@ class Submitted:
 
 @dataclass(frozen=True)
 class SubmitService:
+    """One submission is one autocommit ``INSERT ... RETURNING`` (one round trip: a single
+    statement is atomic on its own); a batch is one transaction, so that a reused key refuses
+    the lot. Either is idempotent under its keys, hence retried once on a dead connection.
+
+    The rows are committed before the enqueuer sends them, so a worker always finds them; if
+    the send fails or the process dies first, the reaper sends them: the 202 is a promise the
+    database keeps.
+    """
+
     sessions: sessionmaker[Session]
-    enqueue: Enqueue
+    autocommit_sessions: sessionmaker[Session]
+    enqueuer: Enqueuer
 
     def submit(self, submissions: list[Submission]) -> Submitted:
-        """The inbox rows are committed before the task is sent, so a worker always finds them.
-
-        If the broker is unreachable the requests stay recorded as ``queued`` and the
-        reaper sends them later: the caller's 202 is a promise the database keeps.
-        """
-        with self.sessions.begin() as session:
-            recorded = record_requests(session, submissions=submissions)
-            views = request_views(session, [r.request for r in recorded])
-        new = {r.request.id for r in recorded if r.created}
+        recorded, views = retrying_disconnect(lambda: self._record(submissions))
+        new = [r.request for r in recorded if r.created]
         if new:
-            self._enqueue_or_leave_to_reaper([v for v in views if v.request_id in new])
+            triples = [[str(r.id), r.idempotency_key, r.type] for r in new]
+            self.enqueuer.put(triples, current_request_id())
         return Submitted(views=views, replayed=[not r.created for r in recorded])
 
-    def _enqueue_or_leave_to_reaper(self, views: list[RequestView]) -> None:
-        try:
-            self.enqueue(views)
-        except Exception:  # any broker failure: the reaper re-sends from the inbox
-            log.warning("could not enqueue %d requests; the reaper will send them", len(views))
+    def _record(self, submissions: list[Submission]) -> tuple[list[Recorded], list[RequestView]]:
+        sessions = self.autocommit_sessions if len(submissions) == 1 else self.sessions
+        with sessions.begin() as session:
+            recorded = record_requests(session, submissions=submissions)
+            return recorded, request_views(session, [r.request for r in recorded])
