@@ -2,28 +2,20 @@
 
 import hashlib
 import json
-import threading
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ledger.errors import (
-    AccountNotFound,
-    AmountPrecision,
-    AssetNotFound,
-    IdempotencyKeyReused,
-    InvalidAccount,
-)
-from ledger.models import Account, AssetType, Request
-from ledger.money import decimal_places, quantize
+from ledger.errors import IdempotencyKeyReused
+from ledger.models import Request
 from ledger.operations import OperationType
+from ledger.submission_checks import check_submissions
 
 
 @dataclass(frozen=True)
@@ -123,48 +115,6 @@ def _recorded(
     return Recorded(found, created=False)
 
 
-def check_submissions(session: Session, *, submissions: list[Submission]) -> list[Submission]:
-    """Refuse unknown assets and accounts and over-precise amounts; quantize to the asset scale."""
-    scales = _known_scales.fetch(
-        {s.asset_code for s in submissions},
-        lambda codes: session.execute(
-            select(AssetType.code, AssetType.scale).where(AssetType.code.in_(codes))
-        ),
-    )
-    kinds = _known_kinds.fetch(
-        {s.account_number for s in submissions},
-        lambda numbers: session.execute(
-            select(Account.account_number, Account.kind).where(Account.account_number.in_(numbers))
-        ),
-    )
-    return [_checked(s, scales, kinds) for s in submissions]
-
-
-class _KnownFacts:
-    """Per-process memory of facts that never change once true (an account's kind, an
-    asset's scale): a submit for a known account and asset needs no lookup query. Misses
-    are not remembered, so an account created later is found on its first use."""
-
-    def __init__(self) -> None:
-        self._facts: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def fetch(self, keys: set[str], load: Callable[[set[str]], Iterable[Any]]) -> dict[str, Any]:
-        with self._lock:
-            found = {k: self._facts[k] for k in keys if k in self._facts}
-        missing = keys - found.keys()
-        if missing:
-            loaded = {key: value for key, value in load(missing)}
-            with self._lock:
-                self._facts.update(loaded)
-            found.update(loaded)
-        return found
-
-
-_known_scales = _KnownFacts()
-_known_kinds = _KnownFacts()
-
-
 def _existing(
     session: Session, rows: list[dict[str, Any]], inserted: dict[uuid.UUID, datetime]
 ) -> dict[tuple[str, str], InboxRow]:
@@ -193,22 +143,6 @@ def find_request(session: Session, *, client_id: str, idempotency_key: str) -> I
     return None if row is None else InboxRow(**row._mapping)
 
 
-def _checked(submission: Submission, scales: dict[str, int], kinds: dict[str, str]) -> Submission:
-    scale = scales.get(submission.asset_code)
-    if scale is None:
-        raise AssetNotFound(f"asset {submission.asset_code!r} does not exist")
-    if decimal_places(submission.amount) > scale:
-        raise AmountPrecision(
-            f"{submission.asset_code} amounts have at most {scale} decimal places"
-        )
-    kind = kinds.get(submission.account_number)
-    if kind is None:
-        raise AccountNotFound(f"account {submission.account_number!r} does not exist")
-    if kind != "user":
-        raise InvalidAccount(f"{submission.account_number} is not a user account")
-    return replace(submission, amount=quantize(submission.amount, scale))
-
-
 def _row(submission: Submission) -> dict[str, Any]:
     payload = submission.payload()
     return {
@@ -221,3 +155,27 @@ def _row(submission: Submission) -> dict[str, Any]:
         "status": "queued",
         "attempts": 0,
     }
+
+
+def backlog(session: Session) -> tuple[int, float]:
+    """The line a new request joins: how many requests were recorded since the oldest one no
+    worker has picked up yet (workers pick fresh requests up in arrival order), and how long,
+    in seconds, that one has waited. Two index probes (ix_requests_fresh, uq_requests_seq),
+    however long the line: a count of pending rows would scan every one (and their dead
+    index entries) on each reading.
+
+    Requests a worker already tried do not age the line: a poison request retried for
+    minutes is the reaper's business, not a reason to refuse new work.
+    """
+    oldest = (
+        select(_REQUESTS.c.seq, _REQUESTS.c.submitted_at)
+        .where(_REQUESTS.c.status == "queued", _REQUESTS.c.attempts == 0)
+        .order_by(_REQUESTS.c.seq)
+        .limit(1)
+        .subquery()
+    )
+    newest = select(func.max(_REQUESTS.c.seq)).scalar_subquery()
+    row = session.execute(
+        select(newest - oldest.c.seq + 1, func.extract("epoch", func.now() - oldest.c.submitted_at))
+    ).first()
+    return (0, 0.0) if row is None else (int(row[0]), float(row[1]))

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # Micro-batching: a worker posts up to this many queued requests in one transaction.
     batch_size: int = 200
     max_wait_seconds: int = 30
+    # Long-polls waiting at once per API process; more are answered at once (keep it well
+    # below the server's threads per process: GUNICORN_THREADS, 32 by default).
+    max_waiters_per_process: int = 16
     # The Celery queue the API sends to and the workers consume (one per deployment or test run).
     celery_queue: str = "wallet"
     # An unacknowledged task message returns to the queue after this long (Redis transport).
@@ -42,6 +45,12 @@ class Settings(BaseSettings):
     # Redis pub/sub channel on which workers announce finished requests to waiting API calls.
     outcome_channel: str = "wallet:outcomes"
     db_pool_size: int = 10
+    # Admission control: submits are refused (503) while the line of requests not yet picked
+    # up by a worker is this long, or its head has waited this many seconds. Sized from the
+    # measured posting rate (README, Performance): a few seconds of posting. The age bound
+    # stays above the reaper's worst case, so a lost message alone never sheds.
+    admission_max_pending: int = 5000
+    admission_max_age_seconds: float = 30.0
     # The worker serves its Prometheus metrics here (0: not at all).
     worker_metrics_port: int = 9808
 

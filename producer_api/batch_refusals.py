@@ -4,7 +4,8 @@ refusals pointed at the operation that caused them."""
 from sqlalchemy.orm import Session
 
 from ledger.errors import AmountPrecision, BusinessRejection, LedgerError
-from ledger.inbox import Submission, check_submissions
+from ledger.inbox import Submission
+from ledger.submission_checks import check_submissions
 from producer_api.problems import Problem, ledger_problem
 from producer_api.schemas import BatchBody
 from producer_api.services import services

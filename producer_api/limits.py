@@ -1,49 +1,59 @@
-"""Rate limits (flask-limiter, Redis storage): one budget per API key across the whole API,
-one per account across the routes that name an account. Over the limit: 429 + Retry-After.
+"""Rate limits: one budget per API key across the whole API, one per account across the routes
+that name an account (producer_api/rate_limiter.py keeps them in Redis). Over a limit: 429 +
+Retry-After (sent on that answer only), and nothing is charged.
 
-If Redis is unreachable the limits fail open: accepting a request is worth more than
-limiting it, and the inbox in Postgres does not need Redis.
+The account comes from the path (balance, history) and is charged before the view; the
+submit routes name it in the body, which their view parses once and then charges both budgets
+(``account_in_body``): a body that fails validation is refused before it costs Redis anything.
+
+If Redis is unreachable the limits fail open for a second at a time: accepting a request is
+worth more than limiting it, and the inbox in Postgres does not need Redis.
 """
 
 import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, request
-from flask_limiter import Limiter
 
-from ledger.settings import Settings
 from producer_api.auth import bearer_token
-from producer_api.services import services
+from producer_api.problems import Problem
+from producer_api.rate_limiter import RateLimiter
 
-limiter = Limiter(
-    key_func=lambda: api_key_identity(),
-    headers_enabled=True,
-    swallow_errors=True,
-    strategy="moving-window",
-)
+View = TypeVar("View", bound=Callable[..., Any])
+EXEMPT_BLUEPRINTS = frozenset({"health", "docs", "metrics"})
+_IN_VIEW_ATTRIBUTE = "_charges_rate_limits_itself"
 
 
-def api_key_identity() -> str:
+def init_limits(app: Flask, limiter: RateLimiter) -> None:
+    def charge_before_view() -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        if request.blueprint in EXEMPT_BLUEPRINTS or getattr(view, _IN_VIEW_ATTRIBUTE, False):
+            return
+        account = (request.view_args or {}).get("account_number")
+        charge(limiter, account)
+
+    app.before_request(charge_before_view)
+
+
+def account_in_body(view: View) -> View:
+    """Mark a view that names its account in the body: it calls ``charge`` once parsed."""
+    setattr(view, _IN_VIEW_ATTRIBUTE, True)
+    return view
+
+
+def charge(limiter: RateLimiter, account: str | None) -> None:
+    """Charge the caller's key budget and, if named, the account's; 429 if one is spent."""
+    identities = {"key": _key_identity()}
+    if account is not None:
+        identities["account"] = account
+    wait = limiter.retry_after(**identities)
+    if wait is not None:
+        raise Problem(
+            429, "TOO_MANY_REQUESTS", "Rate limit exceeded.", headers={"Retry-After": str(wait)}
+        )
+
+
+def _key_identity() -> str:
     token = bearer_token() or request.remote_addr or "anonymous"
-    return "key:" + hashlib.sha256(token.encode()).hexdigest()[:24]
-
-
-def account_identity() -> str:
-    account = (request.view_args or {}).get("account_number")
-    if account is None and request.is_json:
-        body = request.get_json(silent=True, cache=True)
-        account = body.get("accountNumber") if isinstance(body, dict) else None
-    return f"account:{account}"
-
-
-per_account = limiter.shared_limit(
-    lambda: services().settings.rate_limit_per_account,
-    scope="account",
-    key_func=account_identity,
-)
-
-
-def init_limits(app: Flask, settings: Settings) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url
-    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
-    app.config["RATELIMIT_APPLICATION"] = settings.rate_limit_per_key
-    limiter.init_app(app)
+    return hashlib.sha256(token.encode()).hexdigest()[:24]

@@ -10,6 +10,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -24,6 +25,12 @@ LATENCY = Histogram(
     ["route", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+SHEDDING = Gauge(
+    "wallet_api_shedding",
+    "1 while this API process refuses submits because the backlog is past its bounds",
+    multiprocess_mode="livemax",
+)
+SHED = Counter("wallet_api_submits_shed_total", "Submits refused with 503 by admission control")
 bp = Blueprint("metrics", __name__)
 
 

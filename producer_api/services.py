@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import make_session_factory
 from ledger.settings import Settings
+from producer_api.admission import Admission
 from producer_api.enqueuer import Enqueuer, celery_sender
+from producer_api.rate_limiter import RateLimiter
 from producer_api.submit import SubmitService
 from producer_api.waiting import OutcomeWaiter
 
@@ -22,6 +24,8 @@ class Services:
     submitter: SubmitService
     waiter: OutcomeWaiter
     redis: redis.Redis
+    limiter: RateLimiter
+    admission: Admission
 
     @classmethod
     def build(
@@ -42,8 +46,22 @@ class Services:
             engine=engine,
             sessions=sessions,
             submitter=submitter,
-            waiter=OutcomeWaiter(settings.redis_url, settings.outcome_channel),
+            waiter=OutcomeWaiter(
+                settings.redis_url,
+                settings.outcome_channel,
+                max_waiters=settings.max_waiters_per_process,
+            ),
             redis=redis.Redis.from_url(settings.redis_url, socket_timeout=1),
+            admission=Admission(
+                sessions,
+                max_pending=settings.admission_max_pending,
+                max_age_seconds=settings.admission_max_age_seconds,
+            ),
+            limiter=RateLimiter(
+                settings.redis_url,
+                per_key=settings.rate_limit_per_key,
+                per_account=settings.rate_limit_per_account,
+            ),
         )
 
 

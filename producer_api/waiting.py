@@ -2,6 +2,11 @@
 
 A waiter also re-reads Postgres every ``POLL_SECONDS``, so a lost notification (Redis
 restarted, subscriber reconnecting) only delays the answer and never hangs it.
+
+A waiter holds a server thread, so at most ``max_waiters`` calls of a process wait at once
+(MAX_WAITERS_PER_PROCESS, well below the server's threads): past that a call is answered at
+once, as if it had not asked to wait (RFC 7240 lets a server ignore a preference), and
+reads and submits always find a free thread.
 """
 
 import json
@@ -18,14 +23,25 @@ POLL_SECONDS = 0.5
 
 
 class OutcomeWaiter:
-    def __init__(self, redis_url: str, channel: str) -> None:
+    def __init__(self, redis_url: str, channel: str, *, max_waiters: int) -> None:
         self._redis_url, self._channel = redis_url, channel
+        self._slots = threading.BoundedSemaphore(max_waiters)
         self._waiters: dict[str, set[threading.Event]] = {}
         self._lock = threading.Lock()
         self._listener_pid: int | None = None
 
-    def wait(self, request_ids: list[str], seconds: float, is_done: Callable[[], bool]) -> None:
-        """Return once ``is_done()`` holds or ``seconds`` have passed."""
+    def wait(self, request_ids: list[str], seconds: float, is_done: Callable[[], bool]) -> bool:
+        """Return once ``is_done()`` holds or ``seconds`` have passed: True. False at once if
+        ``max_waiters`` calls already wait."""
+        if not self._slots.acquire(blocking=False):
+            return False
+        try:
+            self._wait(request_ids, seconds, is_done)
+        finally:
+            self._slots.release()
+        return True
+
+    def _wait(self, request_ids: list[str], seconds: float, is_done: Callable[[], bool]) -> None:
         self._ensure_listener()
         event = threading.Event()
         with self._lock:

@@ -25,7 +25,9 @@ start "$BIN/gunicorn" -c gunicorn.conf.py 'producer_api:create_app()'
 PROMETHEUS_MULTIPROC_DIR="$(mktemp -d -t wallet-worker-metrics-XXXX)" \
     start "$BIN/celery" -A worker.celery_app worker --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}"
 start "$BIN/celery" -A worker.celery_app beat --loglevel=INFO --schedule="$BIN/../celerybeat-schedule"
-start "$BIN/celery" -A worker.celery_app flower --port="$FLOWER_PORT" --basic-auth="$FLOWER_BASIC_AUTH"
+# Flower keeps every task it hears of in memory: keep the last FLOWER_MAX_TASKS only.
+start "$BIN/celery" -A worker.celery_app flower --port="$FLOWER_PORT" --basic-auth="$FLOWER_BASIC_AUTH" \
+    --max_tasks="${FLOWER_MAX_TASKS:-10000}"
 echo "wallet: API on :$PORT, Flower on :$FLOWER_PORT (Ctrl-C stops everything)"
 wait -n
 echo "a process exited; stopping the others" >&2

@@ -4,7 +4,6 @@ from flask import Blueprint, Response
 
 from ledger.queries import get_balances, get_history
 from producer_api.auth import requires
-from producer_api.limits import per_account
 from producer_api.responses import json_response, path_account, query
 from producer_api.schemas import AccountBalancesOut, HistoryOut, HistoryQuery
 from producer_api.services import services
@@ -14,7 +13,6 @@ bp = Blueprint("accounts", __name__, url_prefix="/api/wallet")
 
 @bp.get("/balance/<account_number>")
 @requires("wallet:read")
-@per_account
 def balance(account_number: str) -> Response:
     with services().sessions() as session:
         balances = get_balances(session, account_number=path_account(account_number))
@@ -23,7 +21,6 @@ def balance(account_number: str) -> Response:
 
 @bp.get("/history/<account_number>")
 @requires("wallet:read")
-@per_account
 def history(account_number: str) -> Response:
     account, params = path_account(account_number), query(HistoryQuery)
     with services().sessions() as session:

@@ -16,11 +16,19 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
+    """503 if Postgres or Redis is unreachable. While submits are shed the answer stays 200
+    with ``"status": "shedding"``: the backlog is shared by every API process, so failing
+    readiness would take them all out of the load balancer, reads included."""
     checks = {"postgres": _postgres_ok(), "redis": _redis_ok()}
     if not all(checks.values()):
         down = ", ".join(name for name, ok in checks.items() if not ok)
         raise Problem(503, "NOT_READY", f"Unreachable: {down}.", headers={"Retry-After": "1"})
-    return jsonify(status="ready", checks=checks)
+    backlog = services().admission.reading()
+    return jsonify(
+        status="shedding" if backlog.shedding else "ready",
+        checks=checks,
+        backlog={"pending": backlog.pending, "oldestSeconds": round(backlog.oldest_seconds, 3)},
+    )
 
 
 def _postgres_ok() -> bool:

@@ -14,7 +14,7 @@ from ledger.views import RequestView
 from producer_api.auth import current_client, requires
 from producer_api.batch_refusals import located, refuse_repeated_keys
 from producer_api.body import json_object, preferred_wait
-from producer_api.limits import per_account
+from producer_api.limits import account_in_body, charge
 from producer_api.problems import Problem
 from producer_api.responses import idempotency_key, json_response, query
 from producer_api.schemas import (
@@ -52,22 +52,22 @@ def _register_key_converter(state: BlueprintSetupState) -> None:
 
 
 @bp.post("/topup")
+@account_in_body
 @requires("wallet:write")
-@per_account
 def topup() -> Response:
     return _submit_one("topup", TopupBody)
 
 
 @bp.post("/bonus")
+@account_in_body
 @requires("wallet:write")
-@per_account
 def bonus() -> Response:
     return _submit_one("bonus", BonusBody)
 
 
 @bp.post("/spend")
+@account_in_body
 @requires("wallet:write")
-@per_account
 def spend() -> Response:
     return _submit_one("spend", SpendBody)
 
@@ -79,12 +79,13 @@ def batch() -> Response:
     request.max_content_length = BATCH_MAX_BYTES
     body = BatchBody.model_validate(json_object())
     refuse_repeated_keys(body)
+    services().admission.admit()
     submissions = [_submission(op.type, op, op.idempotency_key) for op in body.operations]
     try:
         submitted = services().submitter.submit(submissions)
     except LedgerError as error:
         raise located(error, submissions) from None
-    views = _wait_for_outcomes(submitted.views, preferred_wait(_max_wait()) or 0)
+    views, _ = _wait_for_outcomes(submitted.views, preferred_wait(_max_wait()) or 0)
     status = 200 if all(v.is_terminal for v in views) else 202
     out = BatchOut(requests=[RequestOut.model_validate(v) for v in views])
     return json_response(out, status=status)
@@ -94,22 +95,25 @@ def batch() -> Response:
 @requires("wallet:read")
 def show_request(key: str) -> Response:
     wait = query(WaitQuery).wait
-    (view,) = _wait_for_outcomes([_read_request(idempotency_key("key", key))], wait)
+    (view,), _ = _wait_for_outcomes([_read_request(idempotency_key("key", key))], wait)
     return json_response(RequestOut.model_validate(view))
 
 
 def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
     body = model.model_validate(json_object())
-    submitted = services().submitter.submit([_submission(operation, body, _key(body))])
+    charge(services().limiter, body.account_number)
+    key = _key(body)
+    services().admission.admit()
+    submitted = services().submitter.submit([_submission(operation, body, key)])
     wait = preferred_wait(_max_wait())
-    (view,) = _wait_for_outcomes(submitted.views, wait or 0)
+    (view,), waited = _wait_for_outcomes(submitted.views, wait or 0)
     response = json_response(
         RequestOut.model_validate(view), status=200 if view.is_terminal else 202
     )
     response.headers["Location"] = url_for("wallet.show_request", key=view.idempotency_key)
     if submitted.replayed[0]:
         response.headers["Idempotent-Replayed"] = "true"
-    if wait is not None:
+    if wait is not None and waited:
         response.headers["Preference-Applied"] = f"wait={wait}"
     return response
 
@@ -156,20 +160,22 @@ def _read_request(key: str) -> RequestView:
     return view
 
 
-def _wait_for_outcomes(views: list[RequestView], seconds: float) -> list[RequestView]:
+def _wait_for_outcomes(views: list[RequestView], seconds: float) -> tuple[list[RequestView], bool]:
     """Wait until every request is finished (or ``seconds`` pass), polling only their
-    statuses, then read the resources once."""
+    statuses, then read the resources once. False (and the views as they were) when the
+    process already has as many waiters as it allows: the wait is not applied."""
     pending = [v.request_id for v in views if not v.is_terminal]
     if not pending or seconds <= 0:
-        return views
+        return views, True
 
     def is_done() -> bool:
         with services().sessions() as session:
             return count_pending(session, request_ids=pending) == 0
 
-    services().waiter.wait([str(i) for i in pending], seconds, is_done)
+    if not services().waiter.wait([str(i) for i in pending], seconds, is_done):
+        return views, False
     with services().sessions() as session:
-        return get_requests_by_id(session, request_ids=[v.request_id for v in views])
+        return get_requests_by_id(session, request_ids=[v.request_id for v in views]), True
 
 
 def _max_wait() -> int:
