@@ -9,16 +9,22 @@ of work is idempotent retry it once (``retrying_disconnect``), the others answer
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import URL, Engine, create_engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
 
 
-def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(
+    database_url: str | URL, *, pool_size: int = 10, autocommit: bool = False
+) -> Engine:
+    """``autocommit``: every statement commits on its own (one round trip for a one-statement
+    unit of work). A pool of its own: switching a pooled connection in and out of autocommit
+    costs statements of its own at every checkout."""
     return create_engine(
         database_url,
+        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,

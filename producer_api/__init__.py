@@ -8,7 +8,6 @@ from ledger.json_logs import configure_json_logging
 from ledger.sealing import configure_sealing
 from ledger.settings import Settings, get_settings
 from producer_api import metrics
-from producer_api.limits import init_limits
 from producer_api.metrics import init_metrics
 from producer_api.problems import register_problem_handlers
 from producer_api.request_ids import init_request_ids
@@ -28,11 +27,10 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    app.extensions["wallet"] = built = Services.build(settings, engine, sessions)
+    app.extensions["wallet"] = Services.build(settings, engine, sessions)
     init_request_ids(app)
     init_metrics(app)
     register_problem_handlers(app)
-    init_limits(app, built.limiter)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(health.bp)

@@ -12,6 +12,7 @@ from cachetools import TTLCache
 from flask import g, request
 
 from ledger.api_keys import SCOPES, Principal, authenticate, hash_token
+from producer_api.limits import charge_for_view
 from producer_api.problems import Problem
 from producer_api.services import services
 
@@ -33,6 +34,7 @@ def requires(scope: str) -> Callable[[View], View]:
             if scope not in principal.scopes and "admin" not in principal.scopes:
                 raise Problem(403, "FORBIDDEN", f"This API key lacks the {scope} scope.")
             g.principal = principal
+            charge_for_view(services().limiter)
             return view(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]

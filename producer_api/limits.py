@@ -2,9 +2,11 @@
 that name an account (producer_api/rate_limiter.py keeps them in Redis). Over a limit: 429 +
 Retry-After (sent on that answer only), and nothing is charged.
 
-The account comes from the path (balance, history) and is charged before the view; the
-submit routes name it in the body, which their view parses once and then charges both budgets
-(``account_in_body``): a body that fails validation is refused before it costs Redis anything.
+Budgets are charged once the caller is authenticated (``producer_api.auth.requires``), the
+account's taken from the path (balance, history); the submit routes name it in the body,
+which their view parses once and then charges both budgets (``account_in_body``): a body
+that fails validation is refused before it costs Redis anything. Health, docs and metrics
+need no key and are not limited.
 
 If Redis is unreachable the limits fail open for a second at a time: accepting a request is
 worth more than limiting it, and the inbox in Postgres does not need Redis.
@@ -14,26 +16,21 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, request
+from flask import current_app, request
 
-from producer_api.auth import bearer_token
 from producer_api.problems import Problem
 from producer_api.rate_limiter import RateLimiter
 
 View = TypeVar("View", bound=Callable[..., Any])
-EXEMPT_BLUEPRINTS = frozenset({"health", "docs", "metrics"})
 _IN_VIEW_ATTRIBUTE = "_charges_rate_limits_itself"
 
 
-def init_limits(app: Flask, limiter: RateLimiter) -> None:
-    def charge_before_view() -> None:
-        view = app.view_functions.get(request.endpoint or "")
-        if request.blueprint in EXEMPT_BLUEPRINTS or getattr(view, _IN_VIEW_ATTRIBUTE, False):
-            return
-        account = (request.view_args or {}).get("account_number")
-        charge(limiter, account)
-
-    app.before_request(charge_before_view)
+def charge_for_view(limiter: RateLimiter) -> None:
+    """Called once the caller is authenticated (an unauthenticated call charges nobody's
+    budget): the key's budget and the path's account's, unless the view charges itself."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, _IN_VIEW_ATTRIBUTE, False):
+        charge(limiter, (request.view_args or {}).get("account_number"))
 
 
 def account_in_body(view: View) -> View:
@@ -55,5 +52,5 @@ def charge(limiter: RateLimiter, account: str | None) -> None:
 
 
 def _key_identity() -> str:
-    token = bearer_token() or request.remote_addr or "anonymous"
-    return hashlib.sha256(token.encode()).hexdigest()[:24]
+    credential = request.headers.get("Authorization") or request.remote_addr or "anonymous"
+    return hashlib.sha256(credential.encode()).hexdigest()[:24]

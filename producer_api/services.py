@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.db import make_session_factory
+from ledger.db import make_engine, make_session_factory
 from ledger.settings import Settings
 from producer_api.admission import Admission
 from producer_api.enqueuer import Enqueuer, celery_sender
@@ -33,7 +33,7 @@ class Services:
     ) -> "Services":
         """``sessions``: tests pass their own rolled-back ones, then used for every write."""
         autocommit_sessions = sessions or make_session_factory(
-            engine.execution_options(isolation_level="AUTOCOMMIT")
+            make_engine(engine.url, pool_size=settings.db_pool_size, autocommit=True)
         )
         sessions = sessions or make_session_factory(engine)
         submitter = SubmitService(

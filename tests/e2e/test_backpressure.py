@@ -1,0 +1,128 @@
+"""Back-pressure on a private stack (its own database and Redis db, no worker unless started):
+admission control, bounded long-poll waiters, and the reaper behind the enqueuer."""
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from harness.processes import Process, api_process, free_port, start_api, start_worker, wait_until
+from ledger.models import Request
+from tests.conftest import Api
+from tests.stack import Stack
+
+
+def start_private_api(stack: Stack, **env: str) -> tuple[str, Process]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = api_process({**stack.env, **env}, stack.log_dir, port)
+    process.name = f"api-{port}"
+    process.log_path = stack.log_dir / f"{process.name}.log"
+    stack.processes.append(process)
+    return url, start_api(process, url)
+
+
+def topup(user: str, key: str) -> dict[str, object]:
+    return {"accountNumber": user, "assetCode": "GOLD_COINS", "amount": 1, "idempotencyKey": key}
+
+
+def recorded(stack: Stack, key: str) -> list[Request]:
+    with stack.sessions() as session:
+        return list(session.scalars(select(Request).where(Request.idempotency_key == key)))
+
+
+def test_a_submit_past_the_backlog_bound_is_refused_and_records_nothing(stack: Stack) -> None:
+    url, _ = start_private_api(stack, ADMISSION_MAX_PENDING="3")
+    api, user = Api(url), stack.user()
+    assert [api.post("/api/wallet/topup", topup(user, f"k{i}")).status_code for i in range(3)] == [
+        202
+    ] * 3
+    wait_until(
+        lambda: api.get("/readyz").json()["status"] == "shedding",
+        timeout=10,
+        what="the API to see its backlog",
+    )
+    key = f"past-{uuid.uuid4()}"
+    refused = api.post("/api/wallet/topup", topup(user, key))
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "OVERLOADED"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert recorded(stack, key) == []
+    assert api.get("/readyz").json()["backlog"]["pending"] == 3
+    assert "wallet_api_shedding 1.0" in requests.get(f"{url}/metrics", timeout=10).text
+    start_worker(stack.worker("drain", concurrency=1))
+    wait_until(
+        lambda: api.post("/api/wallet/topup", topup(user, key)).status_code == 202,
+        timeout=30,
+        what="the backlog to drain and the same key to be accepted",
+    )
+    assert len(recorded(stack, key)) == 1
+
+
+@contextmanager
+def blackhole() -> Iterator[int]:
+    """A port that accepts TCP connections and never answers: a send to it hangs."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield listener.getsockname()[1]
+
+
+def test_a_request_whose_api_dies_before_sending_it_is_sent_by_the_reaper(stack: Stack) -> None:
+    user = stack.user()
+    key = f"orphan-{uuid.uuid4()}"
+    with blackhole() as port:
+        url, api = start_private_api(stack, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+        answer = Api(url).post("/api/wallet/topup", topup(user, key))
+        assert answer.status_code == 202
+        api.signal_group(9)  # SIGKILL, the send still in flight
+    (request,) = recorded(stack, key)
+    assert request.status == "queued" and request.attempts == 0
+    start_worker(stack.worker("reaper", concurrency=1, beat=True))
+    (request,) = stack.wait_terminal([request.id], timeout=60)
+    assert request.status == "completed"
+    assert stack.transactions_for([request.id]) == 1
+
+
+@pytest.mark.slow
+def test_150_long_polls_on_absent_workers_leave_reads_and_submits_fast(stack: Stack) -> None:
+    url, api = start_private_api(stack, WEB_CONCURRENCY="2", MAX_WAITERS_PER_PROCESS="16")
+    user = stack.user()
+    answers: list[requests.Response] = []
+
+    def long_poll() -> None:
+        try:
+            body, wait = topup(user, str(uuid.uuid4())), {"Prefer": "wait=30"}
+            answers.append(Api(url).post("/api/wallet/topup", body, headers=wait))
+        except requests.RequestException:
+            pass  # the API is stopped under the waiters at the end
+
+    pollers = [threading.Thread(target=long_poll, daemon=True) for _ in range(150)]
+    for poller in pollers:
+        poller.start()
+    wait_until(lambda: queued(stack) >= 150, timeout=60, what="150 long-polls recorded")
+    client = Api(url)
+    started = time.monotonic()
+    balance = client.get(f"/api/wallet/balance/{user}")
+    read_seconds = time.monotonic() - started
+    started = time.monotonic()
+    submit = client.post("/api/wallet/topup", topup(user, str(uuid.uuid4())))
+    submit_seconds = time.monotonic() - started
+    assert balance.status_code == 200 and read_seconds < 1
+    assert submit.status_code == 202 and submit_seconds < 1
+    wait_until(lambda: len(answers) >= 150 - 2 * 16, timeout=10, what="polls past the bound")
+    assert all(a.status_code == 202 for a in answers)
+    assert all("Preference-Applied" not in a.headers for a in answers)
+    api.stop()
+
+
+def queued(stack: Stack) -> int:
+    with stack.sessions() as session:
+        query = select(func.count()).where(Request.status == "queued")
+        return session.scalar(query) or 0
