@@ -66,6 +66,15 @@ class Recorded:
 
 _REQUESTS = cast(Table, Request.__table__)
 _ROW_COLUMNS = [_REQUESTS.c[f.name] for f in fields(InboxRow)]
+_RECORDED_FIELDS = (
+    "id",
+    "client_id",
+    "idempotency_key",
+    "type",
+    "payload",
+    "payload_hash",
+    "status",
+)
 # Built once: SQLAlchemy caches the compiled form; a batch is sent as multi-row INSERTs
 # (insertmanyvalues), one statement per 1,000 rows.
 _INSERT = (
@@ -105,7 +114,7 @@ def _recorded(
     existing: dict[tuple[str, str], InboxRow],
 ) -> Recorded:
     if row["id"] in inserted:
-        fresh = {f.name: row[f.name] for f in fields(InboxRow) if f.name in row}
+        fresh = {name: row[name] for name in _RECORDED_FIELDS}
         return Recorded(InboxRow(**fresh, submitted_at=inserted[row["id"]]), created=True)
     found = existing[row["client_id"], row["idempotency_key"]]
     if found.payload_hash != row["payload_hash"]:
