@@ -1,4 +1,5 @@
-"""Gunicorn settings for the API. Threads, so that long-polling waiters never starve submits."""
+"""Gunicorn settings for the API: processes x threads. Long-poll waiters hold a thread each,
+so at most MAX_WAITERS_PER_PROCESS (16 of the 32 threads by default) wait at once."""
 
 import os
 import tempfile

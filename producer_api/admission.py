@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.db import retrying_disconnect
 from ledger.inbox import backlog
 from producer_api.metrics import SHED, SHEDDING
 from producer_api.problems import Problem
@@ -64,9 +65,12 @@ class Admission:
             )
 
     def _refresh(self) -> None:
-        with self._sessions() as session:
-            pending, oldest = backlog(session)
+        pending, oldest = retrying_disconnect(self._read_backlog)
         shedding = pending >= self._max_pending or oldest >= self._max_age
         self._reading = Backlog(pending, oldest, shedding)
         self._read_at = time.monotonic()
         SHEDDING.set(int(shedding))
+
+    def _read_backlog(self) -> tuple[int, float]:
+        with self._sessions() as session:
+            return backlog(session)

@@ -131,6 +131,9 @@ def service_env(database_url: str, redis_url: str, redis_client: redis.Redis) ->
         "WALLET_DEV_API_KEY": DEV_KEY,
         "RATE_LIMIT_PER_KEY": "100000/second",
         "RATE_LIMIT_PER_ACCOUNT": "100000/second",
+        # The race tests hold 50 long-polls at once; the bound itself is tested on a private
+        # API (tests/e2e/test_backpressure.py).
+        "MAX_WAITERS_PER_PROCESS": "32",
         "PYTHONPATH": str(ROOT),
     }
 

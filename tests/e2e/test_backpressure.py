@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from harness.processes import Process, api_process, free_port, start_api, start_worker, wait_until
 from ledger.models import Request
@@ -126,3 +126,21 @@ def queued(stack: Stack) -> int:
     with stack.sessions() as session:
         query = select(func.count()).where(Request.status == "queued")
         return session.scalar(query) or 0
+
+
+def test_submits_survive_their_pooled_connections_being_dropped(stack: Stack) -> None:
+    url, _ = start_private_api(stack)
+    api, user = Api(url), stack.user()
+    for _ in range(4):
+        assert api.post("/api/wallet/topup", topup(user, str(uuid.uuid4()))).status_code == 202
+    with stack.engine.connect() as connection:
+        dropped = connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    stack.engine.dispose()  # the test's own pooled connections were dropped too
+    assert dropped
+    answers = [api.post("/api/wallet/topup", topup(user, str(uuid.uuid4()))) for _ in range(6)]
+    assert [a.status_code for a in answers] == [202] * 6
