@@ -16,4 +16,4 @@ COPY --chown=wallet:wallet . .
 USER 10001
 
 EXPOSE 3000 5555
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "producer_api:create_app()"]
+CMD ["python", "-m", "producer_api.serve"]

@@ -130,10 +130,10 @@ def start_worker(process: Process, *, timeout: float = 60) -> Process:
 
 
 def api_process(env: dict[str, str], log_dir: Path, port: int, name: str = "api") -> Process:
-    args = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "producer_api:create_app()"]
-    metrics_dir = log_dir / f"{name}-metrics"  # else gunicorn.conf.py makes one in /tmp
+    args = [str(BIN / "python"), "-m", "producer_api.serve"]
+    metrics_dir = log_dir / f"{name}-metrics"  # else the server makes one in /tmp
     metrics_dir.mkdir(exist_ok=True)
-    env = {**env, "PORT": str(port), "GUNICORN_THREADS": "32"}
+    env = {**env, "PORT": str(port), "API_THREADS": "32"}
     return Process(name, args, {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}, log_dir)
 
 

@@ -1,6 +1,6 @@
 """JSON logs for every process (API, worker, beat): one object per line, through structlog.
 
-Standard-library records (Celery's, gunicorn's, SQLAlchemy's) are rendered the same way, and
+Standard-library records (Celery's, granian's, SQLAlchemy's) are rendered the same way, and
 every line carries the context bound with ``structlog.contextvars`` (the request id).
 """
 

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     batch_size: int = 200
     max_wait_seconds: int = 30
     # Long-polls waiting at once per API process; more are answered at once (keep it well
-    # below the server's threads per process: GUNICORN_THREADS, 32 by default).
+    # below the server's threads per process: API_THREADS, 32 by default).
     max_waiters_per_process: int = 16
     # The Celery queue the API sends to and the workers consume (one per deployment or test run).
     celery_queue: str = "wallet"

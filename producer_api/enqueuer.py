@@ -41,7 +41,7 @@ class Enqueuer:
             self._ready.notify()
 
     def _ensure_sender(self) -> None:
-        # Started lazily, after gunicorn has forked: threads do not survive a fork.
+        # Started lazily, after the server has forked: threads do not survive a fork.
         if self._sender_pid == os.getpid():
             return
         self._sender_pid = os.getpid()

@@ -1,5 +1,6 @@
-"""API metrics: requests by route and status, and latency. Under gunicorn the processes share
-them through PROMETHEUS_MULTIPROC_DIR (set in gunicorn.conf.py before the app is imported)."""
+"""API metrics: requests by route and status, latency, admission control. The server's
+processes share them through PROMETHEUS_MULTIPROC_DIR (set by producer_api.serve before any
+process imports this)."""
 
 import os
 import time
@@ -28,7 +29,7 @@ LATENCY = Histogram(
 SHEDDING = Gauge(
     "wallet_api_shedding",
     "1 while this API process refuses submits because the backlog is past its bounds",
-    multiprocess_mode="livemax",
+    multiprocess_mode="mostrecent",  # a dead process's last value never outvotes the living
 )
 SHED = Counter("wallet_api_submits_shed_total", "Submits refused with 503 by admission control")
 bp = Blueprint("metrics", __name__)

@@ -4,7 +4,7 @@ A waiter also re-reads Postgres every ``POLL_SECONDS``, so a lost notification (
 restarted, subscriber reconnecting) only delays the answer and never hangs it.
 
 A waiter holds a server thread, so at most ``max_waiters`` calls of a process wait at once
-(MAX_WAITERS_PER_PROCESS, well below the server's threads): past that a call is answered at
+(MAX_WAITERS_PER_PROCESS, well below the server's API_THREADS): past that a call is answered at
 once, as if it had not asked to wait (RFC 7240 lets a server ignore a preference), and
 reads and submits always find a free thread.
 """
@@ -63,7 +63,7 @@ class OutcomeWaiter:
                         del self._waiters[request_id]
 
     def _ensure_listener(self) -> None:
-        # Started lazily, after gunicorn has forked: threads do not survive a fork.
+        # Started lazily, after the server has forked: threads do not survive a fork.
         with self._lock:
             if self._listener_pid == os.getpid():
                 return
