@@ -16,4 +16,4 @@ COPY --chown=wallet:wallet . .
 USER 10001
 
 EXPOSE 3000 5555
-CMD ["python", "-m", "producer_api.serve"]
+CMD ["python", "api_server.py"]

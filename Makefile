@@ -28,7 +28,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy ledger producer_api worker harness celeryconfig.py tests bench
+	$(BIN)/mypy ledger producer_api worker harness celeryconfig.py api_server.py tests bench
 
 migrate: $(STAMP)
 	$(BIN)/python -m ledger.database_admin create

@@ -130,7 +130,7 @@ def start_worker(process: Process, *, timeout: float = 60) -> Process:
 
 
 def api_process(env: dict[str, str], log_dir: Path, port: int, name: str = "api") -> Process:
-    args = [str(BIN / "python"), "-m", "producer_api.serve"]
+    args = [str(BIN / "python"), "api_server.py"]
     metrics_dir = log_dir / f"{name}-metrics"  # else the server makes one in /tmp
     metrics_dir.mkdir(exist_ok=True)
     env = {**env, "PORT": str(port), "API_THREADS": "32"}

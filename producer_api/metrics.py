@@ -1,5 +1,5 @@
 """API metrics: requests by route and status, latency, admission control. The server's
-processes share them through PROMETHEUS_MULTIPROC_DIR (set by producer_api.serve before any
+processes share them through PROMETHEUS_MULTIPROC_DIR (set by api_server.py before any
 process imports this)."""
 
 import os

@@ -21,7 +21,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-start "$BIN/python" -m producer_api.serve
+start "$BIN/python" api_server.py
 PROMETHEUS_MULTIPROC_DIR="$(mktemp -d -t wallet-worker-metrics-XXXX)" \
     start "$BIN/celery" -A worker.celery_app worker --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}"
 start "$BIN/celery" -A worker.celery_app beat --loglevel=INFO --schedule="$BIN/../celerybeat-schedule"

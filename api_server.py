@@ -1,8 +1,11 @@
 """The API's HTTP server: granian's WSGI interface, processes x blocking threads.
 
 Chosen over gunicorn gthread by measurement (README, Performance): the same app served
-about 30% more calls/s at about 20% less CPU per call. ``python -m producer_api.serve``;
+about 30% more calls/s at about 20% less CPU per call. ``python api_server.py``:
 WEB_CONCURRENCY processes (2) x API_THREADS threads (32), on PORT.
+
+A top-level module, like celeryconfig.py: it must run before anything imports
+prometheus_client (producer_api does), which picks its multiprocess mode at import.
 """
 
 import os
