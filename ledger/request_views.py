@@ -2,6 +2,7 @@
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -38,7 +39,7 @@ def count_pending(session: Session, *, request_ids: list[uuid.UUID]) -> int:
     return session.scalar(query) or 0
 
 
-def request_views(session: Session, requests: list[InboxRow]) -> list[RequestView]:
+def request_views(session: Session, requests: Sequence[InboxRow | Request]) -> list[RequestView]:
     """Views of many requests, with the transactions of the completed ones in one query."""
     completed = [r.id for r in requests if r.status == "completed"]
     rows_by_request: dict[uuid.UUID, list[Any]] = defaultdict(list)
@@ -55,7 +56,7 @@ def request_views(session: Session, requests: list[InboxRow]) -> list[RequestVie
     return [_view(r, rows_by_request.get(r.id, [])) for r in requests]
 
 
-def _view(request: InboxRow, rows: list[Any]) -> RequestView:
+def _view(request: InboxRow | Request, rows: list[Any]) -> RequestView:
     error = (
         ErrorView(request.error_code, request.error_message or "") if request.error_code else None
     )
@@ -71,7 +72,7 @@ def _view(request: InboxRow, rows: list[Any]) -> RequestView:
     )
 
 
-def _transaction_view(request: InboxRow, rows: list[Any]) -> TransactionView:
+def _transaction_view(request: InboxRow | Request, rows: list[Any]) -> TransactionView:
     tx, asset = rows[0][0], rows[0][3]
     user_number = request.payload["accountNumber"]
     user_entry = next(entry for _, entry, number, _ in rows if number == user_number)

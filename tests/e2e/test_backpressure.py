@@ -21,9 +21,7 @@ from tests.stack import Stack
 def start_private_api(stack: Stack, **env: str) -> tuple[str, Process]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = api_process({**stack.env, **env}, stack.log_dir, port)
-    process.name = f"api-{port}"
-    process.log_path = stack.log_dir / f"{process.name}.log"
+    process = api_process({**stack.env, **env}, stack.log_dir, port, name=f"api-{port}")
     stack.processes.append(process)
     return url, start_api(process, url)
 

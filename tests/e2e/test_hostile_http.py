@@ -1,4 +1,4 @@
-"""Hostile input through the real HTTP server (gunicorn), where its decoding of the request
+"""Hostile input through the real HTTP server (granian), where its decoding of the request
 line matters: keys with reserved characters round-trip through Location as an HTTP client
 follows it, NUL in a path is a 400, and a one-line exponent bomb is answered at once. The
 whole bad-input table runs in process: tests/api/test_bad_input.py."""
