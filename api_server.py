@@ -35,7 +35,8 @@ LOGGERS = {
 def main() -> None:
     # Metrics of all processes, merged at /metrics (prometheus-client multiprocess mode):
     # set before any process imports prometheus_client.
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="wallet-metrics-"))
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wallet-metrics-")
     configure_json_logging()
     Granian(
         "producer_api:create_app",
