@@ -93,15 +93,24 @@ def record_request(session: Session, *, submission: Submission) -> Recorded:
     return record_requests(session, submissions=[submission])[0]
 
 
-def record_requests(session: Session, *, submissions: list[Submission]) -> list[Recorded]:
+def record_requests(
+    session: Session,
+    *,
+    submissions: list[Submission],
+    request_ids: list[uuid.UUID] | None = None,
+) -> list[Recorded]:
     """Insert each request unless its key is known; a known key with another payload is refused.
 
     One statement for new requests; a replay reads its row once. All or nothing: one bad
-    submission refuses the lot (the caller rolls back).
+    submission refuses the lot (the caller rolls back). A caller that may run this twice
+    (a retry after its connection died, perhaps after the commit) passes the same
+    ``request_ids`` each time, so a row its first run inserted still counts as created.
     """
     if not submissions:
         return []
-    rows = [_row(s) for s in check_submissions(session, submissions=submissions)]
+    ids = request_ids or [uuid.uuid4() for _ in submissions]
+    checked = check_submissions(session, submissions=submissions)
+    rows = [_row(s, i) for s, i in zip(checked, ids, strict=True)]
     params = rows[0] if len(rows) == 1 else rows  # one row: a plain execute, no executemany
     inserted = {r.id: r.submitted_at for r in session.execute(_INSERT, params)}
     existing = {} if len(inserted) == len(rows) else _existing(session, rows, inserted)
@@ -121,7 +130,7 @@ def _recorded(
         raise IdempotencyKeyReused(
             f"idempotency key {row['idempotency_key']!r} was used with a different request"
         )
-    return Recorded(found, created=False)
+    return Recorded(found, created=found.id == row["id"])
 
 
 def _existing(
@@ -152,10 +161,10 @@ def find_request(session: Session, *, client_id: str, idempotency_key: str) -> I
     return None if row is None else InboxRow(**row._mapping)
 
 
-def _row(submission: Submission) -> dict[str, Any]:
+def _row(submission: Submission, request_id: uuid.UUID) -> dict[str, Any]:
     payload = submission.payload()
     return {
-        "id": uuid.uuid4(),
+        "id": request_id,
         "client_id": submission.client_id,
         "idempotency_key": submission.idempotency_key,
         "type": submission.type,

@@ -6,8 +6,13 @@ MAX_AMOUNT = Decimal("1000000000000")  # 10^12: far above any sane single moveme
 
 
 def decimal_places(amount: Decimal) -> int:
-    exponent = amount.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    """Significant decimal places, read off the digits: ``normalize()`` would round a tiny
+    amount such as 1E-999999999 to zero under the default context."""
+    _, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int):
+        return 0
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing_zeros))
 
 
 def quantize(amount: Decimal, scale: int) -> Decimal:

@@ -34,6 +34,7 @@ def requires(scope: str) -> Callable[[View], View]:
             if scope not in principal.scopes and "admin" not in principal.scopes:
                 raise Problem(403, "FORBIDDEN", f"This API key lacks the {scope} scope.")
             g.principal = principal
+            g.credential = bearer_token()  # normalized: one budget per key, however it is sent
             charge_for_view(services().limiter)
             return view(*args, **kwargs)
 

@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 Triple = list[str]  # [request id, idempotency key, operation]
 Send = Callable[[list[Triple], list[str]], None]
 MAX_TRACE_IDS = 20
+# Past this many unsent requests (a broker that hangs), new ones are left to the reaper
+# instead of growing the process's memory without bound.
+MAX_PENDING = 50_000
+BROKER_SOCKET_TIMEOUT = 2.0
 
 
 class Enqueuer:
@@ -35,6 +39,9 @@ class Enqueuer:
         """Queue ``triples`` for the next message; never blocks on the broker."""
         with self._ready:
             self._ensure_sender()
+            if len(self._pending) >= MAX_PENDING:
+                log.warning("enqueuer backlog full; the reaper will send %d requests", len(triples))
+                return
             self._pending.extend(triples)
             if trace_id and len(self._trace_ids) < MAX_TRACE_IDS:
                 self._trace_ids.append(trace_id)
@@ -74,6 +81,12 @@ def celery_sender(broker_url: str, queue: str) -> Send:
         task_default_queue=queue,
         task_send_sent_event=False,
         task_publish_retry_policy={"max_retries": 2, "interval_step": 0.2},
+        # A broker that accepts the connection but never answers must not hold the sender.
+        broker_transport_options={
+            **client.conf.broker_transport_options,
+            "socket_timeout": BROKER_SOCKET_TIMEOUT,
+            "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+        },
     )
 
     def send(triples: list[Triple], trace_ids: list[str]) -> None:

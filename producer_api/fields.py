@@ -1,14 +1,24 @@
 """The scalar fields of request bodies and parameters, each with its rule."""
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from ledger.money import MAX_AMOUNT
 from producer_api.text import BAD_CHARACTERS_MESSAGE, has_bad_characters
 
 DOT_SEGMENTS = (".", "..")
+# An amount sent as a string is plain ASCII decimal notation: no exponent, no "1_0", no
+# non-ASCII digits (Python's Decimal accepts all three; a gateway would read them otherwise).
+_PLAIN_DECIMAL = re.compile(r"[0-9]{1,13}(\.[0-9]{1,18})?")
+
+
+def _plain_decimal_string(value: object) -> object:
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise ValueError('a string amount is plain decimal notation, like "170.00"')
+    return value
 
 
 def _not_a_dot_segment(key: str) -> str:
@@ -33,7 +43,11 @@ AccountNumber = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 ]
 AssetCode = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Z0-9_]+$")]
-Amount = Annotated[Decimal, Field(gt=0, lt=MAX_AMOUNT, allow_inf_nan=False)]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_plain_decimal_string),
+    Field(gt=0, lt=MAX_AMOUNT, allow_inf_nan=False),
+]
 Text = Annotated[
     str,
     StringConstraints(min_length=1, max_length=500, strip_whitespace=True),

@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from producer_api.problems import Problem
 from producer_api.rate_limiter import RateLimiter
@@ -52,5 +52,5 @@ def charge(limiter: RateLimiter, account: str | None) -> None:
 
 
 def _key_identity() -> str:
-    credential = request.headers.get("Authorization") or request.remote_addr or "anonymous"
+    credential = g.get("credential") or request.remote_addr or "anonymous"
     return hashlib.sha256(credential.encode()).hexdigest()[:24]

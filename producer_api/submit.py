@@ -1,5 +1,6 @@
 """The submit service: record requests durably, then hand them to the process's enqueuer."""
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,15 +35,18 @@ class SubmitService:
     enqueuer: Enqueuer
 
     def submit(self, submissions: list[Submission]) -> Submitted:
-        recorded, views = retrying_disconnect(lambda: self._record(submissions))
+        ids = [uuid.uuid4() for _ in submissions]  # the same on a retry: see record_requests
+        recorded, views = retrying_disconnect(lambda: self._record(submissions, ids))
         new = [r.request for r in recorded if r.created]
         if new:
             triples = [[str(r.id), r.idempotency_key, r.type] for r in new]
             self.enqueuer.put(triples, current_request_id())
         return Submitted(views=views, replayed=[not r.created for r in recorded])
 
-    def _record(self, submissions: list[Submission]) -> tuple[list[Recorded], list[RequestView]]:
+    def _record(
+        self, submissions: list[Submission], ids: list[uuid.UUID]
+    ) -> tuple[list[Recorded], list[RequestView]]:
         sessions = self.autocommit_sessions if len(submissions) == 1 else self.sessions
         with sessions.begin() as session:
-            recorded = record_requests(session, submissions=submissions)
+            recorded = record_requests(session, submissions=submissions, request_ids=ids)
             return recorded, request_views(session, [r.request for r in recorded])

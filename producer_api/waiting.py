@@ -83,10 +83,22 @@ class OutcomeWaiter:
         pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
         pubsub.subscribe(self._channel)
         for message in pubsub.listen():
-            self._wake(json.loads(message["data"]).get("requestIds", []))
+            self._wake(_request_ids(message["data"]))
 
     def _wake(self, request_ids: list[str]) -> None:
         with self._lock:
             for request_id in request_ids:
                 for event in self._waiters.get(request_id, ()):
                     event.set()
+
+
+def _request_ids(data: bytes) -> list[str]:
+    """The ids a worker announced; anything else on the channel is ignored, not fatal."""
+    try:
+        ids = json.loads(data).get("requestIds", [])
+    except (ValueError, AttributeError):
+        ids = None
+    if not isinstance(ids, list):
+        log.warning("ignored a malformed message on the outcome channel")
+        return []
+    return [str(i) for i in ids]

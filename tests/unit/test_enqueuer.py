@@ -2,7 +2,10 @@
 
 import threading
 
+import pytest
+
 from harness.processes import wait_until
+from producer_api import enqueuer as enqueuer_module
 from producer_api.enqueuer import Enqueuer, Triple
 
 
@@ -55,3 +58,18 @@ def test_a_failed_send_is_logged_and_the_next_burst_still_goes_out() -> None:
     enqueuer.put([triple(1)])
     wait_until(lambda: len(sent) == 2, timeout=10, what="the next send")
     assert sent[1] == [triple(1)]
+
+
+def test_a_hanging_broker_leaves_requests_past_the_bound_to_the_reaper(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(enqueuer_module, "MAX_PENDING", 3)
+    broker = SlowBroker()
+    enqueuer = Enqueuer(broker.send)
+    enqueuer.put([triple(0)])
+    assert broker.first_send_started.wait(10)
+    for n in range(1, 6):
+        enqueuer.put([triple(n)])
+    broker.release.set()
+    wait_until(lambda: len(broker.messages) == 2, timeout=10, what="the second message")
+    assert broker.messages[1][0] == [triple(n) for n in range(1, 4)]

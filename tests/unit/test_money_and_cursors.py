@@ -11,7 +11,16 @@ from ledger.queries import decode_cursor, encode_cursor
 
 @pytest.mark.parametrize(
     ("amount", "places"),
-    [("1", 0), ("1.5", 1), ("1.50", 1), ("0.01", 2), ("100", 0), ("1E+3", 0), ("1.005", 3)],
+    [
+        ("1", 0),
+        ("1.5", 1),
+        ("1.50", 1),
+        ("0.01", 2),
+        ("100", 0),
+        ("1E+3", 0),
+        ("1.005", 3),
+        ("1E-999999999", 999999999),
+    ],
 )
 def test_decimal_places_ignores_trailing_zeros(amount: str, places: int) -> None:
     assert decimal_places(Decimal(amount)) == places
