@@ -32,7 +32,8 @@ task_default_queue = _settings.celery_queue
 task_default_exchange = ""
 
 worker_send_task_events = True
-task_send_sent_event = True
+# The API sends one message per burst; a task-sent event per message would only load Flower.
+task_send_sent_event = False
 worker_hijack_root_logger = False
 
 timezone = "UTC"

@@ -1,84 +1,91 @@
-"""The worker side of the inbox: claim pending requests, lock them, record their outcomes."""
+"""The worker side of the inbox: lock pending requests, count crashed deliveries, find stale ones.
+
+A request's ``attempts`` counts the deliveries that reached it: the posting transaction
+stores its own delivery (``attempts + 1``) with the outcome, so a transient error that rolls
+it back counts nothing. A delivery that crashes (a killed worker) rolls back too; its message
+comes back marked redelivered, and :func:`count_crashed_delivery` stores that crash in a
+transaction of its own before the request is posted again. A request that kills its worker
+every time therefore runs out of attempts; one that meets deadlocks or timeouts never does.
+"""
 
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, Text, column, func, select, update, values
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from ledger.models import PENDING_STATUSES, Request
+from ledger.sealing import unseal
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A locked pending request: what posting needs, nothing hydrated."""
+
+    id: str
+    type: str
+    payload: dict[str, Any]
+    attempts: int  # deliveries counted before this one
 
 
 @dataclass(frozen=True)
 class Outcome:
-    request_id: uuid.UUID
+    request_id: str
     status: str
     error_code: str | None = None
     error_message: str | None = None
+    attempts: int = 1  # deliveries, this one included
 
 
-def claim_requests(
+# The named requests are locked first, in id order, waiting for a delivery that holds them
+# (then found terminal, they drop out); fill-ins never wait (SKIP LOCKED), so the only waits
+# happen in id order and two deliveries cannot deadlock. Fill-ins are fresh requests only.
+LOCK_REQUESTS = text("""
+WITH named AS MATERIALIZED (
+    SELECT id, seq, type, payload, attempts FROM requests
+    WHERE id = ANY(CAST(:ids AS uuid[])) AND status IN ('queued', 'processing')
+    ORDER BY id FOR UPDATE
+), fill AS MATERIALIZED (
+    SELECT id, seq, type, payload, attempts FROM requests
+    WHERE status = 'queued' AND attempts = 0 AND id <> ALL(CAST(:ids AS uuid[]))
+    ORDER BY seq LIMIT greatest(:fill_to - (SELECT count(*) FROM named), 0)
+    FOR UPDATE SKIP LOCKED
+)
+SELECT CAST(id AS text), type, payload, attempts
+FROM (SELECT * FROM named UNION ALL SELECT * FROM fill) AS locked ORDER BY seq
+""")
+
+
+def lock_requests(
     session: Session, *, request_ids: list[uuid.UUID], fill_to: int = 0
-) -> list[uuid.UUID]:
-    """Count one more delivery of the named pending requests and, up to ``fill_to`` in all,
-    of other fresh queued requests (micro-batching). Committed before posting, so a request
-    that kills its worker every time runs out of attempts.
-
-    A named request that another delivery is posting is waited for (then found terminal);
-    fill-ins another worker holds are skipped. A named request delivered before (it may be
-    the one that crashed its batch) is claimed alone, so it cannot take innocent requests
-    down with it.
-    """
-    claimed = _claim(session, Request.id.in_(request_ids), Request.status.in_(PENDING_STATUSES))
-    room = fill_to - len(claimed)
-    if claimed and room > 0 and max(attempts for _, attempts in claimed) == 1:
-        fresh = (Request.status == "queued", Request.attempts == 0)
-        claimed += _claim(session, *fresh, limit=room, skip_locked=True)
-    return [request_id for request_id, _ in claimed]
-
-
-def lock_pending_requests(session: Session, *, request_ids: list[uuid.UUID]) -> list[Request]:
-    """Lock in id order; a request another delivery finished meanwhile is left out."""
-    return list(
-        session.scalars(
-            select(Request)
-            .where(Request.id.in_(request_ids), Request.status.in_(PENDING_STATUSES))
-            .order_by(Request.id)
-            .with_for_update()
-        )
+) -> list[Claimed]:
+    """Lock the named pending requests and, up to ``fill_to`` in all, other fresh queued
+    requests (micro-batching); in arrival order. Terminal requests are left out."""
+    rows = session.execute(
+        LOCK_REQUESTS, {"ids": [str(i) for i in request_ids], "fill_to": fill_to}
     )
+    return [Claimed(id, type_, unseal(payload), attempts) for id, type_, payload, attempts in rows]
 
 
-def finish_requests(session: Session, *, outcomes: list[Outcome]) -> None:
-    if not outcomes:
-        return
-    new = values(
-        column("id", UUID(as_uuid=True)),
-        column("status", String),
-        column("error_code", String),
-        column("error_message", Text),
-        name="outcome",
-    ).data([(o.request_id, o.status, o.error_code, o.error_message) for o in outcomes])
-    session.execute(
+def count_crashed_delivery(session: Session, *, request_id: uuid.UUID) -> bool:
+    """Store the delivery that crashed before this redelivery; False if the request is
+    terminal already. The caller commits before posting the request again."""
+    counted = session.execute(
         update(Request)
-        .where(Request.id == new.c.id)
-        .values(
-            status=new.c.status,
-            error_code=new.c.error_code,
-            error_message=new.c.error_message,
-            updated_at=func.now(),
-            completed_at=func.now(),
-        ),
+        .where(Request.id == request_id, Request.status.in_(PENDING_STATUSES))
+        .values(status="processing", attempts=Request.attempts + 1, updated_at=func.now())
+        .returning(Request.id),
         execution_options={"synchronize_session": False},
     )
+    return counted.first() is not None
 
 
-def stale_requests(session: Session, *, older_than_seconds: float, limit: int) -> list[Request]:
-    """Pending requests untouched for a while; touched here so the next sweep skips them."""
+def stale_requests(session: Session, *, older_than_seconds: float, limit: int) -> list[list[str]]:
+    """``[id, idempotency key, operation]`` of pending requests untouched for a while;
+    touched here so the next sweep skips them."""
     cutoff = func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than_seconds)
-    rows = session.scalars(
+    rows = session.execute(
         update(Request)
         .where(
             Request.id.in_(
@@ -90,29 +97,10 @@ def stale_requests(session: Session, *, older_than_seconds: float, limit: int) -
             )
         )
         .values(updated_at=func.now())
-        .returning(Request)
-    )
-    return list(rows)
-
-
-def _claim(
-    session: Session, *conditions: Any, limit: int | None = None, skip_locked: bool = False
-) -> list[tuple[uuid.UUID, int]]:
-    candidates = (
-        select(Request.id)
-        .where(*conditions)
-        .order_by(Request.seq)
-        .limit(limit)
-        .with_for_update(skip_locked=skip_locked)
-    )
-    claimed = session.execute(
-        update(Request)
-        .where(Request.id.in_(candidates.scalar_subquery()))
-        .values(status="processing", attempts=Request.attempts + 1, updated_at=func.now())
-        .returning(Request.id, Request.attempts),
+        .returning(Request.id, Request.idempotency_key, Request.type),
         execution_options={"synchronize_session": False},
     )
-    return [(row.id, row.attempts) for row in claimed]
+    return [[str(id), key, type_] for id, key, type_ in rows]
 
 
 def pending_summary(session: Session) -> tuple[int, float]:

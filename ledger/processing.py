@@ -1,41 +1,44 @@
-"""Turns claimed requests into outcomes: posted transactions or coded failures."""
+"""Turns pending requests into outcomes, posted transactions or coded failures, in one
+transaction and four statements: lock the requests, lock the balances, write the journal
+(balances, transactions, entries, outcomes); the caller commits."""
 
 import uuid
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from ledger.claiming import Outcome, finish_requests, lock_pending_requests
+from ledger.claiming import Claimed, Outcome, lock_requests
 from ledger.errors import BusinessRejection, PostingAbandoned
-from ledger.models import Request
+from ledger.journal import Journal
 from ledger.operations import OperationType, legs_for
 from ledger.posting import Transfer, post_transfers
 
 
 def process_requests(
-    session: Session, *, request_ids: list[uuid.UUID], max_attempts: int
+    session: Session, *, request_ids: list[uuid.UUID], max_attempts: int, fill_to: int = 0
 ) -> list[Outcome]:
-    """Post the pending ones among ``request_ids`` in this transaction, each at most once.
+    """Post the pending ones among ``request_ids``, and fresh queued requests up to
+    ``fill_to`` in all, each at most once; outcomes in arrival order.
 
     The request rows are locked first, so a second delivery of a request waits here and
-    then finds it terminal: one transaction per request, whatever the broker does.
+    then finds it terminal: one transaction per request, whatever the broker does. A request
+    already delivered ``max_attempts`` times is failed as POSTING_ABANDONED.
     """
     if not request_ids:
         return []
-    locked = lock_pending_requests(session, request_ids=request_ids)
-    requests = sorted(locked, key=lambda r: r.seq)  # post in arrival order
-    abandoned = [r for r in requests if r.attempts > max_attempts]
-    live = [r for r in requests if r.attempts <= max_attempts]
-    rejections = post_transfers(session, transfers=[transfer_for(r) for r in live])
+    claimed = lock_requests(session, request_ids=request_ids, fill_to=fill_to)
+    live = [c for c in claimed if c.attempts < max_attempts]
+    journal = Journal()
+    rejections = post_transfers(session, transfers=[transfer_for(c) for c in live], journal=journal)
+    by_id = {c.id: r for c, r in zip(live, rejections, strict=True)}
     outcomes = [
-        _outcome(r, PostingAbandoned(f"gave up after {r.attempts - 1} deliveries"))
-        for r in abandoned
-    ] + [_outcome(r, rejection) for r, rejection in zip(live, rejections, strict=True)]
-    finish_requests(session, outcomes=outcomes)
+        _outcome(c, by_id[c.id] if c.id in by_id else _abandoned(c.attempts)) for c in claimed
+    ]
+    journal.write(session, outcomes=outcomes)
     return outcomes
 
 
-def transfer_for(request: Request) -> Transfer:
+def transfer_for(request: Claimed) -> Transfer:
     payload = request.payload
     operation: OperationType = request.type  # type: ignore[assignment]
     legs = legs_for(operation, payload["accountNumber"])
@@ -52,7 +55,12 @@ def transfer_for(request: Request) -> Transfer:
     )
 
 
-def _outcome(request: Request, rejection: BusinessRejection | None) -> Outcome:
+def _abandoned(deliveries: int) -> BusinessRejection:
+    return PostingAbandoned(f"gave up after {deliveries} deliveries")
+
+
+def _outcome(request: Claimed, rejection: BusinessRejection | None) -> Outcome:
+    attempts = request.attempts + 1
     if rejection is None:
-        return Outcome(request.id, "completed")
-    return Outcome(request.id, "failed", rejection.code, rejection.message)
+        return Outcome(request.id, "completed", attempts=attempts)
+    return Outcome(request.id, "failed", rejection.code, rejection.message, attempts)

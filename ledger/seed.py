@@ -5,12 +5,12 @@ Run: ``python -m ledger.seed`` (uses DATABASE_URL).
 
 from decimal import Decimal
 
+from sqlalchemy import ColumnElement, literal, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ledger.inbox import Submission, record_requests
-from ledger.models import Account, AssetType
-from ledger.posting import open_balance_rows
+from ledger.models import Account, AccountBalance, AssetType
 from ledger.processing import process_requests
 
 SEED_CLIENT = "seed"
@@ -37,24 +37,36 @@ OPENING_BALANCES = {
 
 
 def seed(session: Session) -> None:
-    session.execute(
-        insert(AssetType)
-        .values([{"code": code, "name": name, "scale": 2} for code, name in ASSETS])
-        .on_conflict_do_nothing(index_elements=["code"])
-    )
+    create_assets(session, assets=[(code, name, 2) for code, name in ASSETS])
     accounts = [(number, name, "system") for number, name in SYSTEM_ACCOUNTS]
     accounts += [(number, name, "user") for number, name in USERS]
     create_accounts(session, accounts=accounts)
-    open_balance_rows(session)
     fund(
         session,
         amounts=[(n, code, amount) for n, _ in USERS for code, amount in OPENING_BALANCES.items()],
     )
 
 
+def create_assets(session: Session, *, assets: list[tuple[str, str, int]]) -> None:
+    """Create missing (code, name, scale) assets, each with a zero balance row per account."""
+    created = session.scalars(
+        insert(AssetType)
+        .values([{"code": code, "name": name, "scale": scale} for code, name, scale in assets])
+        .on_conflict_do_nothing(index_elements=["code"])
+        .returning(AssetType.id)
+    ).all()
+    if created:
+        open_balance_rows(session, where=AssetType.id.in_(created))
+
+
 def create_accounts(session: Session, *, accounts: list[tuple[str, str, str]]) -> None:
-    """Create missing (account_number, name, kind) accounts; system accounts may go negative."""
-    session.execute(
+    """Create missing (account_number, name, kind) accounts, each with a zero balance row per
+    asset; system accounts may go negative.
+
+    Balance rows are born with their account (and asset): posting only ever locks existing
+    rows, in id order, so two postings never race to create the same row (a deadlock).
+    """
+    created = session.scalars(
         insert(Account)
         .values(
             [
@@ -68,6 +80,24 @@ def create_accounts(session: Session, *, accounts: list[tuple[str, str, str]]) -
             ]
         )
         .on_conflict_do_nothing(index_elements=["account_number"])
+        .returning(Account.id)
+    ).all()
+    if created:
+        open_balance_rows(session, where=Account.id.in_(created))
+
+
+def open_balance_rows(session: Session, *, where: ColumnElement[bool] | None = None) -> None:
+    """Give every (account, asset) pair matching ``where`` (all pairs if None) the zero
+    balance row it lacks, in one statement."""
+    pairs = select(Account.id, AssetType.id, Account.allow_negative, literal(0)).join(
+        AssetType, true()
+    )
+    if where is not None:
+        pairs = pairs.where(where)
+    session.execute(
+        insert(AccountBalance)
+        .from_select(["account_id", "asset_id", "allow_negative", "balance"], pairs)
+        .on_conflict_do_nothing(constraint="uq_balance_account_asset")
     )
 
 
@@ -96,7 +126,6 @@ def create_load_users(session: Session, *, count: int, gold: Decimal) -> list[st
     for start in range(0, count, 1000):
         chunk = numbers[start : start + 1000]
         create_accounts(session, accounts=[(n, f"Load user {n[-6:]}", "user") for n in chunk])
-        open_balance_rows(session, where=Account.account_number.in_(chunk))
         fund(session, amounts=[(n, "GOLD_COINS", gold) for n in chunk])
     return numbers
 

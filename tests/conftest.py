@@ -28,7 +28,6 @@ from harness.processes import (
 )
 from ledger.database_admin import drop_database
 from ledger.db import make_engine, make_session_factory
-from ledger.posting import open_balance_rows
 from ledger.seed import create_accounts, fund
 from ledger.verify import find_violations
 from tests.stack import Stack
@@ -205,7 +204,6 @@ class UserFactory:
         number = f"USR-T{uuid.uuid4().hex[:10].upper()}"
         with self.sessions.begin() as session:
             create_accounts(session, accounts=[(number, "Test User", "user")])
-            open_balance_rows(session)
             fund(
                 session,
                 amounts=[(number, a, Decimal(v)) for a, v in balances.items() if Decimal(v)],

@@ -27,7 +27,6 @@ from ledger.db import make_engine, make_session_factory
 from ledger.inbox import Submission, record_request
 from ledger.models import PENDING_STATUSES, Request, Transaction
 from ledger.operations import OperationType
-from ledger.posting import open_balance_rows
 from ledger.seed import create_accounts, fund
 
 
@@ -72,12 +71,10 @@ class Stack:
             process.stop()
         self.engine.dispose()
 
-    def user(self, gold: str = "0", *, balance_rows: bool = True) -> str:
+    def user(self, gold: str = "0") -> str:
         number = f"USR-F{uuid.uuid4().hex[:10].upper()}"
         with self.sessions.begin() as session:
             create_accounts(session, accounts=[(number, "Fault Test", "user")])
-            if balance_rows:
-                open_balance_rows(session)
             if Decimal(gold) > 0:
                 fund(session, amounts=[(number, "GOLD_COINS", Decimal(gold))])
         return number

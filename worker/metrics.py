@@ -7,6 +7,7 @@ code runs); scripts/run.sh, docker-compose.yml and the tests set it.
 
 import logging
 import os
+from collections import Counter as Tally
 from typing import Any
 
 from celery.signals import task_retry, worker_ready
@@ -73,10 +74,10 @@ def count_retry(reason: Any = None, **_: Any) -> None:
 def record_posting(outcomes: list[Outcome], seconds: float) -> None:
     BATCH_SIZE.observe(len(outcomes))
     POSTING_SECONDS.observe(seconds)
-    for outcome in outcomes:
-        POSTINGS.labels(status=outcome.status).inc()
-        if outcome.error_code:
-            FAILURES.labels(code=outcome.error_code).inc()
+    for status, count in Tally(o.status for o in outcomes).items():
+        POSTINGS.labels(status=status).inc(count)
+    for code, count in Tally(o.error_code for o in outcomes if o.error_code).items():
+        FAILURES.labels(code=code).inc(count)
 
 
 def record_sweep(

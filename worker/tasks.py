@@ -1,18 +1,25 @@
 """Celery tasks: each decodes its arguments, runs ledger transactions, reports a small dict.
 
 ``wallet.post`` carries ``[request id, idempotency key, operation]`` triples, so an operator
-finds a request in Flower by its key.
-Business rejections are outcomes stored on the request; only transient database errors retry.
+finds a request in Flower by its key. A message's requests are posted BATCH_SIZE per
+transaction, one transaction each batch, topped up with other queued requests
+(micro-batching). A message the broker hands out again after a crash (``redelivered``: a
+killed pool process, or a worker lost past the visibility timeout) may carry the request
+that crashed it: each of its requests then has that crash counted and committed first, and
+is posted alone, so a poison request runs out of attempts without taking others with it.
+Business rejections are outcomes stored on the request; only transient database errors
+retry, and a retry is a new message, not a redelivery: it counts nothing.
 """
 
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import structlog
 from sqlalchemy.exc import OperationalError
 
-from ledger.claiming import claim_requests, pending_summary, stale_requests
+from ledger.claiming import count_crashed_delivery, pending_summary, stale_requests
 from ledger.processing import process_requests
 from worker.celery_app import app
 from worker.metrics import record_posting, record_sweep
@@ -28,34 +35,45 @@ RETRY_POLICY: dict[str, Any] = {
 }
 
 
-@app.task(name="wallet.post", **RETRY_POLICY)  # type: ignore[untyped-decorator]
-def post(requests: list[list[str]]) -> dict[str, Any]:
-    """Post ``[request id, idempotency key, operation]`` triples, BATCH_SIZE per transaction.
-
-    A message from one request is topped up with other queued requests (micro-batching).
-    """
+@app.task(name="wallet.post", bind=True, **RETRY_POLICY)  # type: ignore[untyped-decorator]
+def post(self: Any, requests: list[list[str]]) -> dict[str, int]:
+    """Post ``[request id, idempotency key, operation]`` triples."""
     ids = [uuid.UUID(request_id) for request_id, _, _ in requests]
+    if (self.request.delivery_info or {}).get("redelivered"):
+        return _tally(post_alone(request_id) for request_id in ids)
     size = runtime().settings.batch_size
-    results = [post_claimed(ids[i : i + size], fill_to=size) for i in range(0, len(ids), size)]
-    return {key: sum(r[key] for r in results) for key in ("claimed", "completed", "failed")}
+    return _tally(post_batch(ids[i : i + size], fill_to=size) for i in range(0, len(ids), size))
 
 
-def post_claimed(request_ids: list[uuid.UUID], fill_to: int = 0) -> dict[str, Any]:
+def post_batch(request_ids: list[uuid.UUID], fill_to: int = 0) -> dict[str, int]:
     rt = runtime()
-    with rt.sessions.begin() as session:
-        claimed = claim_requests(session, request_ids=request_ids, fill_to=fill_to)
-    if not claimed:
-        return {"claimed": 0, "completed": 0, "failed": 0}
     started = time.perf_counter()
     with rt.sessions.begin() as session:
         outcomes = process_requests(
-            session, request_ids=claimed, max_attempts=rt.settings.max_attempts
+            session, request_ids=request_ids, max_attempts=rt.settings.max_attempts, fill_to=fill_to
         )
+    if not outcomes:
+        return {"posted": 0, "completed": 0}
     record_posting(outcomes, time.perf_counter() - started)
-    rt.publish_outcomes([str(o.request_id) for o in outcomes])
+    rt.publish_outcomes([o.request_id for o in outcomes])
     completed = sum(o.status == "completed" for o in outcomes)
-    log.info("posted", claimed=len(claimed), completed=completed)
-    return {"claimed": len(claimed), "completed": completed, "failed": len(outcomes) - completed}
+    log.info("posted", requests=len(outcomes), completed=completed)
+    return {"posted": len(outcomes), "completed": completed}
+
+
+def post_alone(request_id: uuid.UUID) -> dict[str, int]:
+    """A redelivered request: count the crashed delivery (committed), then post it alone."""
+    with runtime().sessions.begin() as session:
+        pending = count_crashed_delivery(session, request_id=request_id)
+    return post_batch([request_id]) if pending else {"posted": 0, "completed": 0}
+
+
+def _tally(results: Iterable[dict[str, int]]) -> dict[str, int]:
+    totals = {"posted": 0, "completed": 0}
+    for result in results:
+        for key in totals:
+            totals[key] += result[key]
+    return totals
 
 
 @app.task(name="wallet.reap_stale_requests", **RETRY_POLICY)  # type: ignore[untyped-decorator]
@@ -63,10 +81,9 @@ def reap_stale_requests() -> dict[str, int]:
     """Re-enqueue requests left pending too long: a lost message delays a request only."""
     rt = runtime()
     with rt.sessions.begin() as session:
-        stale = stale_requests(
+        pending = stale_requests(
             session, older_than_seconds=rt.settings.reaper_stale_after_seconds, limit=1000
         )
-        pending = [[str(r.id), r.idempotency_key, r.type] for r in stale]
         count, oldest = pending_summary(session)
     size = rt.settings.batch_size
     for start in range(0, len(pending), size):

@@ -50,8 +50,8 @@ def test_concurrent_postings_in_opposite_orders_cause_no_deadlock(
 ) -> None:
     # Small batches, one message each, four pool processes: many postings run at once.
     worker = start_worker(server_stack.worker("opposite", concurrency=4, BATCH_SIZE="4"))
-    # No balance rows yet: the first postings also create them, concurrently.
-    users = [server_stack.user(balance_rows=False) for _ in range(4)]
+    # Balance rows are born with their accounts: postings only lock them, in id order.
+    users = [server_stack.user() for _ in range(4)]
     planned = record_messages(server_stack, users, messages=60)
     for message in planned:
         server_stack.send(*message)

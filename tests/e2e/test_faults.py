@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from harness.processes import (
     Process,
@@ -81,14 +82,16 @@ def test_a_poison_request_is_failed_after_bounded_attempts(stack: Stack) -> None
     request_id = stack.record(user)
     with stack.balances_locked(user):
         stack.send(request_id)
-        for attempt in range(1, 4):  # the request kills its worker every time it is posted
+        for delivery in range(1, 4):  # the request kills its worker every time it is posted
+            # A redelivery commits the count of the crash before it, then blocks mid-posting.
             wait_until(
                 lambda: (
-                    stack.requests([request_id])[0].attempts == attempt  # noqa: B023
+                    deliveries(worker) == delivery  # noqa: B023
+                    and stack.requests([request_id])[0].attempts == delivery - 1  # noqa: B023
                     and stack.blocked_backends() >= 1
                 ),
                 timeout=30,
-                what=f"delivery {attempt} mid-posting",
+                what=f"delivery {delivery} mid-posting",
             )
             for pid in pool_children(worker):
                 Process.kill(pid)
@@ -100,6 +103,44 @@ def test_a_poison_request_is_failed_after_bounded_attempts(stack: Stack) -> None
     )
     assert stack.transactions_for([request_id]) == 0
     assert deliveries(worker) == 4
+
+
+def test_transient_errors_in_a_row_never_abandon_a_request(stack: Stack) -> None:
+    worker = start_worker(stack.worker("transient", concurrency=1, MAX_ATTEMPTS="2"))
+    request_id = stack.record(user := stack.user())
+    failed: set[int] = set()
+    with stack.balances_locked(user):
+        stack.send(request_id)
+        for _ in range(5):  # each posting blocks, then loses its connection: a retry
+            wait_until(
+                lambda: bool(blocked_pids(stack) - failed),
+                timeout=30,
+                what="the next retry mid-posting",
+            )
+            failed.update(terminate(stack, blocked_pids(stack) - failed))
+    (request,) = completed_once(stack, [request_id], time.monotonic())
+    assert request.attempts == 1
+    assert worker.log().count("wallet.post[") >= 6
+    assert worker.log().count("Retry in") >= 5
+
+
+def blocked_pids(stack: Stack) -> set[int]:
+    with stack.engine.connect() as connection:
+        return set(
+            connection.scalars(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+def terminate(stack: Stack, pids: set[int]) -> set[int]:
+    with stack.engine.connect() as connection:
+        for pid in pids:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    return pids
 
 
 def test_warm_shutdown_redelivers_unacknowledged_requests(stack: Stack) -> None:

@@ -4,26 +4,24 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from ledger.claiming import claim_requests
+from ledger.claiming import count_crashed_delivery
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
 from ledger.inbox import Submission, record_request
-from ledger.models import LedgerEntry, Request, Transaction
+from ledger.models import AccountBalance, LedgerEntry, Request, Transaction
 from ledger.operations import OperationType
-from ledger.posting import open_balance_rows
 from ledger.processing import process_requests
 from ledger.queries import get_balances
 from ledger.request_views import request_views
-from ledger.seed import create_accounts
+from ledger.seed import create_accounts, create_assets
 from ledger.verify import find_violations
 
 
 def new_user(session: Session) -> str:
     number = f"USR-I{uuid.uuid4().hex[:8].upper()}"
     create_accounts(session, accounts=[(number, "Integration", "user")])
-    open_balance_rows(session)
     return number
 
 
@@ -49,9 +47,10 @@ def submit(
 def deliver(
     session: Session, *request_ids: uuid.UUID, max_attempts: int = 3, fill_to: int = 0
 ) -> list[Request]:
-    """What a worker does with one message: claim (count the delivery), then post."""
-    claimed = claim_requests(session, request_ids=list(request_ids), fill_to=fill_to)
-    process_requests(session, request_ids=claimed, max_attempts=max_attempts)
+    """What a worker does with one message: post its requests in one transaction."""
+    process_requests(
+        session, request_ids=list(request_ids), max_attempts=max_attempts, fill_to=fill_to
+    )
     return [reread(session, i) for i in request_ids]
 
 
@@ -84,19 +83,66 @@ def test_a_topup_posts_one_debit_and_one_credit_of_equal_amount(session: Session
     assert find_violations(session) == []
 
 
-def test_a_missing_balance_row_is_created_by_the_first_posting(session: Session) -> None:
+def test_accounts_and_assets_are_created_with_their_balance_rows(session: Session) -> None:
+    user = new_user(session)
+    assert {b.code: b.balance for b in get_balances(session, account_number=user).balances} == {
+        "GOLD_COINS": Decimal("0.00"),
+        "DIAMONDS": Decimal("0.00"),
+        "LOYALTY_POINTS": Decimal("0.00"),
+    }
+    create_assets(session, assets=[("RUBIES", "Rubies", 0)])
+    accounts = session.scalar(text("SELECT count(*) FROM accounts"))
+    rubies = session.scalar(
+        text(
+            "SELECT count(*) FROM account_balances b JOIN asset_types t ON t.id = b.asset_id "
+            "WHERE t.code = 'RUBIES'"
+        )
+    )
+    assert rubies == accounts
+
+
+def test_posting_never_creates_a_balance_row(session: Session) -> None:
     number = f"USR-I{uuid.uuid4().hex[:8].upper()}"
-    create_accounts(session, accounts=[(number, "No rows yet", "user")])
+    session.execute(
+        text(
+            "INSERT INTO accounts (account_number, name, kind, allow_negative) "
+            "VALUES (:n, 'No balance rows', 'user', false)"
+        ),
+        {"n": number},
+    )
+    rows_before = session.scalar(select(func.count()).select_from(AccountBalance))
     (request,) = deliver(session, submit(session, number, amount="3"))
-    assert request.status == "completed"
-    assert gold(session, number) == Decimal("3.00")
-    assert find_violations(session) == []
+    assert (request.status, request.error_code, request.error_message) == (
+        "failed",
+        "ACCOUNT_NOT_FOUND",
+        f"account {number!r} has no GOLD_COINS balance",
+    )
+    assert session.scalar(select(func.count()).select_from(AccountBalance)) == rows_before
+
+
+def test_a_batch_is_posted_with_three_statements_whatever_its_size(session: Session) -> None:
+    user, other = new_user(session), new_user(session)
+    ids = [submit(session, u, op) for u in (user, other) for op in ("topup", "bonus", "spend")]
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    outcomes = process_requests(session, request_ids=ids, max_attempts=3)
+    event.remove(connection, "before_cursor_execute", record)
+    assert [o.status for o in outcomes] == ["completed"] * 6
+    assert len(statements) == 3, statements
+    assert "FOR UPDATE OF b" in statements[1]
+    assert not any("INSERT INTO account_balances" in s for s in statements)
 
 
 def test_insufficient_funds_fails_the_request_and_writes_nothing(session: Session) -> None:
     user = new_user(session)
     (request,) = deliver(session, submit(session, user, "spend", "0.01"))
     assert (request.status, request.error_code) == ("failed", InsufficientFunds.code)
+    assert request.error_message == f"{user} holds 0.00 GOLD_COINS, needs 0.01"
     assert session.scalar(select(Transaction).where(Transaction.request_id == request.id)) is None
     assert gold(session, user) == Decimal("0.00")
 
@@ -137,31 +183,45 @@ def test_processing_a_request_twice_posts_it_once(session: Session) -> None:
     user = new_user(session)
     request_id = submit(session, user)
     deliver(session, request_id)
-    assert claim_requests(session, request_ids=[request_id]) == []
     assert process_requests(session, request_ids=[request_id], max_attempts=3) == []
     assert gold(session, user) == Decimal("10.00")
 
 
-def test_a_request_delivered_too_often_is_abandoned_with_a_code(session: Session) -> None:
+def test_a_request_whose_deliveries_crashed_too_often_is_abandoned_with_a_code(
+    session: Session,
+) -> None:
     user = new_user(session)
     request_id = submit(session, user)
     for _ in range(3):
-        claim_requests(session, request_ids=[request_id])
+        assert count_crashed_delivery(session, request_id=request_id)
     (request,) = deliver(session, request_id)
     assert (request.status, request.error_code, request.attempts) == (
         "failed",
         "POSTING_ABANDONED",
         4,
     )
+    assert request.error_message == "gave up after 3 deliveries"
     assert gold(session, user) == Decimal("0.00")
+    assert not count_crashed_delivery(session, request_id=request_id)
 
 
-def test_a_redelivered_request_is_claimed_alone(session: Session) -> None:
+def test_a_delivery_rolled_back_counts_no_attempt(session: Session) -> None:
+    user = new_user(session)
+    request_id = submit(session, user)
+    for _ in range(5):  # five transient errors in a row, with MAX_ATTEMPTS 3
+        with session.begin_nested() as savepoint:
+            deliver(session, request_id)
+            savepoint.rollback()
+    (request,) = deliver(session, request_id)
+    assert (request.status, request.attempts) == ("completed", 1)
+
+
+def test_a_request_with_a_crashed_delivery_is_never_a_fill_in(session: Session) -> None:
     user = new_user(session)
     suspect, innocent = submit(session, user), submit(session, user)
-    claim_requests(session, request_ids=[suspect])  # its first delivery crashed
-    assert claim_requests(session, request_ids=[suspect], fill_to=10) == [suspect]
-    assert reread(session, innocent).attempts == 0
+    count_crashed_delivery(session, request_id=suspect)
+    deliver(session, innocent, fill_to=10)
+    assert reread(session, suspect).status == "processing"
 
 
 def test_the_same_key_with_another_payload_is_refused(session: Session) -> None:
