@@ -11,7 +11,7 @@ from celery import Celery
 from sqlalchemy import make_url
 
 from bench.noop_app import COUNTER
-from harness.processes import start_worker, worker_process
+from harness.processes import start_worker, wait_until, worker_process
 
 HERE = Path(__file__).parent
 
@@ -65,6 +65,7 @@ def celery_noop(env: dict[str, str], log_dir: Path, *, tasks: int, concurrency: 
     start_worker(process)
     app = Celery("bench-client", config_source="celeryconfig")
     app.conf.broker_url = env["REDIS_URL"]
+    app.conf.task_default_queue = env["CELERY_QUEUE"]
     try:
         started = time.monotonic()
         threads = [threading.Thread(target=_send, args=(app, tasks // 16)) for _ in range(16)]
@@ -72,8 +73,11 @@ def celery_noop(env: dict[str, str], log_dir: Path, *, tasks: int, concurrency: 
             thread.start()
         for thread in threads:
             thread.join()
-        while int(client.get(COUNTER) or 0) < tasks // 16 * 16:
-            time.sleep(0.01)
+        wait_until(
+            lambda: int(client.get(COUNTER) or 0) >= tasks // 16 * 16,
+            timeout=120,
+            what="the no-op tasks",
+        )
         return tasks // 16 * 16 / (time.monotonic() - started)
     finally:
         process.stop()

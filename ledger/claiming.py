@@ -12,10 +12,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ledger.models import PENDING_STATUSES, Request
+from ledger.prepared import Prepared
 from ledger.sealing import unseal
 
 
@@ -41,20 +42,26 @@ class Outcome:
 # The named requests are locked first, in id order, waiting for a delivery that holds them
 # (then found terminal, they drop out); fill-ins never wait (SKIP LOCKED), so the only waits
 # happen in id order and two deliveries cannot deadlock. Fill-ins are fresh requests only.
-LOCK_REQUESTS = text("""
+# "Not terminal" is spelled so that it cannot match the pending index: a named request is
+# found by its key, never by scanning a backlog.
+LOCK_REQUESTS = Prepared(
+    "wallet_lock_requests",
+    """
 WITH named AS MATERIALIZED (
     SELECT id, seq, type, payload, attempts FROM requests
-    WHERE id = ANY(CAST(:ids AS uuid[])) AND status IN ('queued', 'processing')
+    WHERE id = ANY(:ids) AND status NOT IN ('completed', 'failed')
     ORDER BY id FOR UPDATE
 ), fill AS MATERIALIZED (
     SELECT id, seq, type, payload, attempts FROM requests
-    WHERE status = 'queued' AND attempts = 0 AND id <> ALL(CAST(:ids AS uuid[]))
+    WHERE status = 'queued' AND attempts = 0 AND id <> ALL(:ids)
     ORDER BY seq LIMIT greatest(:fill_to - (SELECT count(*) FROM named), 0)
     FOR UPDATE SKIP LOCKED
 )
 SELECT CAST(id AS text), type, payload, attempts
 FROM (SELECT * FROM named UNION ALL SELECT * FROM fill) AS locked ORDER BY seq
-""")
+""",
+    {"ids": "uuid[]", "fill_to": "int"},
+)
 
 
 def lock_requests(
@@ -62,9 +69,8 @@ def lock_requests(
 ) -> list[Claimed]:
     """Lock the named pending requests and, up to ``fill_to`` in all, other fresh queued
     requests (micro-batching); in arrival order. Terminal requests are left out."""
-    rows = session.execute(
-        LOCK_REQUESTS, {"ids": [str(i) for i in request_ids], "fill_to": fill_to}
-    )
+    ids = "{" + ",".join(map(str, request_ids)) + "}"
+    rows = LOCK_REQUESTS.execute(session, {"ids": ids, "fill_to": fill_to})
     return [Claimed(id, type_, unseal(payload), attempts) for id, type_, payload, attempts in rows]
 
 

@@ -7,14 +7,15 @@ hydrated, the same plan for 1 request or 1,000.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ledger.claiming import Outcome
+from ledger.prepared import Prepared
 from ledger.sealing import seal
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class LockedBalance:
     scale: int  # the asset's
 
 
+# Columns whose values are numbers, uuids or fixed words are sent as one array literal each
+# (0.3 us a value against 2-4 us for psycopg2's list adaptation); free text goes as lists.
 POSTING_COLUMNS = (
     "request_ids",
     "types",
@@ -46,21 +49,21 @@ POSTING_COLUMNS = (
     "credit_accounts",
     "credit_after",
 )
+FREE_TEXT = {"descriptions", "metadata"}
 
 # Entries are inserted in posting order (DEBIT, then CREDIT), so entry ids follow the
 # running balances. Foreign keys and the balanced-transaction trigger see the whole statement.
-WRITE = text("""
+WRITE = Prepared(
+    "wallet_write_journal",
+    """
 WITH balance AS (
     UPDATE account_balances b SET balance = v.balance, updated_at = now()
-    FROM unnest(CAST(:balance_ids AS bigint[]), CAST(:balances AS numeric[])) AS v(id, balance)
+    FROM unnest(:balance_ids, :balances) AS v(id, balance)
     WHERE b.id = v.id
 ), posted AS (
     SELECT * FROM unnest(
-        CAST(:request_ids AS uuid[]), CAST(:types AS text[]), CAST(:descriptions AS text[]),
-        CAST(:metadata AS jsonb[]), CAST(:asset_ids AS int[]), CAST(:amounts AS numeric[]),
-        CAST(:debit_ids AS bigint[]), CAST(:debit_accounts AS bigint[]),
-        CAST(:debit_after AS numeric[]), CAST(:credit_ids AS bigint[]),
-        CAST(:credit_accounts AS bigint[]), CAST(:credit_after AS numeric[])
+        :request_ids, :types, :descriptions, :metadata, :asset_ids, :amounts,
+        :debit_ids, :debit_accounts, :debit_after, :credit_ids, :credit_accounts, :credit_after
     ) WITH ORDINALITY AS p(request_id, type, description, metadata, asset_id, amount, debit_id,
                            debit_account, debit_after, credit_id, credit_account, credit_after, n)
 ), tx AS (
@@ -81,11 +84,32 @@ WITH balance AS (
 UPDATE requests r
 SET status = o.status, error_code = o.code, error_message = o.message, attempts = o.attempts,
     updated_at = now(), completed_at = now()
-FROM unnest(CAST(:outcome_ids AS uuid[]), CAST(:statuses AS text[]), CAST(:codes AS text[]),
-            CAST(:messages AS text[]), CAST(:attempts AS int[])) AS o(id, status, code, message,
-                                                                   attempts)
+FROM unnest(:outcome_ids, :statuses, :codes, :messages, :attempts)
+     AS o(id, status, code, message, attempts)
 WHERE r.id = o.id
-""")
+""",
+    {
+        "balance_ids": "bigint[]",
+        "balances": "numeric[]",
+        "request_ids": "uuid[]",
+        "types": "text[]",
+        "descriptions": "text[]",
+        "metadata": "jsonb[]",
+        "asset_ids": "int[]",
+        "amounts": "numeric[]",
+        "debit_ids": "bigint[]",
+        "debit_accounts": "bigint[]",
+        "debit_after": "numeric[]",
+        "credit_ids": "bigint[]",
+        "credit_accounts": "bigint[]",
+        "credit_after": "numeric[]",
+        "outcome_ids": "uuid[]",
+        "statuses": "text[]",
+        "codes": "text[]",
+        "messages": "text[]",
+        "attempts": "int[]",
+    },
+)
 
 
 @dataclass
@@ -122,16 +146,25 @@ class Journal:
         """One statement: balances, transactions, entries, and the requests' outcomes."""
         if not outcomes:
             return
-        session.execute(
-            WRITE,
+        columns = {
+            name: values if name in FREE_TEXT else array_literal(values)
+            for name, values in self.columns.items()
+        }
+        WRITE.execute(
+            session,
             {
-                **self.columns,
-                "balance_ids": list(self.changed),
-                "balances": [b.balance for b in self.changed.values()],
-                "outcome_ids": [o.request_id for o in outcomes],
-                "statuses": [o.status for o in outcomes],
-                "codes": [o.error_code for o in outcomes],
+                **columns,
+                "balance_ids": array_literal(self.changed),
+                "balances": array_literal([b.balance for b in self.changed.values()]),
+                "outcome_ids": array_literal([o.request_id for o in outcomes]),
+                "statuses": array_literal([o.status for o in outcomes]),
+                "codes": array_literal([o.error_code for o in outcomes]),
                 "messages": [o.error_message for o in outcomes],
-                "attempts": [o.attempts for o in outcomes],
+                "attempts": array_literal([o.attempts for o in outcomes]),
             },
         )
+
+
+def array_literal(values: Iterable[object]) -> str:
+    """A Postgres array literal of values that need no quoting: numbers, uuids, codes."""
+    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"

@@ -25,6 +25,7 @@ from ledger.errors import (
 )
 from ledger.journal import Journal, LockedBalance
 from ledger.money import format_amount
+from ledger.prepared import Prepared
 
 BalanceKey = tuple[str, str]  # (account number, asset code)
 
@@ -42,15 +43,19 @@ class Transfer:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-LOCK_BALANCES = text("""
+LOCK_BALANCES = Prepared(
+    "wallet_lock_balances",
+    """
 SELECT b.id, b.account_id, b.asset_id, b.allow_negative, b.balance, a.kind, t.scale,
        a.account_number, t.code
-FROM unnest(CAST(:numbers AS text[]), CAST(:codes AS text[])) AS k(account_number, code)
+FROM unnest(:numbers, :codes) AS k(account_number, code)
 JOIN accounts a ON a.account_number = k.account_number
 JOIN asset_types t ON t.code = k.code
 JOIN account_balances b ON b.account_id = a.id AND b.asset_id = t.id
 ORDER BY b.id FOR UPDATE OF b
-""")
+""",
+    {"numbers": "text[]", "codes": "text[]"},
+)
 
 
 def post_transfers(
@@ -69,7 +74,7 @@ def lock_balances(session: Session, *, keys: set[BalanceKey]) -> dict[BalanceKey
     if not keys:
         return {}
     numbers, codes = zip(*keys, strict=True)
-    rows = session.execute(LOCK_BALANCES, {"numbers": list(numbers), "codes": list(codes)})
+    rows = LOCK_BALANCES.execute(session, {"numbers": list(numbers), "codes": list(codes)})
     return {(row[7], row[8]): LockedBalance(*row[:7]) for row in rows}
 
 

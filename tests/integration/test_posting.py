@@ -133,9 +133,18 @@ def test_a_batch_is_posted_with_three_statements_whatever_its_size(session: Sess
     outcomes = process_requests(session, request_ids=ids, max_attempts=3)
     event.remove(connection, "before_cursor_execute", record)
     assert [o.status for o in outcomes] == ["completed"] * 6
-    assert len(statements) == 3, statements
-    assert "FOR UPDATE OF b" in statements[1]
-    assert not any("INSERT INTO account_balances" in s for s in statements)
+    executed = [s.split("(")[0] for s in statements if not s.startswith("PREPARE")]
+    assert executed == [
+        "EXECUTE wallet_lock_requests",
+        "EXECUTE wallet_lock_balances",
+        "EXECUTE wallet_write_journal",
+    ]
+    prepared = {
+        name: sql
+        for name, sql in session.execute(text("SELECT name, statement FROM pg_prepared_statements"))
+    }
+    assert "FOR UPDATE OF b" in prepared["wallet_lock_balances"]
+    assert not any("INSERT INTO account_balances" in sql for sql in prepared.values())
 
 
 def test_insufficient_funds_fails_the_request_and_writes_nothing(session: Session) -> None:

@@ -1,0 +1,102 @@
+"""The benchmark table, with ratios against the raw ceilings of the same run, and the targets of
+issue 10 checked against it."""
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+Results = dict[str, Any]
+# "Hot not slower than cold" allows this much run-to-run noise (measured: 3-5% between runs).
+NOISE = 0.95
+
+
+def table(results: Results) -> str:
+    raw, noop = results["raw_postgres_postings_per_second"], results["celery_noop_per_second"]
+    lines = [
+        f"raw Postgres (pgbench, 8 conns): hot {raw['hot']:.0f}/s, cold {raw['cold']:.0f}/s",
+        f"Celery no-op round trip: {noop:.0f}/s",
+        "",
+        f"{'run':<14}{'calls/s':>8}{'done/s':>8}{'submit p50':>11}{'p99 ms':>8}"
+        f"{'done p50':>10}{'p99 ms':>8}{'errors':>7}{'vs hot':>8}{'vs cold':>8}",
+    ]
+    for run in results["runs"].values():
+        done = run["completions_per_second"]
+        lines.append(
+            f"{run['name']:<14}{run['calls_per_second']:>8.0f}{done:>8.0f}{run['p50_ms']:>11.1f}"
+            f"{run['p99_ms']:>8.1f}{run['completed_p50_ms']:>10.1f}{run['completed_p99_ms']:>8.1f}"
+            f"{run['errors']:>7}{done / raw['hot']:>7.2f}x{done / raw['cold']:>7.2f}x"
+        )
+    return "\n".join(lines)
+
+
+def _target(
+    name: str, value: Callable[[Results], float], passes: Callable[[float], bool], unit: str
+) -> Callable[[Results], tuple[str, str, bool]]:
+    def check(results: Results) -> tuple[str, str, bool]:
+        measured = value(results)
+        return name, f"{measured:,.2f}{unit}", passes(measured)
+
+    return check
+
+
+def _run(name: str, key: str) -> Callable[[Results], float]:
+    return lambda results: float(results["runs"][name][key])
+
+
+TARGETS = [
+    _target(
+        "single-op hot completions/s >= 1.0x raw hot",
+        lambda r: (
+            _run("submit-hot", "completions_per_second")(r)
+            / r["raw_postgres_postings_per_second"]["hot"]
+        ),
+        lambda x: x >= 1.0,
+        "x",
+    ),
+    _target("50% rate: submit p99 < 20 ms", _run("fixed-50%", "p99_ms"), lambda x: x < 20, " ms"),
+    _target(
+        "50% rate: submit-to-completed p99 < 100 ms",
+        _run("fixed-50%", "completed_p99_ms"),
+        lambda x: x < 100,
+        " ms",
+    ),
+    _target(
+        "saturation (16 conns): submit p99 < 60 ms",
+        lambda r: max(_run(n, "p99_ms")(r) for n in ("submit-hot", "submit-cold")),
+        lambda x: x < 60,
+        " ms",
+    ),
+    _target(
+        "batch endpoint >= 20,000 postings/s",
+        _run("batch-1000", "completions_per_second"),
+        lambda x: x >= 20_000,
+        "/s",
+    ),
+    _target(
+        f"hot not slower than cold (hot/cold >= {NOISE})",
+        lambda r: (
+            _run("submit-hot", "completions_per_second")(r)
+            / _run("submit-cold", "completions_per_second")(r)
+        ),
+        lambda x: x >= NOISE,
+        "x",
+    ),
+]
+
+
+def targets(results: Results) -> str:
+    checked = [check(results) for check in TARGETS]
+    results["targets"] = [{"target": n, "measured": v, "met": ok} for n, v, ok in checked]
+    return "\n".join(f"{'met   ' if ok else 'MISSED'}  {n}: {v}" for n, v, ok in checked)
+
+
+def save(results: Results, text: str, profile: str) -> Path:
+    """bench-<time>.json with every number, and bench-<time>.txt: table, targets, profiles."""
+    RESULTS.mkdir(exist_ok=True)
+    stem = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}"
+    stem.with_suffix(".json").write_text(json.dumps(results, indent=2))
+    stem.with_suffix(".txt").write_text(f"{text}\n\n{profile}")
+    return stem

@@ -1,0 +1,120 @@
+"""The end-to-end scenarios of make bench, against one API and one Celery worker."""
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bench import profiles
+from bench.end_to_end import Run, measure
+from harness.processes import (
+    Process,
+    api_process,
+    free_port,
+    start_api,
+    start_worker,
+    worker_process,
+)
+from ledger.db import make_engine
+
+PROFILE_SECONDS = 6
+
+
+@dataclass
+class Scenarios:
+    base_url: str
+    engine: Engine
+    args: argparse.Namespace
+    progress: Callable[[str], None]
+
+    def run(
+        self, name: str, script: str, connections: int = 0, seconds: int = 0, **env: str
+    ) -> Run:
+        batch = int(env.get("BENCH_BATCH", "1"))
+        run = measure(
+            self.base_url,
+            self.engine,
+            name=name,
+            script=script,
+            seconds=seconds or self.args.seconds,
+            connections=connections or self.args.clients,
+            env=env,
+            ops_per_call=batch,
+        )
+        self.progress(
+            f"{name}: {run.calls_per_second:.0f} calls/s, {run.completions_per_second:.0f} done/s,"
+            f" submit p99 {run.p99_ms:.1f} ms, completed p99 {run.completed_p99_ms:.0f} ms"
+        )
+        return run
+
+    def all_runs(self) -> list[Run]:
+        users = str(self.args.users)
+        hot = self.run("submit-hot", "submit.lua", BENCH_USERS="1")
+        cold = self.run("submit-cold", "submit.lua", BENCH_USERS=users)
+        wait = self.run("wait-hot", "submit.lua", BENCH_USERS="1", BENCH_WAIT="30")
+        batch = self.run("batch-1000", "batch.lua", 4, BENCH_USERS=users, BENCH_BATCH="1000")
+        # Each connection pauses between requests so that all of them send half the hot maximum.
+        rate = hot.completions_per_second / 2
+        pause = max(1.0, self.args.clients * 1000 / rate - 2)
+        self.progress(f"fixed rate: {rate:.0f} submits/s, a pause of {pause:.0f} ms per connection")
+        fixed = self.run("fixed-50%", "submit.lua", BENCH_USERS="1", BENCH_DELAY_MS=f"{pause:.0f}")
+        return [hot, cold, wait, batch, fixed]
+
+    def profile(
+        self,
+        name: str,
+        script: str,
+        processes: dict[str, Process],
+        log_dir: Path,
+        connections: int = 0,
+        **env: str,
+    ) -> str:
+        """Profile API and worker (py-spy) during a run of their own, left out of the table."""
+        raws = {role: log_dir / f"{name}-{role}.raw" for role in processes}
+        spies = [
+            profiles.start(process.popen.pid, PROFILE_SECONDS - 1, raws[role])
+            for role, process in processes.items()
+            if process.popen
+        ]
+        self.run(name, script, connections, PROFILE_SECONDS, **env)
+        for spy in spies:
+            if spy:
+                spy.wait(30)
+        return f"== profile: {name}\n" + "".join(
+            profiles.summarize(role, raw) for role, raw in raws.items()
+        )
+
+
+def end_to_end(
+    env: dict[str, str], log_dir: Path, args: argparse.Namespace, progress: Callable[[str], None]
+) -> tuple[list[Run], str]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    api = start_api(api_process(env, log_dir, port), base_url)
+    worker = worker_process(env, log_dir, concurrency=args.worker_concurrency, beat=False)
+    start_worker(worker)
+    engine = make_engine(env["DATABASE_URL"], pool_size=1)
+    scenarios = Scenarios(base_url, engine, args, progress)
+    try:
+        runs = scenarios.all_runs()
+        users = str(args.users)
+        processes = {"API": api, "worker": worker}
+        profile = scenarios.profile(
+            "profile-hot", "submit.lua", processes, log_dir, BENCH_USERS="1"
+        )
+        profile += scenarios.profile(
+            "profile-batch",
+            "batch.lua",
+            processes,
+            log_dir,
+            4,
+            BENCH_USERS=users,
+            BENCH_BATCH="1000",
+        )
+        return runs, profile
+    finally:
+        engine.dispose()
+        worker.stop()
+        api.stop()

@@ -1,0 +1,45 @@
+"""Statements prepared once per database connection (PREPARE, then EXECUTE).
+
+The worker's posting statements are parsed and analysed once per connection instead of once
+per batch: for a batch of one request that was most of the statements' cost. Parameters are
+typed arrays, so one prepared statement serves a batch of any size. A prepared statement
+outlives a rolled-back transaction and dies with its connection; the marker that says it
+exists lives in the connection's ``info``, which dies with it too.
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import CursorResult
+from sqlalchemy.orm import Session
+from sqlalchemy.util.typing import TupleAny, Unpack
+
+_PARAMETER = re.compile(r"(?<![:\w]):([a-z_]+)")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """``sql`` names its parameters ``:name``; ``types`` gives each one's Postgres type."""
+
+    name: str
+    sql: str
+    types: dict[str, str]
+    _numbered: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        order = list(self.types)
+        numbered = _PARAMETER.sub(lambda m: f"${order.index(m.group(1)) + 1}", self.sql)
+        object.__setattr__(self, "_numbered", numbered)
+
+    def execute(
+        self, session: Session, parameters: dict[str, Any]
+    ) -> CursorResult[Unpack[TupleAny]]:
+        connection = session.connection()
+        prepared: set[str] = connection.info.setdefault("prepared_statements", set())
+        if self.name not in prepared:
+            types = ", ".join(self.types.values())
+            connection.exec_driver_sql(f"PREPARE {self.name}({types}) AS {self._numbered}")
+            prepared.add(self.name)
+        placeholders = ", ".join(f"CAST(%({n})s AS {t})" for n, t in self.types.items())
+        return connection.exec_driver_sql(f"EXECUTE {self.name}({placeholders})", parameters)
