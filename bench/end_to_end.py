@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class Run:
     drained_seconds: float = 0.0
     completed_p50_ms: float = 0.0
     completed_p99_ms: float = 0.0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def calls_per_second(self) -> float:
@@ -42,11 +43,16 @@ class Run:
     def completions_per_second(self) -> float:
         return self.completed / self.drained_seconds if self.drained_seconds else 0.0
 
+    @property
+    def cpu_ms_per_posting(self) -> dict[str, float]:
+        return {k: v * 1000 / max(self.completed, 1) for k, v in self.cpu_seconds.items()}
+
     def as_dict(self) -> dict[str, Any]:
         return {
             **asdict(self),
             "calls_per_second": self.calls_per_second,
             "completions_per_second": self.completions_per_second,
+            "cpu_ms_per_posting": self.cpu_ms_per_posting,
         }
 
 

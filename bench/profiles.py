@@ -3,6 +3,9 @@
 Samples are taken without pausing the processes (``--nonblocking``) and only while a thread
 runs (idle threads are not sampled), so shares are shares of the CPU each process group used.
 A stack under two ``process`` frames ran in a child (a gunicorn worker, a Celery pool process).
+Self time names the leaf frames (where the process was); inclusive time is given for the
+project's own frames (what each of its steps costs, libraries included), or, for a process
+that runs none (Celery's main process), for the frames below the ever-present ones.
 """
 
 import shutil
@@ -12,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 PY_SPY = Path(sys.executable).parent / "py-spy"
+OWN_CODE = ("(ledger/", "(worker/", "(producer_api/")
 
 
 def start(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:
@@ -19,7 +23,7 @@ def start(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:
     spy = str(PY_SPY) if PY_SPY.exists() else shutil.which("py-spy")
     if spy is None:
         return None
-    args = [spy, "record", "-p", str(pid), "--subprocesses", "--nonblocking", "-F", "-r", "50"]
+    args = [spy, "record", "-p", str(pid), "--subprocesses", "--nonblocking", "-F", "-r", "100"]
     args += ["-f", "raw", "-d", str(seconds), "-o", str(out)]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -39,15 +43,23 @@ def summarize(name: str, raw: Path, top: int = 10) -> str:
             "pool" if processes > 1 else "main", (Counter(), Counter())
         )
         own[frames[-1] if frames else "?"] += int(count)
-        for frame in set(frames):
+        own_code = {f for f in frames if any(package in f for package in OWN_CODE)}
+        for frame in own_code or {f"~{f}" for f in frames}:
             inclusive[frame] += int(count)
-    return "".join(_role(name, role, *counters, top) for role, counters in sorted(roles.items()))
+    return "".join(
+        _role(name, role, *counters, top)
+        for role, counters in sorted(roles.items())
+        if sum(counters[0].values()) >= 10
+    )
 
 
-def _role(name: str, role: str, own: Counter[str], inclusive: Counter[str], top: int) -> str:
-    total = sum(own.values())
+def _role(name: str, role: str, leaves: Counter[str], inclusive: Counter[str], top: int) -> str:
+    total = sum(leaves.values())
     lines = [f"{name} {role} process(es): {total} samples"]
-    lines += ["  self:"] + [f"    {n * 100 / total:5.1f}%  {f}" for f, n in own.most_common(top)]
-    shared = [(f, n) for f, n in inclusive.most_common(top + 8) if n < 0.97 * total][:top]
-    lines += ["  inclusive:"] + [f"    {n * 100 / total:5.1f}%  {f}" for f, n in shared]
+    lines += ["  self:"] + [f"    {n * 100 / total:5.1f}%  {f}" for f, n in leaves.most_common(top)]
+    own = [(f, n) for f, n in inclusive.items() if not f.startswith("~")]
+    below = [(f[1:], n) for f, n in inclusive.items() if f.startswith("~") and n < 0.9 * total]
+    ranked = sorted(own or below, key=lambda item: -item[1])[:top]
+    lines += ["  inclusive" + (" (own code):" if own else ":")]
+    lines += [f"    {n * 100 / total:5.1f}%  {f}" for f, n in ranked]
     return "\n".join(lines) + "\n"

@@ -29,7 +29,23 @@ def table(results: Results) -> str:
             f"{run['p99_ms']:>8.1f}{run['completed_p50_ms']:>10.1f}{run['completed_p99_ms']:>8.1f}"
             f"{run['errors']:>7}{done / raw['hot']:>7.2f}x{done / raw['cold']:>7.2f}x"
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *cpu_table(results)])
+
+
+def cpu_table(results: Results) -> list[str]:
+    """CPU ms per completed posting, by component: what a request costs, and where."""
+    components = ["API", "worker", "Postgres", "Redis", "load generator"]
+    lines = [
+        "CPU ms per completed posting"
+        + "".join(f"{c:>10}" for c in ["API", "worker", "Postgres", "Redis", "wrk", "total"])
+    ]
+    for run in results["runs"].values():
+        cost = run["cpu_ms_per_posting"]
+        values = [cost.get(c, 0.0) for c in components]
+        lines.append(
+            f"  {run['name']:<26}" + "".join(f"{v:>10.3f}" for v in [*values, sum(values)])
+        )
+    return lines
 
 
 def _target(

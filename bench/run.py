@@ -51,7 +51,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # clean up on the way out
     redis_server = start_redis(redis_process(log_dir, redis_port), redis_port)
     try:
-        measure_all(args, bench_env(database_url, redis_port, log_dir), log_dir)
+        env = bench_env(database_url, redis_port, log_dir)
+        assert redis_server.popen is not None
+        measure_all(args, env, log_dir, redis_server.popen.pid)
     finally:
         redis_server.stop()
         if not args.keep:
@@ -68,17 +70,21 @@ def bench_env(database_url: str, redis_port: int, log_dir: Path) -> dict[str, st
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "CELERY_QUEUE": f"wallet-bench-{os.getpid()}",
         "WALLET_ENV": "development",
-        # The bench measures the service, not its limiters.
+        # The bench measures the service, not its limiters or its load shedding.
         "RATE_LIMIT_PER_KEY": "1000000/second",
         "RATE_LIMIT_PER_ACCOUNT": "1000000/second",
         "MAX_WAITERS_PER_PROCESS": "1000",
+        "ADMISSION_MAX_PENDING": "100000000",
+        "ADMISSION_MAX_AGE_SECONDS": "3600",
         "WORKER_METRICS_PORT": "0",
         "PROMETHEUS_MULTIPROC_DIR": str(log_dir / "api-metrics"),
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
     }
 
 
-def measure_all(args: argparse.Namespace, env: dict[str, str], log_dir: Path) -> None:
+def measure_all(
+    args: argparse.Namespace, env: dict[str, str], log_dir: Path, redis_pid: int
+) -> None:
     progress(f"preparing a database with {args.users} funded users")
     treasury = prepare_database(env["DATABASE_URL"], args.users)
     raw = {}
@@ -90,7 +96,7 @@ def measure_all(args: argparse.Namespace, env: dict[str, str], log_dir: Path) ->
         progress(f"raw Postgres {mode}: {raw[mode]:.0f} postings/s")
     noop = celery_noop(env, log_dir, tasks=400 * args.seconds, concurrency=args.worker_concurrency)
     progress(f"Celery no-op round trip: {noop:.0f}/s")
-    runs, profile = end_to_end(env, log_dir, args, progress)
+    runs, profile = end_to_end(env, log_dir, args, progress, redis_pid)
     results = {
         "settings": vars(args),
         "raw_postgres_postings_per_second": raw,

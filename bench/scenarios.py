@@ -5,9 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bench import profiles
+from bench.cpu import CpuMeter, process_tree
 from bench.end_to_end import Run, measure
 from harness.processes import (
     Process,
@@ -28,11 +29,13 @@ class Scenarios:
     engine: Engine
     args: argparse.Namespace
     progress: Callable[[str], None]
+    meter: CpuMeter
 
     def run(
         self, name: str, script: str, connections: int = 0, seconds: int = 0, **env: str
     ) -> Run:
         batch = int(env.get("BENCH_BATCH", "1"))
+        self.meter.start()
         run = measure(
             self.base_url,
             self.engine,
@@ -43,6 +46,7 @@ class Scenarios:
             env=env,
             ops_per_call=batch,
         )
+        run.cpu_seconds = self.meter.stop()
         self.progress(
             f"{name}: {run.calls_per_second:.0f} calls/s, {run.completions_per_second:.0f} done/s,"
             f" submit p99 {run.p99_ms:.1f} ms, completed p99 {run.completed_p99_ms:.0f} ms"
@@ -87,8 +91,19 @@ class Scenarios:
         )
 
 
+def backends(engine: Engine) -> list[int]:
+    """The Postgres processes serving the bench database (autovacuum included)."""
+    with engine.connect() as connection:
+        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return list(connection.scalars(query))
+
+
 def end_to_end(
-    env: dict[str, str], log_dir: Path, args: argparse.Namespace, progress: Callable[[str], None]
+    env: dict[str, str],
+    log_dir: Path,
+    args: argparse.Namespace,
+    progress: Callable[[str], None],
+    redis_pid: int,
 ) -> tuple[list[Run], str]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -96,7 +111,15 @@ def end_to_end(
     worker = worker_process(env, log_dir, concurrency=args.worker_concurrency, beat=False)
     start_worker(worker)
     engine = make_engine(env["DATABASE_URL"], pool_size=1)
-    scenarios = Scenarios(base_url, engine, args, progress)
+    meter = CpuMeter(
+        {
+            "API": lambda: process_tree(api.popen.pid) if api.popen else [],
+            "worker": lambda: process_tree(worker.popen.pid) if worker.popen else [],
+            "Postgres": lambda: backends(engine),
+            "Redis": lambda: [redis_pid],
+        }
+    )
+    scenarios = Scenarios(base_url, engine, args, progress, meter)
     try:
         runs = scenarios.all_runs()
         users = str(args.users)
