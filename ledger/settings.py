@@ -32,8 +32,10 @@ class Settings(BaseSettings):
     reaper_stale_after_seconds: float = 15.0
     # Deliveries of one request before it is failed as POSTING_ABANDONED (poison request).
     max_attempts: int = 5
-    # Micro-batching: a worker posts up to this many queued requests in one transaction.
-    batch_size: int = 200
+    # Micro-batching: a worker posts up to this many queued requests in one transaction. A
+    # batch endpoint call (1,000 operations) is then one transaction: 3,200 postings/s against
+    # 2,470 with 200 per transaction (worker alone, README Performance).
+    batch_size: int = 1000
     max_wait_seconds: int = 30
     # Long-polls waiting at once per API process; more are answered at once (keep it well
     # below the server's threads per process: API_THREADS, 32 by default).
