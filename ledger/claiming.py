@@ -9,6 +9,7 @@ every time therefore runs out of attempts; one that meets deadlocks or timeouts 
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session
 from ledger.models import PENDING_STATUSES, Request
 from ledger.prepared import Prepared
 from ledger.sealing import unseal
+
+RequestId = uuid.UUID | str  # as a message carries it, or as the database returns it
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ FROM (SELECT * FROM named UNION ALL SELECT * FROM fill) AS locked ORDER BY seq
 
 
 def lock_requests(
-    session: Session, *, request_ids: list[uuid.UUID], fill_to: int = 0
+    session: Session, *, request_ids: Sequence[RequestId], fill_to: int = 0
 ) -> list[Claimed]:
     """Lock the named pending requests and, up to ``fill_to`` in all, other fresh queued
     requests (micro-batching); in arrival order. Terminal requests are left out."""
@@ -74,12 +77,12 @@ def lock_requests(
     return [Claimed(id, type_, unseal(payload), attempts) for id, type_, payload, attempts in rows]
 
 
-def count_crashed_delivery(session: Session, *, request_id: uuid.UUID) -> bool:
+def count_crashed_delivery(session: Session, *, request_id: RequestId) -> bool:
     """Store the delivery that crashed before this redelivery; False if the request is
     terminal already. The caller commits before posting the request again."""
     counted = session.execute(
         update(Request)
-        .where(Request.id == request_id, Request.status.in_(PENDING_STATUSES))
+        .where(Request.id == uuid.UUID(str(request_id)), Request.status.in_(PENDING_STATUSES))
         .values(status="processing", attempts=Request.attempts + 1, updated_at=func.now())
         .returning(Request.id),
         execution_options={"synchronize_session": False},

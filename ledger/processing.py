@@ -2,12 +2,12 @@
 transaction and four statements: lock the requests, lock the balances, write the journal
 (balances, transactions, entries, outcomes); the caller commits."""
 
-import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from ledger.claiming import Claimed, Outcome, lock_requests
+from ledger.claiming import Claimed, Outcome, RequestId, lock_requests
 from ledger.errors import BusinessRejection, PostingAbandoned
 from ledger.journal import Journal
 from ledger.operations import OperationType, legs_for
@@ -15,7 +15,7 @@ from ledger.posting import Transfer, post_transfers
 
 
 def process_requests(
-    session: Session, *, request_ids: list[uuid.UUID], max_attempts: int, fill_to: int = 0
+    session: Session, *, request_ids: Sequence[RequestId], max_attempts: int, fill_to: int = 0
 ) -> list[Outcome]:
     """Post the pending ones among ``request_ids``, and fresh queued requests up to
     ``fill_to`` in all, each at most once; outcomes in arrival order.

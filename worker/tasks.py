@@ -12,7 +12,6 @@ retry, and a retry is a new message, not a redelivery: it counts nothing.
 """
 
 import time
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,14 +37,14 @@ RETRY_POLICY: dict[str, Any] = {
 @app.task(name="wallet.post", bind=True, **RETRY_POLICY)  # type: ignore[untyped-decorator]
 def post(self: Any, requests: list[list[str]]) -> dict[str, int]:
     """Post ``[request id, idempotency key, operation]`` triples."""
-    ids = [uuid.UUID(request_id) for request_id, _, _ in requests]
+    ids = [request_id for request_id, _, _ in requests]
     if (self.request.delivery_info or {}).get("redelivered"):
         return _tally(post_alone(request_id) for request_id in ids)
     size = runtime().settings.batch_size
     return _tally(post_batch(ids[i : i + size], fill_to=size) for i in range(0, len(ids), size))
 
 
-def post_batch(request_ids: list[uuid.UUID], fill_to: int = 0) -> dict[str, int]:
+def post_batch(request_ids: list[str], fill_to: int = 0) -> dict[str, int]:
     rt = runtime()
     started = time.perf_counter()
     with rt.sessions.begin() as session:
@@ -61,7 +60,7 @@ def post_batch(request_ids: list[uuid.UUID], fill_to: int = 0) -> dict[str, int]
     return {"posted": len(outcomes), "completed": completed}
 
 
-def post_alone(request_id: uuid.UUID) -> dict[str, int]:
+def post_alone(request_id: str) -> dict[str, int]:
     """A redelivered request: count the crashed delivery (committed), then post it alone."""
     with runtime().sessions.begin() as session:
         pending = count_crashed_delivery(session, request_id=request_id)
