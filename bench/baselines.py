@@ -10,6 +10,7 @@ import redis
 from celery import Celery
 from sqlalchemy import make_url
 
+from bench.cpu import CpuMeter, process_tree
 from bench.noop_app import COUNTER
 from harness.processes import start_worker, wait_until, worker_process
 
@@ -56,17 +57,22 @@ def pgbench(url: str, *, hot: bool, treasury: int, users: int, seconds: int) -> 
     return float(match.group(1))
 
 
-def celery_noop(env: dict[str, str], log_dir: Path, *, tasks: int, concurrency: int) -> float:
-    """Tasks/s from send to executed, 16 sending threads, the wallet's Celery settings."""
+def celery_noop(
+    env: dict[str, str], log_dir: Path, *, tasks: int, concurrency: int
+) -> tuple[float, float]:
+    """Tasks/s from send to executed, 16 sending threads, the wallet's Celery settings; and
+    the worker's CPU ms per task (what Celery alone costs a message)."""
     client = redis.Redis.from_url(env["REDIS_URL"])
     client.delete(COUNTER)
     process = worker_process(env, log_dir, concurrency=concurrency, name="noop", beat=False)
     process.args[2] = "bench.noop_app"
     start_worker(process)
+    meter = CpuMeter({"worker": lambda: process_tree(process.popen.pid) if process.popen else []})
     app = Celery("bench-client", config_source="celeryconfig")
     app.conf.broker_url = env["REDIS_URL"]
     app.conf.task_default_queue = env["CELERY_QUEUE"]
     try:
+        meter.start()
         started = time.monotonic()
         threads = [threading.Thread(target=_send, args=(app, tasks // 16)) for _ in range(16)]
         for thread in threads:
@@ -78,7 +84,8 @@ def celery_noop(env: dict[str, str], log_dir: Path, *, tasks: int, concurrency: 
             timeout=120,
             what="the no-op tasks",
         )
-        return tasks // 16 * 16 / (time.monotonic() - started)
+        done = tasks // 16 * 16
+        return done / (time.monotonic() - started), meter.stop()["worker"] * 1000 / done
     finally:
         process.stop()
 

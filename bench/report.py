@@ -17,7 +17,8 @@ def table(results: Results) -> str:
     raw, noop = results["raw_postgres_postings_per_second"], results["celery_noop_per_second"]
     lines = [
         f"raw Postgres (pgbench, 8 conns): hot {raw['hot']:.0f}/s, cold {raw['cold']:.0f}/s",
-        f"Celery no-op round trip: {noop:.0f}/s",
+        f"Celery no-op round trip: {noop:.0f}/s, worker CPU"
+        f" {results['celery_noop_worker_cpu_ms']:.2f} ms a task",
         "",
         f"{'run':<14}{'calls/s':>8}{'done/s':>8}{'submit p50':>11}{'p99 ms':>8}"
         f"{'done p50':>10}{'p99 ms':>8}{'errors':>7}{'vs hot':>8}{'vs cold':>8}",

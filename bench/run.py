@@ -94,13 +94,16 @@ def measure_all(
             url, hot=mode == "hot", treasury=treasury, users=args.users, seconds=seconds
         )
         progress(f"raw Postgres {mode}: {raw[mode]:.0f} postings/s")
-    noop = celery_noop(env, log_dir, tasks=400 * args.seconds, concurrency=args.worker_concurrency)
-    progress(f"Celery no-op round trip: {noop:.0f}/s")
+    noop, noop_cpu = celery_noop(
+        env, log_dir, tasks=400 * args.seconds, concurrency=args.worker_concurrency
+    )
+    progress(f"Celery no-op round trip: {noop:.0f}/s, worker CPU {noop_cpu:.2f} ms a task")
     runs, profile = end_to_end(env, log_dir, args, progress, redis_pid)
     results = {
         "settings": vars(args),
         "raw_postgres_postings_per_second": raw,
         "celery_noop_per_second": noop,
+        "celery_noop_worker_cpu_ms": noop_cpu,
         "runs": {run.name: run.as_dict() for run in runs},
     }
     text = f"{table(results)}\n\n{targets(results)}"
