@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run venv test test-fast lint verify bench migrate seed clean
+.PHONY: run reset venv test test-fast lint verify bench migrate seed clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ venv: $(STAMP)
 run: $(STAMP)
 	@bash scripts/run.sh
 
+# Wipe the demo database and seed it again (make run need not be running).
+reset: $(STAMP)
+	@bash scripts/run.sh reset
+
 test: $(STAMP) lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -28,7 +32,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy ledger producer_api worker harness celeryconfig.py api_server.py tests bench
+	$(BIN)/mypy ledger producer_api worker launcher harness celeryconfig.py api_server.py tests bench
 
 migrate: $(STAMP)
 	$(BIN)/python -m ledger.database_admin create

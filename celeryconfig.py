@@ -4,7 +4,7 @@ from ledger.settings import get_settings
 
 _settings = get_settings()
 
-broker_url = _settings.redis_url
+broker_url = _settings.broker_url
 broker_connection_retry_on_startup = True
 broker_connection_max_retries = None  # a worker started before Redis waits for it
 # An unacknowledged message returns to the queue after the visibility timeout (acks_late

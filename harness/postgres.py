@@ -1,4 +1,4 @@
-"""A private PostgreSQL server for tests that stop and start it, and wallet database set-up.
+"""A private PostgreSQL server for tests that stop and start it.
 
 Outage tests must never stop the machine's own cluster: ``PrivatePostgres`` runs ``initdb``
 and ``pg_ctl`` into a temporary directory, on a free port, with its Unix socket in that
@@ -14,12 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from alembic import command
-
 from harness.processes import free_port
-from ledger.database_admin import alembic_config, create_database_if_missing
-from ledger.db import make_engine, make_session_factory
-from ledger.seed import seed
 
 Completed = subprocess.CompletedProcess[str]
 SETTINGS = {
@@ -105,13 +100,3 @@ class PrivatePostgres:
             check=check,
             start_new_session=True,
         )
-
-
-def prepare_wallet_database(url: str) -> None:
-    """Create the database at ``url`` if missing, migrate it to head and seed it."""
-    create_database_if_missing(url)
-    command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url, pool_size=1)
-    with make_session_factory(engine).begin() as session:
-        seed(session)
-    engine.dispose()

@@ -6,8 +6,12 @@
 import sys
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, make_url, text
+
+from ledger.db import make_engine, make_session_factory
+from ledger.seed import seed
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
@@ -34,6 +38,18 @@ def create_database_if_missing(database_url: str) -> bool:
             return not exists
     finally:
         engine.dispose()
+
+
+def prepare_wallet_database(database_url: str) -> bool:
+    """Create the database if missing, migrate it to head and seed it (idempotent); return
+    True if it had to be created."""
+    created = create_database_if_missing(database_url)
+    command.upgrade(alembic_config(database_url), "head")
+    engine = make_engine(database_url, pool_size=1)
+    with make_session_factory(engine).begin() as session:
+        seed(session)
+    engine.dispose()
+    return created
 
 
 def drop_database(database_url: str) -> None:

@@ -2,12 +2,14 @@
 
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "development-only-secret"  # noqa: S105 - refused in production
 DEFAULT_DEV_API_KEY = "dev-wallet-key"
+DEV_FLOWER_LOGIN = "admin:wallet-dev"
 
 
 class Settings(BaseSettings):
@@ -56,6 +58,23 @@ class Settings(BaseSettings):
     # The worker serves its Prometheus metrics here (0: not at all).
     worker_metrics_port: int = 9808
 
+    # Where the API and Flower listen: 127.0.0.1 in development, every interface in
+    # production, unless set (the compose file sets 0.0.0.0 inside its containers).
+    listen_address: str | None = None
+    web_concurrency: int = 2
+    api_threads: int = 32
+    worker_concurrency: int = 2  # make run's worker pool
+    flower_port: int = 5555
+    flower_max_tasks: int = 10000  # Flower keeps every task it hears of in memory: a bound
+    # user:password; development falls back to DEV_FLOWER_LOGIN, production requires it.
+    flower_basic_auth: str | None = None
+    # Development serves calls without credentials from these networks as the development
+    # client (loopback; the compose file adds its containers' bridge networks).
+    dev_trusted_networks: str = "127.0.0.0/8,::1/128"
+    # console (readable lines) or json (one object per line); by default console in
+    # development and json in production.
+    log_format: Literal["console", "json"] | None = None
+
     @model_validator(mode="after")
     def production_is_locked_down(self) -> "Settings":
         if self.wallet_env == "production":
@@ -74,6 +93,34 @@ class Settings(BaseSettings):
         if self.wallet_env != "development":
             return None
         return self.wallet_dev_api_key or DEFAULT_DEV_API_KEY
+
+    @property
+    def bind_address(self) -> str:
+        if self.listen_address:
+            return self.listen_address
+        return "127.0.0.1" if self.wallet_env == "development" else "0.0.0.0"  # noqa: S104
+
+    @property
+    def flower_login(self) -> str | None:
+        if self.flower_basic_auth or self.wallet_env != "development":
+            return self.flower_basic_auth
+        return DEV_FLOWER_LOGIN
+
+    @property
+    def logs_as_json(self) -> bool:
+        if self.log_format:
+            return self.log_format == "json"
+        return self.wallet_env == "production"
+
+    @property
+    def broker_url(self) -> str:
+        """REDIS_URL as kombu spells it: a Unix socket (``unix:///path?db=N``, the form redis-py
+        and the rate limiter read) is ``redis+socket:///path?virtual_host=N`` to Celery."""
+        url = urlsplit(self.redis_url)
+        if url.scheme != "unix":
+            return self.redis_url
+        db = parse_qs(url.query).get("db", ["0"])[0]
+        return f"redis+socket://{url.path}?virtual_host={db}"
 
 
 @lru_cache(maxsize=1)

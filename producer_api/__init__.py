@@ -4,7 +4,7 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.db import make_engine
-from ledger.json_logs import configure_json_logging
+from ledger.logs import configure_logging
 from ledger.sealing import configure_sealing
 from ledger.settings import Settings, get_settings
 from producer_api import metrics
@@ -22,7 +22,7 @@ def create_app(
 ) -> Flask:
     """The API. Tests may pass ``sessions`` bound to their own rolled-back connection."""
     settings = settings or get_settings()
-    configure_json_logging()
+    configure_logging(settings)
     configure_sealing(settings.metadata_encryption_keys)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

@@ -39,7 +39,7 @@ class Services:
         submitter = SubmitService(
             sessions=sessions,
             autocommit_sessions=autocommit_sessions,
-            enqueuer=Enqueuer(celery_sender(settings.redis_url, settings.celery_queue)),
+            enqueuer=Enqueuer(celery_sender(settings.broker_url, settings.celery_queue)),
         )
         return cls(
             settings=settings,

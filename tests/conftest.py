@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from harness.postgres import PrivatePostgres, prepare_wallet_database
+from harness.postgres import PrivatePostgres
 from harness.processes import (
     ROOT,
     Process,
@@ -26,7 +26,7 @@ from harness.processes import (
     start_worker,
     worker_process,
 )
-from ledger.database_admin import drop_database
+from ledger.database_admin import drop_database, prepare_wallet_database
 from ledger.db import make_engine, make_session_factory
 from ledger.seed import create_accounts, fund
 from ledger.verify import find_violations

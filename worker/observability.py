@@ -1,16 +1,17 @@
-"""JSON logs in every worker process, with the API's request id on each line of a task."""
+"""The service's logs in every worker and beat process, with the API's request id on each
+line of a task."""
 
 from typing import Any
 
 import structlog
 from celery.signals import setup_logging, task_postrun, task_prerun
 
-from ledger.json_logs import configure_json_logging
+from ledger.logs import configure_logging
 
 
 @setup_logging.connect  # type: ignore[untyped-decorator]
-def use_json_logs(**_: Any) -> None:
-    configure_json_logging()
+def use_service_logs(**_: Any) -> None:
+    configure_logging()
 
 
 @task_prerun.connect  # type: ignore[untyped-decorator]

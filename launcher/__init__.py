@@ -1,0 +1,6 @@
+"""make run and make reset: the servers they need (the machine's, or embedded ones under
+.data/), the database (created, migrated, seeded), the service's processes in the foreground,
+one start-up block once the API is ready, and an orderly stop on Ctrl-C.
+
+Imports ledger (settings, database administration); the service's packages never import it.
+"""

@@ -1,0 +1,92 @@
+"""The service's processes under make run: the API (api_server.py), a worker, beat, Flower,
+their run-time files (metrics, beat schedule) under the data directory's run/ folder."""
+
+import os
+import shutil
+import socket
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from celery import Celery
+
+from launcher.children import Child, StartError, Supervisor
+from ledger.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WORKER_NAME = "wallet"
+FLOWER_INSPECT_TIMEOUT_MS = 3000  # Flower's default, 1 s, is short on a busy 2-core machine
+
+
+def require_free_ports(settings: Settings) -> None:
+    ports = {"PORT": settings.port, "FLOWER_PORT": settings.flower_port}
+    ports["WORKER_METRICS_PORT"] = settings.worker_metrics_port
+    for variable, port in ports.items():
+        if port and not _free(settings.bind_address, port):
+            raise StartError(
+                f"Port {port} ({variable}) is already in use on {settings.bind_address}: stop "
+                f"what listens there, or choose another, e.g. {variable}={port + 1} make run."
+            )
+
+
+def start_service(supervisor: Supervisor, settings: Settings, run_dir: Path) -> None:
+    shutil.rmtree(run_dir, ignore_errors=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    celery = [str(BIN / "celery"), "-A", "worker.celery_app"]
+    api = [str(BIN / "python"), "api_server.py"]
+    supervisor.start(Child("The API", api, _with_metrics(env, run_dir / "api")))
+    worker = [*celery, "worker", "--loglevel=INFO", f"--hostname={WORKER_NAME}@%h"]
+    worker.append(f"--concurrency={settings.worker_concurrency}")
+    supervisor.start(Child("The worker", worker, _with_metrics(env, run_dir / "worker")))
+    beat = [*celery, "beat", "--loglevel=INFO", f"--schedule={run_dir / 'beat-schedule'}"]
+    supervisor.start(Child("Beat", beat, env))
+    # Flower asks the workers about themselves as it starts: once one answers, it is heard.
+    supervisor.wait_for(_Ping(settings.broker_url), seconds=120, what="The worker answering")
+    flower = [str(BIN / "python"), "-m", "worker.flower", f"--port={settings.flower_port}"]
+    flower += [f"--address={settings.bind_address}", f"--basic-auth={settings.flower_login}"]
+    flower += [
+        f"--inspect_timeout={FLOWER_INSPECT_TIMEOUT_MS}",
+        f"--max_tasks={settings.flower_max_tasks}",
+    ]
+    supervisor.start(Child("Flower", flower, env))
+    local = f"http://127.0.0.1:{settings.port}/readyz"
+    supervisor.wait_for(lambda: _status(local) == 200, seconds=120, what="The API's /readyz")
+    flower_url = f"http://127.0.0.1:{settings.flower_port}/healthcheck"
+    supervisor.wait_for(lambda: _status(flower_url) == 200, seconds=60, what="Flower answering")
+
+
+def _with_metrics(env: dict[str, str], metrics_dir: Path) -> dict[str, str]:
+    metrics_dir.mkdir(parents=True)
+    return {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+
+
+class _Ping:
+    def __init__(self, broker_url: str) -> None:
+        self.app = Celery("launcher", broker=broker_url, set_as_current=False)
+        self.destination = [f"{WORKER_NAME}@{socket.gethostname()}"]
+
+    def __call__(self) -> bool:
+        return bool(self.app.control.ping(destination=self.destination, timeout=0.5))
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - our own http URL
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def _free(address: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError:
+            return False
+    return True
