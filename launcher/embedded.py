@@ -30,7 +30,11 @@ SOCKET_PATH_MAX = 107  # sun_path, less the terminating NUL
 def package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        raise StartError(f"The {name} package is missing: run make venv.")
+        raise StartError(
+            f"The embedded servers need the {name} package, which is not installed (its wheels "
+            "are for x86-64 Linux): start PostgreSQL and Redis, or point DATABASE_URL and "
+            "REDIS_URL at them."
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     flower_basic_auth: str | None = None
     # Development serves calls without credentials from these networks as the development
     # client (loopback; the compose file adds its containers' bridge networks).
-    dev_trusted_networks: str = "127.0.0.0/8,::1/128"
+    wallet_dev_trusted_networks: str = "127.0.0.0/8,::1/128"
     # console (readable lines) or json (one object per line); by default console in
     # development and json in production.
     log_format: Literal["console", "json"] | None = None

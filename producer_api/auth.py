@@ -3,6 +3,7 @@ within that time); the cache is keyed by the token's HMAC, never by the token it
 
 import functools
 import hmac
+import ipaddress
 import re
 import threading
 from collections.abc import Callable
@@ -12,11 +13,13 @@ from cachetools import TTLCache
 from flask import g, request
 
 from ledger.api_keys import SCOPES, Principal, authenticate, hash_token
+from ledger.settings import Settings
 from producer_api.limits import charge_for_view
 from producer_api.problems import Problem
 from producer_api.services import services
 
 DEV_CLIENT = "default"
+DEV_PRINCIPAL = Principal(client_id=DEV_CLIENT, scopes=frozenset(SCOPES))
 # RFC 6750 token68 characters only: a token with a control character never reaches a query.
 _BEARER = re.compile(r"^Bearer +([A-Za-z0-9._~+/-]+=*) *$", re.IGNORECASE)
 _cache: TTLCache[str, Principal | None] = TTLCache(maxsize=10_000, ttl=30)
@@ -55,12 +58,14 @@ def bearer_token() -> str | None:
 
 def _authenticate() -> Principal:
     token = bearer_token()
-    if token is None:
-        raise _unauthenticated("UNAUTHENTICATED", "Send Authorization: Bearer <API key>.")
     settings = services().settings
+    if token is None:
+        if _trusted_in_development(settings):
+            return DEV_PRINCIPAL
+        raise _unauthenticated("UNAUTHENTICATED", _send_a_key(settings))
     dev_key = settings.dev_api_key
     if dev_key and hmac.compare_digest(token.encode(), dev_key.encode()):
-        return Principal(client_id=DEV_CLIENT, scopes=frozenset(SCOPES))
+        return DEV_PRINCIPAL
     digest = hash_token(token, settings.secret_key)
     with _cache_lock:
         cached = _cache.get(digest, ...)
@@ -72,6 +77,30 @@ def _authenticate() -> Principal:
     if cached is None:
         raise _unauthenticated("INVALID_API_KEY", "The API key is unknown or revoked.")
     return cached
+
+
+def _trusted_in_development(settings: Settings) -> bool:
+    """Development serves a call without credentials from a trusted network (loopback by
+    default) as the development client; production never does."""
+    if settings.wallet_env != "development" or not request.remote_addr:
+        return False
+    try:
+        address = ipaddress.ip_address(request.remote_addr)
+    except ValueError:
+        return False
+    return any(address in network for network in _networks(settings.wallet_dev_trusted_networks))
+
+
+@functools.cache
+def _networks(spelled: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(n.strip()) for n in spelled.split(",") if n.strip()]
+
+
+def _send_a_key(settings: Settings) -> str:
+    detail = "Send Authorization: Bearer <API key>."
+    if settings.dev_api_key:
+        detail += f" In development the key {settings.dev_api_key} has every scope."
+    return detail
 
 
 def _unauthenticated(code: str, detail: str) -> Problem:

@@ -1,6 +1,7 @@
 """Session fixtures: a throwaway database, real Redis, a real Celery worker and the real API."""
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from ledger.database_admin import drop_database, prepare_wallet_database
 from ledger.db import make_engine, make_session_factory
 from ledger.seed import create_accounts, fund
 from ledger.verify import find_violations
+from tests.launch import copy_checkout
 from tests.stack import Stack
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
@@ -127,7 +129,11 @@ def service_env(database_url: str, redis_url: str, redis_client: redis.Redis) ->
         "WORKER_METRICS_PORT": str(free_port()),
         "METADATA_ENCRYPTION_KEYS": METADATA_KEY,
         "WALLET_ENV": "development",
+        "LOG_FORMAT": "json",  # tests read the processes' logs line by line as JSON
         "WALLET_DEV_API_KEY": DEV_KEY,
+        # Keys are the subject of many tests: the shared API trusts no network without one
+        # (tests/e2e/test_development_mode.py covers the loopback default).
+        "WALLET_DEV_TRUSTED_NETWORKS": "",
         "RATE_LIMIT_PER_KEY": "100000/second",
         "RATE_LIMIT_PER_ACCOUNT": "100000/second",
         # The race tests hold 50 long-polls at once; the bound itself is tested on a private
@@ -209,6 +215,15 @@ class UserFactory:
                 amounts=[(number, a, Decimal(v)) for a, v in balances.items() if Decimal(v)],
             )
         return number
+
+
+@pytest.fixture
+def checkout() -> Iterator[Path]:
+    """A fresh copy of the work tree (tests/launch.py), removed afterwards with what make run
+    left in it."""
+    path = copy_checkout()
+    yield path
+    shutil.rmtree(path)
 
 
 @pytest.fixture

@@ -1,0 +1,80 @@
+"""Development mode (the default) listens on 127.0.0.1 only and serves calls without
+credentials from loopback as the development client, so the seed's curl commands work
+verbatim; production listens on every interface and wants a key on every call."""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from harness.processes import Process, api_process, free_port, start_api
+from tests.conftest import DEV_KEY, Api, UserFactory
+
+
+def listening_addresses(port: int) -> set[str]:
+    listening = [c.laddr for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN]
+    return {address.ip for address in listening if address and address.port == port}
+
+
+def start(env: dict[str, str], log_dir: Path, name: str) -> tuple[Process, str, int]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    return start_api(api_process(env, log_dir, port, name=name), url), url, port
+
+
+@pytest.fixture(scope="module")
+def development_api(service_env: dict[str, str], log_dir: Path) -> Iterator[tuple[str, int]]:
+    env = {k: v for k, v in service_env.items() if k != "WALLET_DEV_TRUSTED_NETWORKS"}
+    process, url, port = start(env, log_dir, "api-development")
+    yield url, port
+    process.stop()
+
+
+def test_development_listens_on_loopback_only(development_api: tuple[str, int]) -> None:
+    assert listening_addresses(development_api[1]) == {"127.0.0.1"}
+
+
+def test_development_serves_a_call_without_credentials_as_the_development_client(
+    development_api: tuple[str, int], worker: Process, make_user: UserFactory
+) -> None:
+    url, _ = development_api
+    user = make_user(GOLD_COINS="100")
+    body = {"accountNumber": user, "assetCode": "GOLD_COINS", "amount": 100}
+    body["idempotencyKey"] = f"topup-{uuid.uuid4()}"
+    answer = requests.post(
+        f"{url}/api/wallet/topup", json=body, headers={"Prefer": "wait=10"}, timeout=20
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["transaction"]["balanceAfter"] == "200.00"
+    # The same client as the development key: with the key, the call is a replay.
+    replay = Api(url, DEV_KEY).post("/api/wallet/topup", body)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["requestId"] == answer.json()["requestId"]
+    balance = requests.get(f"{url}/api/wallet/balance/{user}", timeout=10)
+    assert balance.json()["balances"][0]["balance"] == "200.00"
+
+
+def test_a_missing_key_in_development_names_the_development_key(api_url: str) -> None:
+    """The shared test API trusts no network, as a development server behind a proxy would."""
+    answer = requests.get(f"{api_url}/api/wallet/balance/USR-001", timeout=10)
+    assert answer.status_code == 401
+    assert DEV_KEY in answer.json()["detail"]
+
+
+def test_production_listens_everywhere_and_wants_a_key_on_every_call(
+    service_env: dict[str, str], log_dir: Path
+) -> None:
+    env = {k: v for k, v in service_env.items() if k != "WALLET_DEV_TRUSTED_NETWORKS"}
+    env.update(WALLET_ENV="production", WALLET_SECRET_KEY="s" * 32, WALLET_DEV_API_KEY="")
+    process, url, port = start(env, log_dir, "api-production")
+    try:
+        assert listening_addresses(port) == {"0.0.0.0"}
+        for headers in ({}, {"Authorization": f"Bearer {DEV_KEY}"}):
+            answer = requests.get(f"{url}/api/wallet/balance/USR-001", headers=headers, timeout=10)
+            assert answer.status_code == 401
+            assert "development" not in answer.json()["detail"]
+    finally:
+        process.stop()
