@@ -2,8 +2,11 @@
 # One image for every role: api, worker, beat, flower and the one-shot migrate+seed.
 FROM python:3.11-slim-bookworm
 
+# In a container the API and Flower listen on every interface (LISTEN_ADDRESS): what reaches
+# them is what the host publishes (docker-compose.override.yml: 127.0.0.1 only).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    LISTEN_ADDRESS=0.0.0.0 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
