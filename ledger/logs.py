@@ -56,4 +56,7 @@ def _renderer(as_json: bool) -> list[Processor]:
     if as_json:
         return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     colours = sys.stderr.isatty() and "NO_COLOR" not in os.environ
-    return [structlog.dev.ConsoleRenderer(colors=colours)]
+    # Plain tracebacks: rich's print every frame's local variables (secrets included) and
+    # cost a bad request more CPU than answering it.
+    plain = structlog.dev.plain_traceback
+    return [structlog.dev.ConsoleRenderer(colors=colours, exception_formatter=plain)]

@@ -80,9 +80,12 @@ def _authenticate() -> Principal:
 
 
 def _trusted_in_development(settings: Settings) -> bool:
-    """Development serves a call without credentials from a trusted network (loopback by
-    default) as the development client; production never does."""
-    if settings.wallet_env != "development" or not request.remote_addr:
+    """Development serves a call that sends no credentials at all (a malformed or unknown one
+    is still refused) from a trusted network (loopback by default) as the development
+    client; production never does."""
+    if settings.wallet_env != "development" or "Authorization" in request.headers:
+        return False
+    if not request.remote_addr:
         return False
     try:
         address = ipaddress.ip_address(request.remote_addr)

@@ -13,6 +13,7 @@ _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 def init_request_ids(app: Flask) -> None:
     app.before_request(_bind)
     app.after_request(_echo)
+    app.teardown_request(_unbind)  # a thread's next line outside a request carries none
 
 
 def current_request_id() -> str | None:
@@ -32,3 +33,7 @@ def _echo(response: Response) -> Response:
     if request_id:
         response.headers["X-Request-ID"] = request_id
     return response
+
+
+def _unbind(_: BaseException | None) -> None:
+    structlog.contextvars.clear_contextvars()

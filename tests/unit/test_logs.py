@@ -25,6 +25,7 @@ def development(log_format: str | None) -> Settings:
 def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    structlog.contextvars.clear_contextvars()
     yield
     root.handlers[:], root.level = handlers, level
     structlog.contextvars.clear_contextvars()
