@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from producer_api.openapi_examples import PROBLEMS, READ_PROBLEMS, SEED_BODIES, SUBMIT_PROBLEMS
 from producer_api.openapi_parameters import ACCOUNT, HISTORY, KEY, KEY_HEADER, PREFER, WAIT
 from producer_api.schemas import (
     AccountBalancesOut,
@@ -40,6 +41,10 @@ def _answer(
 PROBLEM = _answer("A problem (4xx/5xx)", ProblemOut, "application/problem+json")
 
 
+def _problems(codes: tuple[str, ...]) -> dict[str, Any]:
+    return {code: {**PROBLEM, "description": PROBLEMS[code]} for code in codes}
+
+
 def _operation(
     operation_id: str,
     summary: str,
@@ -54,13 +59,15 @@ def _operation(
         "summary": summary,
         "security": [{"apiKey": [scope]}],
         "parameters": params,
-        "responses": {**ok, "414": URI_TOO_LONG, "default": PROBLEM},
+        "responses": {
+            **ok,
+            **_problems(READ_PROBLEMS if body is None else SUBMIT_PROBLEMS),
+            "414": URI_TOO_LONG,
+            "default": PROBLEM,
+        },
     }
     if body is not None:
-        example = {**_example(body), "idempotencyKey": f"example-{operation_id}"}
-        if body is BatchBody:
-            operation_example = {**_example(TopupBody), "idempotencyKey": "example-batch"}
-            example = {"operations": [{"type": "topup", **operation_example}]}
+        example = _body_example(operation_id, body)
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": _ref(body), "example": example}},
@@ -68,9 +75,15 @@ def _operation(
     return operation
 
 
+def _body_example(operation_id: str, body: type[BaseModel]) -> dict[str, Any]:
+    if body is not BatchBody:
+        return SEED_BODIES[operation_id]
+    first = {**_example(TopupBody), "idempotencyKey": "example-batch"}
+    return {"operations": [{"type": "topup", **first}]}
+
+
 def _example(model: type[BaseModel]) -> dict[str, Any]:
-    """A body of each field's first example: a call that can succeed on seeded data (each
-    operation's example has a key of its own, or the second would reuse the first's)."""
+    """A body of each field's first example: a call that can succeed on seeded data."""
     fields = model.model_fields.items()
     return {field.alias or name: field.examples[0] for name, field in fields if field.examples}
 
@@ -126,7 +139,10 @@ def openapi_spec() -> dict[str, Any]:
         "info": {
             "title": "Wallet service",
             "version": "1.0.0",
-            "description": "Asynchronous double-entry wallet for virtual currencies.",
+            "description": "Asynchronous double-entry wallet for virtual currencies. A submit "
+            "records the request under its idempotency key and answers 202 with the request to "
+            "poll (or 200 with its outcome after `Prefer: wait=N`); reads come from the ledger. "
+            "Send `Authorization: Bearer <API key>`; errors are `application/problem+json`.",
         },
         "components": {
             "schemas": schemas["$defs"],

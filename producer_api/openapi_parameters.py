@@ -7,7 +7,7 @@ KEY_SCHEMA = {
     "pattern": "^[ -~]+$",
     "not": {"enum": [".", ".."]},
 }
-KEY = {"name": "key", "in": "path", "required": True, "schema": KEY_SCHEMA}
+KEY = {"name": "key", "in": "path", "required": True, "schema": KEY_SCHEMA, "example": "spend-1"}
 KEY_HEADER = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -19,6 +19,7 @@ ACCOUNT = {
     "name": "accountNumber",
     "in": "path",
     "required": True,
+    "example": "USR-001",
     "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]*$", "maxLength": 64},
 }
 PREFER = {

@@ -1,5 +1,6 @@
 """Pydantic models of the HTTP contract: request bodies in, resources out (camelCase JSON)."""
 
+import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -14,7 +15,22 @@ from producer_api.metadata import checked_metadata
 BATCH_MAX_OPERATIONS = 1000
 
 
-class CamelModel(BaseModel):
+def _model_title(model: type[BaseModel]) -> str:
+    """What the docs show for a model: "AccountBalancesOut" -> "Account balances"."""
+    words = re.findall(r"[A-Z][a-z]*", model.__name__.removesuffix("Out"))
+    return " ".join(words).capitalize()
+
+
+class ReadableModel(BaseModel):
+    """Titles for people in the OpenAPI description ("Account number", not "Accountnumber")."""
+
+    model_config = ConfigDict(
+        field_title_generator=lambda name, _: name.replace("_", " ").capitalize(),
+        model_title_generator=_model_title,
+    )
+
+
+class CamelModel(ReadableModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
@@ -175,13 +191,13 @@ class WaitQuery(CamelModel):
     wait: float = Field(default=0, ge=0, le=30, allow_inf_nan=False)
 
 
-class FieldErrorOut(BaseModel):
+class FieldErrorOut(ReadableModel):
     field: str
     message: str
     type: str | None = None
 
 
-class ProblemOut(BaseModel):
+class ProblemOut(ReadableModel):
     """RFC 9457 problem details, plus a machine-readable ``code``."""
 
     type: str

@@ -159,6 +159,17 @@ def api_url(service_env: dict[str, str], log_dir: Path) -> Iterator[str]:
     process.stop()
 
 
+@pytest.fixture(scope="session")
+def development_api(service_env: dict[str, str], log_dir: Path) -> Iterator[tuple[str, int]]:
+    """An API as make run starts it: development, serving loopback without a key."""
+    env = {k: v for k, v in service_env.items() if k != "WALLET_DEV_TRUSTED_NETWORKS"}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start_api(api_process(env, log_dir, port, name="api-development"), url)
+    yield url, port
+    process.stop()
+
+
 @pytest.fixture
 def http(api_url: str, worker: Process) -> "Api":
     return Api(api_url)

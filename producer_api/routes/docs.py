@@ -1,50 +1,57 @@
-"""/openapi.json and a human page at /docs, both from the generated description."""
+"""/openapi.json, and interactive docs at /docs: Swagger UI, its files served from the
+flask-swagger-ui package (no CDN), reading /openapi.json. In development the description
+says how to call without a key, so "Try it out" works as it is from this machine."""
 
-from html import escape
+import json
+from importlib.resources import files
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, send_from_directory
 
+from ledger.settings import Settings
 from producer_api.openapi import openapi_spec
+from producer_api.services import services
 
 bp = Blueprint("docs", __name__)
+SWAGGER_UI = str(files("flask_swagger_ui") / "dist")
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Wallet service API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({
+  url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+  persistAuthorization: true, displayRequestDuration: true, defaultModelsExpandDepth: 0
+});
+</script></body></html>
+"""
 
 
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
-    return jsonify(openapi_spec())
+    # In the description's own order (the seed's flow first), which jsonify would sort away.
+    spec = json.dumps(_described_for(services().settings))
+    return Response(spec, mimetype="application/json")
 
 
 @bp.get("/docs")
 def docs() -> Response:
+    return Response(PAGE, mimetype="text/html")
+
+
+@bp.get("/docs/<path:name>")
+def docs_file(name: str) -> Response:
+    return send_from_directory(SWAGGER_UI, name, max_age=3600)
+
+
+def _described_for(settings: Settings) -> dict[str, Any]:
     spec = openapi_spec()
-    rows = "".join(
-        _operation_html(method, path, operation)
-        for path, methods in spec["paths"].items()
-        for method, operation in methods.items()
+    if not settings.dev_api_key:
+        return spec
+    note = (
+        "\n\n**Development mode**: calls from this machine need no key, so *Try it out* works "
+        f"as it is. From elsewhere, *Authorize* with the development key `{settings.dev_api_key}`."
     )
-    page = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(spec['info']['title'])}"
-        "</title><style>body{font:15px system-ui;max-width:60em;margin:2em auto}"
-        "code{background:#eee}"
-        "</style></head><body>"
-        f"<h1>{escape(spec['info']['title'])}</h1><p>{escape(spec['info']['description'])}</p>"
-        "<p>Send <code>Authorization: Bearer &lt;API key&gt;</code>. Errors are "
-        "<code>application/problem+json</code>. Machine-readable description: "
-        "<a href='/openapi.json'>/openapi.json</a>.</p>"
-        f"{rows}</body></html>"
-    )
-    return Response(page, mimetype="text/html")
-
-
-def _operation_html(method: str, path: str, operation: dict[str, Any]) -> str:
-    scope = operation["security"][0]["apiKey"][0]
-    statuses = ", ".join(code for code in operation["responses"] if code != "default")
-    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-    model = body.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
-    return (
-        f"<h3><code>{method.upper()} {escape(path)}</code></h3><p>{escape(operation['summary'])}. "
-        f"Scope <code>{scope}</code>; answers {statuses} or a problem"
-        + (f"; body <code>{escape(model)}</code>" if model else "")
-        + ".</p>"
-    )
+    return {**spec, "info": {**spec["info"], "description": spec["info"]["description"] + note}}

@@ -3,11 +3,9 @@ credentials from loopback as the development client, so the seed's curl commands
 verbatim; production listens on every interface and wants a key on every call."""
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
-import pytest
 import requests
 
 from harness.processes import Process, api_process, free_port, start_api
@@ -23,14 +21,6 @@ def start(env: dict[str, str], log_dir: Path, name: str) -> tuple[Process, str, 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     return start_api(api_process(env, log_dir, port, name=name), url), url, port
-
-
-@pytest.fixture(scope="module")
-def development_api(service_env: dict[str, str], log_dir: Path) -> Iterator[tuple[str, int]]:
-    env = {k: v for k, v in service_env.items() if k != "WALLET_DEV_TRUSTED_NETWORKS"}
-    process, url, port = start(env, log_dir, "api-development")
-    yield url, port
-    process.stop()
 
 
 def test_development_listens_on_loopback_only(development_api: tuple[str, int]) -> None:

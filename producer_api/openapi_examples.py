@@ -1,0 +1,44 @@
+"""What the OpenAPI description tells a person: when each problem answer applies, and the
+seed README's calls as the bodies' examples."""
+
+from typing import Any
+
+# When each problem answer applies; submits (with a body) and reads list theirs.
+PROBLEMS = {
+    "400": "Not JSON, a malformed parameter, or the idempotency key missing or given twice",
+    "401": "No API key, or an unknown or revoked one",
+    "403": "The API key lacks this operation's scope",
+    "404": "No such request or account",
+    "413": "The body is over the limit (64 KiB; a batch 1 MiB)",
+    "415": "The body is not sent as application/json",
+    "422": "A field is invalid, the account or asset is unknown, or the idempotency key was "
+    "used for another payload (IDEMPOTENCY_KEY_REUSED)",
+    "429": "Over a rate limit: retry after Retry-After seconds",
+    "503": "A backing service is down or the backlog is full: nothing was recorded; retry with "
+    "the same idempotency key after Retry-After seconds",
+}
+SUBMIT_PROBLEMS = ("400", "401", "403", "413", "415", "422", "429", "503")
+READ_PROBLEMS = ("400", "401", "403", "404", "429", "503")
+# The seed README's calls: "Try it out" at /docs replays its flow.
+SEED_BODIES: dict[str, dict[str, Any]] = {
+    "topup": {
+        "accountNumber": "USR-001",
+        "assetCode": "GOLD_COINS",
+        "amount": 100,
+        "idempotencyKey": "topup-1",
+    },
+    "bonus": {
+        "accountNumber": "USR-001",
+        "assetCode": "LOYALTY_POINTS",
+        "amount": 50,
+        "reason": "Daily login bonus",
+        "idempotencyKey": "bonus-1",
+    },
+    "spend": {
+        "accountNumber": "USR-001",
+        "assetCode": "GOLD_COINS",
+        "amount": 30,
+        "description": "Purchased sword",
+        "idempotencyKey": "spend-1",
+    },
+}
