@@ -32,7 +32,8 @@ SERVICE_VARIABLES = [
     "LISTEN_ADDRESS",
 ]
 # make's venv step would reinstall the copy's requirements into the shared venv.
-MAKE_RUN = ["make", "--no-print-directory", "-o", ".venv/.installed", "run"]
+MAKE = ["make", "--no-print-directory", "-o", ".venv/.installed"]
+MAKE_RUN = [*MAKE, "run"]
 READY = "Ctrl-C stops everything."
 
 

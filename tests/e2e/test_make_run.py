@@ -12,11 +12,16 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
+from sqlalchemy import select
 
 from harness.processes import free_port, wait_until
 from ledger.database_admin import drop_database
+from ledger.db import make_engine, make_session_factory
+from ledger.models import Account
+from ledger.queries import get_balances
+from ledger.seed import create_accounts
 from tests.conftest import PG_SERVER
-from tests.launch import MAKE_RUN, READY, Terminal, clean_env, readme_curl_block
+from tests.launch import MAKE, MAKE_RUN, READY, Terminal, clean_env, readme_curl_block
 
 pytestmark = pytest.mark.slow
 LOGIN = ("ops", "s3cret-from-dotenv")
@@ -117,3 +122,26 @@ def alive(process: psutil.Process) -> bool:
         return process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+SEEDED = {"USR-001", "USR-002", "USR-003", "SYS-TREASURY-001", "SYS-BONUS-001", "SYS-REVENUE-001"}
+
+
+def test_make_reset_wipes_and_reseeds_the_database(checkout: Path, dotenv: dict[str, str]) -> None:
+    engine = make_engine(dotenv["DATABASE_URL"], pool_size=1)
+    sessions = make_session_factory(engine)
+
+    def reset() -> tuple[set[str], str]:
+        """make reset, then the accounts there are and USR-001's gold."""
+        done = subprocess.run([*MAKE, "reset"], cwd=checkout, env=clean_env(), capture_output=True)
+        assert done.returncode == 0, done.stderr
+        engine.dispose()  # its connections were to the database just dropped
+        with sessions() as session:
+            gold = get_balances(session, account_number="USR-001").balances[0].balance
+            return set(session.scalars(select(Account.account_number))), str(gold)
+
+    assert reset() == (SEEDED, "100.00")  # created
+    with sessions.begin() as session:
+        create_accounts(session, accounts=[("USR-BEFORE-RESET", "Gone after reset", "user")])
+    assert reset() == (SEEDED, "100.00")
+    engine.dispose()
