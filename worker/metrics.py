@@ -62,7 +62,7 @@ def serve_metrics(**_: Any) -> None:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         logging.getLogger(__name__).warning("PROMETHEUS_MULTIPROC_DIR unset: pool metrics lost")
-    start_http_server(port, registry=registry)
+    start_http_server(port, addr=get_settings().bind_address, registry=registry)
 
 
 @task_retry.connect  # type: ignore[untyped-decorator]
