@@ -117,7 +117,9 @@ def redis_client(redis_url: str) -> redis.Redis:
 
 
 @pytest.fixture(scope="session")
-def service_env(database_url: str, redis_url: str, redis_client: redis.Redis) -> dict[str, str]:
+def service_env(
+    database_url: str, redis_url: str, redis_client: redis.Redis, log_dir: Path
+) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -140,6 +142,7 @@ def service_env(database_url: str, redis_url: str, redis_client: redis.Redis) ->
         # API (tests/e2e/test_backpressure.py).
         "MAX_WAITERS_PER_PROCESS": "32",
         "PYTHONPATH": str(ROOT),
+        "TMPDIR": str(log_dir),  # the processes' own temporary files go with their logs
     }
 
 
@@ -234,7 +237,7 @@ def checkout() -> Iterator[Path]:
     left in it."""
     path = copy_checkout()
     yield path
-    shutil.rmtree(path)
+    shutil.rmtree(path.parent)
 
 
 @pytest.fixture

@@ -38,8 +38,11 @@ READY = "Ctrl-C stops everything."
 
 
 def copy_checkout() -> Path:
-    """The work tree's files as a fresh clone would have them (with uncommitted changes)."""
-    target = Path(tempfile.mkdtemp(prefix="wallet-co-"))
+    """The work tree's files as a fresh clone would have them (with uncommitted changes), in
+    ``wallet/`` of a new temporary directory, beside ``tmp/`` for the processes' own files."""
+    base = Path(tempfile.mkdtemp(prefix="wallet-co-"))
+    (base / "tmp").mkdir()
+    target = base / "wallet"
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT, capture_output=True, check=True,
@@ -53,9 +56,10 @@ def copy_checkout() -> Path:
     return target
 
 
-def clean_env(**values: str) -> dict[str, str]:
+def clean_env(checkout: Path, **values: str) -> dict[str, str]:
+    """The environment without the service's variables, temporary files beside the copy."""
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
-    return {**env, **values}
+    return {**env, "TMPDIR": str(checkout.parent / "tmp"), **values}
 
 
 class Terminal:

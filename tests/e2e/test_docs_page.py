@@ -25,14 +25,19 @@ OPERATIONS = ["topup", "bonus", "spend", "batch", "getRequest", "getBalance", "g
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     if not (os.path.exists(BROWSER) and os.path.exists(DRIVER)) and not _install():
         pytest.skip("chromium and chromium-driver are missing and could not be installed")
     options = webdriver.ChromeOptions()
     options.binary_location = BROWSER
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    # Chromium's profile and its singleton socket's folder go to a temporary directory of
+    # the test run's, not /tmp.
+    scratch = tmp_path_factory.mktemp("chromium")
+    options.add_argument(f"--user-data-dir={scratch / 'profile'}")
+    service = Service(DRIVER, env={**os.environ, "TMPDIR": str(scratch)})
+    driver = webdriver.Chrome(options=options, service=service)
     yield driver
     driver.quit()
 

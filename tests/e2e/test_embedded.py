@@ -24,7 +24,7 @@ def test_make_run_with_no_server_in_reach_embeds_both_and_serves_the_seed_flow(
     checkout: Path,
 ) -> None:
     alone = ["unshare", "--net", "sh", "-c", "ip link set lo up && exec " + " ".join(MAKE_RUN)]
-    terminal = Terminal(alone, checkout, clean_env())
+    terminal = Terminal(alone, checkout, clean_env(checkout))
     try:
         started = terminal.wait_for(READY, timeout=300)
         assert "starting an embedded PostgreSQL (pgserver)" in started

@@ -59,7 +59,7 @@ def tree_before(checkout: Path, dotenv: dict[str, str]) -> dict[str, tuple[int, 
 
 @pytest.fixture
 def running(checkout: Path, tree_before: dict[str, tuple[int, int]]) -> Iterator[Terminal]:
-    terminal = Terminal(MAKE_RUN, checkout, clean_env())
+    terminal = Terminal(MAKE_RUN, checkout, clean_env(checkout))
     try:
         terminal.wait_for(READY, timeout=180)
         yield terminal
@@ -101,7 +101,9 @@ def test_a_port_in_use_is_said_plainly_and_starts_nothing(checkout: Path) -> Non
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = clean_env(PORT=str(port), WORKER_METRICS_PORT="0", FLOWER_PORT=str(free_port()))
+        env = clean_env(
+            checkout, PORT=str(port), WORKER_METRICS_PORT="0", FLOWER_PORT=str(free_port())
+        )
         run = subprocess.run(MAKE_RUN, cwd=checkout, env=env, capture_output=True, text=True)
     assert run.returncode != 0
     assert f"Port {port} (PORT) is already in use" in run.stderr
@@ -133,7 +135,9 @@ def test_make_reset_wipes_and_reseeds_the_database(checkout: Path, dotenv: dict[
 
     def reset() -> tuple[set[str], str]:
         """make reset, then the accounts there are and USR-001's gold."""
-        done = subprocess.run([*MAKE, "reset"], cwd=checkout, env=clean_env(), capture_output=True)
+        done = subprocess.run(
+            [*MAKE, "reset"], cwd=checkout, env=clean_env(checkout), capture_output=True
+        )
         assert done.returncode == 0, done.stderr
         engine.dispose()  # its connections were to the database just dropped
         with sessions() as session:
