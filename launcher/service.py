@@ -34,27 +34,20 @@ def require_free_ports(settings: Settings) -> None:
 def start_service(supervisor: Supervisor, settings: Settings, run_dir: Path) -> None:
     shutil.rmtree(run_dir, ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    celery = [str(BIN / "celery"), "-A", "worker.celery_app"]
     api = [str(BIN / "python"), "api_server.py"]
     supervisor.start(Child("The API", api, _with_metrics(env, run_dir / "api")))
+    celery = [str(BIN / "celery"), "-A", "worker.celery_app"]
     worker = [*celery, "worker", "--loglevel=INFO", f"--hostname={WORKER_NAME}@%h"]
     worker.append(f"--concurrency={settings.worker_concurrency}")
     supervisor.start(Child("The worker", worker, _with_metrics(env, run_dir / "worker")))
     beat = [*celery, "beat", "--loglevel=INFO", f"--schedule={run_dir / 'beat-schedule'}"]
     supervisor.start(Child("Beat", beat, env))
-    # Flower asks the workers about themselves as it starts: once one answers, it is heard.
-    supervisor.wait_for(_Ping(settings.broker_url), seconds=120, what="The worker answering")
-    flower = [str(BIN / "python"), "-m", "worker.flower", f"--port={settings.flower_port}"]
-    flower += [f"--address={settings.bind_address}", f"--basic-auth={settings.flower_login}"]
-    flower += [
-        f"--inspect_timeout={FLOWER_INSPECT_TIMEOUT_MS}",
-        f"--max_tasks={settings.flower_max_tasks}",
-    ]
-    supervisor.start(Child("Flower", flower, env))
-    local = f"http://127.0.0.1:{settings.port}/readyz"
-    supervisor.wait_for(lambda: _status(local) == 200, seconds=120, what="The API's /readyz")
-    flower_url = f"http://127.0.0.1:{settings.flower_port}/healthcheck"
-    supervisor.wait_for(lambda: _status(flower_url) == 200, seconds=60, what="Flower answering")
+    _wait_for_the_worker(supervisor, settings)
+    supervisor.start(Child("Flower", _flower(settings), env))
+    ready = f"http://127.0.0.1:{settings.port}/readyz"
+    supervisor.wait_for(lambda: _status(ready) == 200, seconds=120, what="The API's /readyz")
+    flower = f"http://127.0.0.1:{settings.flower_port}/healthcheck"
+    supervisor.wait_for(lambda: _status(flower) == 200, seconds=60, what="Flower answering")
 
 
 def _with_metrics(env: dict[str, str], metrics_dir: Path) -> dict[str, str]:
@@ -62,13 +55,31 @@ def _with_metrics(env: dict[str, str], metrics_dir: Path) -> dict[str, str]:
     return {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
 
 
-class _Ping:
-    def __init__(self, broker_url: str) -> None:
-        self.app = Celery("launcher", broker=broker_url, set_as_current=False)
-        self.destination = [f"{WORKER_NAME}@{socket.gethostname()}"]
+def _wait_for_the_worker(supervisor: Supervisor, settings: Settings) -> None:
+    """Flower asks the workers about themselves as it starts: it starts once one answers."""
+    client = Celery("launcher", broker=settings.broker_url, set_as_current=False)
+    destination = [f"{WORKER_NAME}@{socket.gethostname()}"]
 
-    def __call__(self) -> bool:
-        return bool(self.app.control.ping(destination=self.destination, timeout=0.5))
+    def answers() -> bool:
+        return bool(client.control.ping(destination=destination, timeout=0.5))
+
+    try:
+        supervisor.wait_for(answers, seconds=120, what="The worker answering")
+    finally:
+        client.close()
+
+
+def _flower(settings: Settings) -> list[str]:
+    return [
+        str(BIN / "python"),
+        "-m",
+        "worker.flower",
+        f"--port={settings.flower_port}",
+        f"--address={settings.bind_address}",
+        f"--basic-auth={settings.flower_login}",
+        f"--inspect_timeout={FLOWER_INSPECT_TIMEOUT_MS}",
+        f"--max_tasks={settings.flower_max_tasks}",
+    ]
 
 
 def _status(url: str) -> int:
