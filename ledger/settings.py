@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     worker_metrics_port: int = 9808
 
     # Where the API and Flower listen: 127.0.0.1 in development, every interface in
-    # production, unless set (the compose file sets 0.0.0.0 inside its containers).
+    # production, unless set (the image sets 0.0.0.0: inside a container, publishing decides).
     listen_address: str | None = None
     web_concurrency: int = 2
     api_threads: int = 32
