@@ -50,7 +50,11 @@ class EmbeddedPostgres:
         return f"postgresql+psycopg2://postgres@/{database}?host={self.home}"
 
     def child(self) -> Child:
-        self._init_once()
+        self.home.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            self._open_to(self.user)
+        if not (self.home / "PG_VERSION").exists():
+            self._initdb()
         args = [str(self.bindir / "postgres"), "-D", str(self.home)]
         args += ["-c", "listen_addresses=", "-c", f"unix_socket_directories={self.home}"]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
@@ -67,14 +71,14 @@ class EmbeddedPostgres:
             engine.dispose()
         return True
 
-    def _init_once(self) -> None:
-        if (self.home / "PG_VERSION").exists():
-            return
-        self.home.mkdir(parents=True, exist_ok=True)
-        if self.user:
-            os.chown(self.home, self.user.pw_uid, self.user.pw_gid)
-            _let_others_traverse(self.home)
-            _let_others_traverse(self.bindir)
+    def _open_to(self, user: pwd.struct_passwd) -> None:
+        """Give the server's files to ``user``, and let it reach them and the binaries (a
+        checkout or a venv may sit in a directory only root can enter)."""
+        os.chown(self.home, user.pw_uid, user.pw_gid)
+        for path in (self.home, self.bindir):
+            _let_others_traverse(path.resolve())
+
+    def _initdb(self) -> None:
         args = [str(self.bindir / "initdb"), "-D", str(self.home), "-U", "postgres"]
         args += ["-A", "trust", "-E", "UTF8", "--no-locale"]
         done = subprocess.run(
