@@ -40,9 +40,19 @@ READY = "Ctrl-C stops everything."
 def copy_checkout() -> Path:
     """The work tree's files as a fresh clone would have them (with uncommitted changes), in
     ``wallet/`` of a new temporary directory, beside ``tmp/`` for the processes' own files."""
+    venv = (ROOT / ".venv").resolve(strict=True)  # before anything is made
     base = Path(tempfile.mkdtemp(prefix="wallet-co-"))
+    try:
+        _copy_tree(base / "wallet")
+    except BaseException:
+        shutil.rmtree(base)
+        raise
     (base / "tmp").mkdir()
-    target = base / "wallet"
+    (base / "wallet" / ".venv").symlink_to(venv)
+    return base / "wallet"
+
+
+def _copy_tree(target: Path) -> None:
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT, capture_output=True, check=True,
@@ -52,8 +62,6 @@ def copy_checkout() -> Path:
         if source.is_file() and not source.is_symlink():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    (target / ".venv").symlink_to((ROOT / ".venv").resolve())
-    return target
 
 
 def clean_env(checkout: Path, **values: str) -> dict[str, str]:
