@@ -7,6 +7,8 @@ class LedgerError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        # Which of the submissions checked together it refuses (None: not tied to one).
+        self.index: int | None = None
 
 
 class BusinessRejection(LedgerError):

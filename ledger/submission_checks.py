@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.errors import AccountNotFound, AmountPrecision, AssetNotFound, InvalidAccount
+from ledger.errors import (
+    AccountNotFound,
+    AmountPrecision,
+    AssetNotFound,
+    InvalidAccount,
+    LedgerError,
+)
 from ledger.models import Account, AssetType
 from ledger.money import decimal_places, quantize
 
@@ -31,7 +37,14 @@ def check_submissions(session: Session, *, submissions: list["Submission"]) -> l
             select(Account.account_number, Account.kind).where(Account.account_number.in_(numbers))
         ),
     )
-    return [_checked(s, scales, kinds) for s in submissions]
+    checked = []
+    for index, submission in enumerate(submissions):
+        try:
+            checked.append(_checked(submission, scales, kinds))
+        except LedgerError as error:
+            error.index = index  # so a batch's refusal points at its operation
+            raise
+    return checked
 
 
 class _KnownFacts:

@@ -84,7 +84,7 @@ def batch() -> Response:
     try:
         submitted = services().submitter.submit(submissions)
     except LedgerError as error:
-        raise located(error, submissions) from None
+        raise located(error) from None
     views, _ = _wait_for_outcomes(submitted.views, preferred_wait(_max_wait()) or 0)
     status = 200 if all(v.is_terminal for v in views) else 202
     out = BatchOut(requests=[RequestOut.model_validate(v) for v in views])
