@@ -19,39 +19,36 @@ HERE = Path(__file__).parent
 
 def pgbench(url: str, *, hot: bool, treasury: int, users: int, seconds: int) -> float:
     """Postings/s of the raw double-entry posting from 8 connections (pgbench)."""
+    variables = {"treasury": treasury, "users": users, "hot": int(hot)}
+    return _pgbench(url, "pgbench_posting.sql", variables, seconds, clients=8, prepared=True)
+
+
+def pgbench_batch(url: str, *, treasury: int, users: int, seconds: int) -> float:
+    """Postings/s of the batch endpoint's SQL alone (1,000 top-ups recorded, then posted in
+    one transaction), from 2 connections: the ceiling no Python code can raise."""
+    variables = {"treasury": treasury, "users": users}
+    return 1000 * _pgbench(url, "pgbench_batch.sql", variables, seconds, clients=2)
+
+
+def _pgbench(
+    url: str,
+    script: str,
+    variables: dict[str, int],
+    seconds: int,
+    *,
+    clients: int,
+    prepared: bool = False,
+) -> float:
+    """Transactions (script runs) per second."""
     parsed = make_url(url)
-    out = subprocess.run(
-        [
-            "pgbench",
-            "-n",
-            "-c",
-            "8",
-            "-j",
-            "2",
-            "-T",
-            str(seconds),
-            "-M",
-            "prepared",
-            "-h",
-            parsed.host or "127.0.0.1",
-            "-p",
-            str(parsed.port or 5432),
-            "-U",
-            parsed.username or "postgres",
-            "-D",
-            f"treasury={treasury}",
-            "-D",
-            f"users={users}",
-            "-D",
-            f"hot={int(hot)}",
-            "-f",
-            str(HERE / "pgbench_posting.sql"),
-            parsed.database or "",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    args = ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds)]
+    args += ["-M", "prepared"] if prepared else []
+    args += ["-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
+    args += ["-U", parsed.username or "postgres"]
+    for name, value in variables.items():
+        args += ["-D", f"{name}={value}"]
+    args += ["-f", str(HERE / script), parsed.database or ""]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
     assert match, out
     return float(match.group(1))

@@ -16,7 +16,8 @@ NOISE = 0.95
 def table(results: Results) -> str:
     raw, noop = results["raw_postgres_postings_per_second"], results["celery_noop_per_second"]
     lines = [
-        f"raw Postgres (pgbench, 8 conns): hot {raw['hot']:.0f}/s, cold {raw['cold']:.0f}/s",
+        f"raw Postgres (pgbench, 8 conns): hot {raw['hot']:.0f}/s, cold {raw['cold']:.0f}/s;"
+        f" batch SQL alone (1,000 a transaction, 2 conns): {raw.get('batch', 0):.0f}/s",
         f"Celery no-op round trip: {noop:.0f}/s, worker CPU"
         f" {results['celery_noop_worker_cpu_ms']:.2f} ms a task",
         "",
@@ -30,6 +31,9 @@ def table(results: Results) -> str:
             f"{run['p99_ms']:>8.1f}{run['completed_p50_ms']:>10.1f}{run['completed_p99_ms']:>8.1f}"
             f"{run['errors']:>7}{done / raw['hot']:>7.2f}x{done / raw['cold']:>7.2f}x"
         )
+    if "batch" in raw and "batch-1000" in results["runs"]:
+        done = results["runs"]["batch-1000"]["completions_per_second"]
+        lines.append(f"batch-1000 against its SQL alone: {done / raw['batch']:.2f}x")
     return "\n".join([*lines, "", *cpu_table(results)])
 
 

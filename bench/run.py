@@ -1,7 +1,8 @@
 """make bench: baselines and the real path, measured in one run; a table, targets, profiles.
 
 Measures, on this machine, with every rate limit lifted:
-1. the raw Postgres ceiling (pgbench, 8 connections): hot (through the treasury) and cold;
+1. the raw Postgres ceilings (pgbench): one posting a transaction from 8 connections, hot
+   (through the treasury) and cold; and the batch endpoint's SQL, 1,000 postings a transaction;
 2. the Celery no-op round trip with the wallet's Celery settings;
 3. the end-to-end path under wrk (16 connections): submit latency, completions/s and
    submit-to-completed latency, hot (one user) and cold (random users), and with Prefer: wait;
@@ -20,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.baselines import celery_noop, pgbench
+from bench.baselines import celery_noop, pgbench, pgbench_batch
 from bench.report import save, table, targets
 from bench.scenarios import end_to_end
 from bench.setup import prepare_database
@@ -94,6 +95,10 @@ def measure_all(
             url, hot=mode == "hot", treasury=treasury, users=args.users, seconds=seconds
         )
         progress(f"raw Postgres {mode}: {raw[mode]:.0f} postings/s")
+    raw["batch"] = pgbench_batch(
+        env["DATABASE_URL"], treasury=treasury, users=args.users, seconds=args.seconds
+    )
+    progress(f"raw Postgres batch: {raw['batch']:.0f} postings/s")
     noop, noop_cpu = celery_noop(
         env, log_dir, tasks=400 * args.seconds, concurrency=args.worker_concurrency
     )
