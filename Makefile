@@ -32,10 +32,10 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy ledger producer_api worker launcher harness celeryconfig.py api_server.py tests bench
+	$(BIN)/mypy infra ledger producer_api worker launcher harness celeryconfig.py api_server.py tests bench
 
 migrate: $(STAMP)
-	$(BIN)/python -m ledger.database_admin create
+	$(BIN)/python -m infra.database_admin create
 	$(BIN)/alembic upgrade head
 
 seed: migrate

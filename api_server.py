@@ -17,8 +17,8 @@ from granian import Granian
 from granian.constants import Interfaces
 from granian.http import HTTP1Settings
 
-from ledger.logs import configure_logging
-from ledger.settings import get_settings
+from infra.logs import configure_logging
+from infra.settings import get_settings
 
 # Long enough for the longest Prefer: wait (30 s) to be answered on a graceful stop.
 GRACEFUL_STOP_SECONDS = 35

@@ -1,6 +1,6 @@
-"""Celery settings, all derived from the environment through ledger.settings."""
+"""Celery settings, all derived from the environment through infra.settings."""
 
-from ledger.settings import get_settings
+from infra.settings import get_settings
 
 _settings = get_settings()
 

@@ -2,7 +2,7 @@
 
 import redis
 
-from ledger.settings import get_settings
+from infra.settings import get_settings
 from worker.celery_app import app
 
 COUNTER = "bench:noop:done"

@@ -26,7 +26,7 @@ from bench.report import save, table, targets
 from bench.scenarios import end_to_end
 from bench.setup import prepare_database
 from harness.processes import free_port, redis_process, start_redis
-from ledger.database_admin import drop_database
+from infra.database_admin import drop_database
 
 PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 STARTED = time.monotonic()

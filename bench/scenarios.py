@@ -18,7 +18,7 @@ from harness.processes import (
     start_worker,
     worker_process,
 )
-from ledger.db import make_engine
+from infra.db import make_engine
 
 PROFILE_SECONDS = 6
 

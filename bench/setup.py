@@ -2,22 +2,20 @@
 
 from decimal import Decimal
 
-from alembic import command
 from sqlalchemy import text
 
-from ledger.database_admin import alembic_config, create_database_if_missing, drop_database
-from ledger.db import make_engine, make_session_factory
-from ledger.seed import create_load_users, seed
+from bench.load_users import create_load_users
+from infra.database_admin import drop_database
+from infra.db import make_engine, make_session_factory
+from ledger.seed import prepare_wallet_database
 
 
 def prepare_database(url: str, users: int) -> int:
     """Returns the treasury's GOLD_COINS balance row id (for the raw pgbench scripts)."""
     drop_database(url)
-    create_database_if_missing(url)
-    command.upgrade(alembic_config(url), "head")
+    prepare_wallet_database(url)
     engine = make_engine(url, pool_size=1)
     with make_session_factory(engine).begin() as session:
-        seed(session)
         create_load_users(session, count=users, gold=Decimal(10_000_000))
         session.execute(text(BENCH_USERS_TABLE))
         treasury = session.scalar(text(TREASURY_GOLD))

@@ -13,13 +13,14 @@ from pydantic import ValidationError
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 
+from infra.database_admin import drop_database
+from infra.logs import configure_logging
+from infra.settings import Settings
 from launcher.banner import banner
 from launcher.children import Interrupted, StartError, Supervisor, take_terminal
 from launcher.servers import use_servers
 from launcher.service import ROOT, require_free_ports, start_service
-from ledger.database_admin import drop_database, prepare_wallet_database
-from ledger.logs import configure_logging
-from ledger.settings import Settings
+from ledger.seed import prepare_wallet_database
 
 
 def run(supervisor: Supervisor) -> None:

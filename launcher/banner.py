@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ledger.settings import Settings
+from infra.settings import Settings
 
 
 def banner(settings: Settings, embedded: list[str], data_dir: Path, seconds: float) -> str:

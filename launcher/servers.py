@@ -12,9 +12,9 @@ from pathlib import Path
 import redis
 from sqlalchemy import make_url
 
+from infra.settings import Settings
 from launcher.children import StartError, Supervisor
 from launcher.embedded import EmbeddedPostgres, EmbeddedRedis
-from ledger.settings import Settings
 
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 START_REDIS = "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''"

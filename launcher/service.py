@@ -11,8 +11,8 @@ from pathlib import Path
 
 from celery import Celery
 
+from infra.settings import Settings
 from launcher.children import Child, StartError, Supervisor
-from ledger.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infra.sealing import unseal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ledger.models import PENDING_STATUSES, Request
 from ledger.prepared import Prepared
-from ledger.sealing import unseal
 
 RequestId = uuid.UUID | str  # as a message carries it, or as the database returns it
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from infra.sealing import seal
 from sqlalchemy.orm import Session
 
 from ledger.claiming import Outcome
 from ledger.prepared import Prepared
-from ledger.sealing import seal
 
 if TYPE_CHECKING:
     from ledger.posting import Transfer

@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from infra.sealing import SealedJSON
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -24,8 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from ledger.sealing import SealedJSON
 
 MONEY = Numeric(38, 18)
 TERMINAL_STATUSES = ("completed", "failed")

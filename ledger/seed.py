@@ -1,10 +1,13 @@
 """Seed data of the original service, posted as ordinary ledger transactions. Idempotent.
 
-Run: ``python -m ledger.seed`` (uses DATABASE_URL).
+Run: ``python -m ledger.seed`` (uses DATABASE_URL); ``prepare_wallet_database`` creates,
+migrates and seeds a database in one call (make run, the tests, the bench).
 """
 
 from decimal import Decimal
 
+from infra.database_admin import create_database_if_missing, migrate
+from infra.db import make_engine, make_session_factory
 from sqlalchemy import ColumnElement, literal, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -120,33 +123,26 @@ def fund(session: Session, *, amounts: list[tuple[str, str, Decimal]]) -> None:
     process_requests(session, request_ids=new, max_attempts=1)
 
 
-def create_load_users(session: Session, *, count: int, gold: Decimal) -> list[str]:
-    """USR-LOAD-000001.. for load tests, each funded with ``gold`` GOLD_COINS. Idempotent."""
-    numbers = [f"USR-LOAD-{i:06d}" for i in range(1, count + 1)]
-    for start in range(0, count, 1000):
-        chunk = numbers[start : start + 1000]
-        create_accounts(session, accounts=[(n, f"Load user {n[-6:]}", "user") for n in chunk])
-        fund(session, amounts=[(n, "GOLD_COINS", gold) for n in chunk])
-    return numbers
+def prepare_wallet_database(database_url: str) -> bool:
+    """Create the database if missing, migrate it to head and seed it (idempotent); return
+    True if it had to be created."""
+    created = create_database_if_missing(database_url)
+    migrate(database_url)
+    engine = make_engine(database_url, pool_size=1)
+    with make_session_factory(engine).begin() as session:
+        seed(session)
+    engine.dispose()
+    return created
 
 
 def main() -> None:
-    import argparse
+    from infra.settings import get_settings
 
-    from ledger.db import make_engine, make_session_factory
-    from ledger.settings import get_settings
-
-    parser = argparse.ArgumentParser(description="Seed the wallet (idempotent).")
-    parser.add_argument("--users", type=int, default=0, help="also create N funded load users")
-    parser.add_argument("--gold", type=Decimal, default=Decimal(1_000_000), help="per load user")
-    args = parser.parse_args()
     engine = make_engine(get_settings().database_url, pool_size=1)
     with make_session_factory(engine).begin() as session:
         seed(session)
-        if args.users:
-            create_load_users(session, count=args.users, gold=args.gold)
     engine.dispose()
-    print("seeded" + (f" with {args.users} load users" if args.users else ""))
+    print("seeded")
 
 
 if __name__ == "__main__":

@@ -71,8 +71,8 @@ def find_violations(session: Session) -> list[Violation]:
 
 
 def main() -> None:
-    from ledger.db import make_engine, make_session_factory
-    from ledger.settings import get_settings
+    from infra.db import make_engine, make_session_factory
+    from infra.settings import get_settings
 
     engine = make_engine(get_settings().database_url, pool_size=1)
     with make_session_factory(engine)() as session:

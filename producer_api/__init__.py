@@ -3,10 +3,10 @@
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.db import make_engine
-from ledger.logs import configure_logging
-from ledger.sealing import configure_sealing
-from ledger.settings import Settings, get_settings
+from infra.db import make_engine
+from infra.logs import configure_logging
+from infra.sealing import configure_sealing
+from infra.settings import Settings, get_settings
 from producer_api import metrics
 from producer_api.metrics import init_metrics
 from producer_api.problems import register_problem_handlers

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.db import retrying_disconnect
+from infra.db import retrying_disconnect
 from ledger.inbox import backlog
 from producer_api.metrics import SHED, SHEDDING
 from producer_api.problems import Problem

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 from cachetools import TTLCache
 from flask import g, request
 
-from ledger.api_keys import SCOPES, Principal, authenticate, hash_token
-from ledger.settings import Settings
+from infra.settings import Settings
+from producer_api.api_keys import SCOPES, Principal, authenticate, hash_token
 from producer_api.limits import charge_for_view
 from producer_api.problems import Problem
 from producer_api.services import services

@@ -8,9 +8,9 @@ revoke --prefix 1a2b3c4d5e6f
 import argparse
 import sys
 
-from ledger.api_keys import create_key, list_keys, revoke_key
-from ledger.db import make_engine, make_session_factory
-from ledger.settings import get_settings
+from infra.db import make_engine, make_session_factory
+from infra.settings import get_settings
+from producer_api.api_keys import create_key, list_keys, revoke_key
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,8 @@ from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.db import make_engine, make_session_factory
-from ledger.settings import Settings
+from infra.db import make_engine, make_session_factory
+from infra.settings import Settings
 from producer_api.admission import Admission
 from producer_api.enqueuer import Enqueuer, celery_sender
 from producer_api.rate_limiter import RateLimiter

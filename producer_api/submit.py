@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.db import retrying_disconnect
+from infra.db import retrying_disconnect
 from ledger.inbox import Recorded, Submission, record_requests
 from ledger.request_views import request_views
 from ledger.views import RequestView

@@ -27,9 +27,9 @@ from harness.processes import (
     start_worker,
     worker_process,
 )
-from ledger.database_admin import drop_database, prepare_wallet_database
-from ledger.db import make_engine, make_session_factory
-from ledger.seed import create_accounts, fund
+from infra.database_admin import drop_database
+from infra.db import make_engine, make_session_factory
+from ledger.seed import create_accounts, fund, prepare_wallet_database
 from ledger.verify import find_violations
 from tests.launch import copy_checkout
 from tests.stack import Stack

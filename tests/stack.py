@@ -23,7 +23,7 @@ from harness.processes import (
     wait_until,
     worker_process,
 )
-from ledger.db import make_engine, make_session_factory
+from infra.db import make_engine, make_session_factory
 from ledger.inbox import Submission, record_request
 from ledger.models import PENDING_STATUSES, Request, Transaction
 from ledger.operations import OperationType

@@ -8,7 +8,7 @@ import sys
 
 from celery.bin.celery import main as celery_main
 
-from ledger.logs import configure_logging
+from infra.logs import configure_logging
 
 if __name__ == "__main__":
     configure_logging()

@@ -21,8 +21,8 @@ from prometheus_client import (
     start_http_server,
 )
 
+from infra.settings import get_settings
 from ledger.claiming import Outcome
-from ledger.settings import get_settings
 
 POSTINGS = Counter("wallet_requests_finished_total", "Requests finished by workers", ["status"])
 FAILURES = Counter("wallet_requests_failed_total", "Failed requests by error code", ["code"])

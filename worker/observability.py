@@ -6,7 +6,7 @@ from typing import Any
 import structlog
 from celery.signals import setup_logging, task_postrun, task_prerun
 
-from ledger.logs import configure_logging
+from infra.logs import configure_logging
 
 
 @setup_logging.connect  # type: ignore[untyped-decorator]

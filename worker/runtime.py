@@ -9,9 +9,9 @@ import redis
 from celery.signals import worker_process_init
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.db import make_engine, make_session_factory
-from ledger.sealing import configure_sealing
-from ledger.settings import Settings, get_settings
+from infra.db import make_engine, make_session_factory
+from infra.sealing import configure_sealing
+from infra.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 from logging.config import fileConfig
 
 from alembic import context
+from infra.settings import get_settings
 from ledger.models import Base
-from ledger.settings import get_settings
 from sqlalchemy import create_engine, pool
 
 config = context.config

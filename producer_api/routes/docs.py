@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, send_from_directory
 
-from ledger.settings import Settings
+from infra.settings import Settings
 from producer_api.openapi import openapi_spec
 from producer_api.services import services
 

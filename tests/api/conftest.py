@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.api_keys import create_key
-from ledger.settings import Settings
+from infra.settings import Settings
 from producer_api import create_app
+from producer_api.api_keys import create_key
 from tests.conftest import DEV_KEY, METADATA_KEY
 
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import QueuePool
 
-from ledger.db import make_engine
+from infra.db import make_engine
 from tests.api.helpers import assert_problem
 
 

@@ -15,8 +15,8 @@ import requests
 from sqlalchemy import select
 
 from harness.processes import free_port, wait_until
-from ledger.database_admin import drop_database
-from ledger.db import make_engine, make_session_factory
+from infra.database_admin import drop_database
+from infra.db import make_engine, make_session_factory
 from ledger.models import Account
 from ledger.queries import get_balances
 from ledger.seed import create_accounts

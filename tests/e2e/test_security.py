@@ -11,9 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from harness.processes import BIN, ROOT, Process, api_process, free_port, start_api, wait_until
-from ledger.api_keys import create_key
+from infra.settings import DEV_SECRET_KEY
 from ledger.models import ApiKey
-from ledger.settings import DEV_SECRET_KEY
+from producer_api.api_keys import create_key
 from tests.conftest import Api, UserFactory
 
 

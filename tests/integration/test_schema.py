@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ledger.database_admin import alembic_config, create_database_if_missing, drop_database
+from infra.database_admin import alembic_config, create_database_if_missing, drop_database
 from ledger.models import Base
 from tests.conftest import PG_SERVER
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from ledger.logs import configure_logging
-from ledger.settings import Settings
+from infra.logs import configure_logging
+from infra.settings import Settings
 
 
 def production(log_format: str | None) -> Settings:

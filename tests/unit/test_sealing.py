@@ -3,7 +3,7 @@ from collections.abc import Iterator
 import pytest
 from cryptography.fernet import Fernet
 
-from ledger.sealing import SEALED, configure_sealing, seal, unseal
+from infra.sealing import SEALED, configure_sealing, seal, unseal
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import sys
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from ledger.settings import Settings, get_settings
+from infra.settings import Settings, get_settings
 
 
 def _drop_unset(_: WrappedLogger, __: str, event: EventDict) -> EventDict:

@@ -1,0 +1,7 @@
+"""Shared infrastructure of every process: the one ``Settings`` object, database engines and
+sessions, database administration (create, migrate, drop), logging, and the cipher that
+seals client metadata at rest.
+
+Owns no wallet rule. Imports third-party libraries only, never a package of this project
+(ledger, producer_api, worker, ...): everything else may import it (infra/ruff.toml).
+"""
