@@ -46,7 +46,7 @@ def main() -> None:
     configure_logging(settings)
     try:
         Granian(
-            "producer_api:create_app",
+            "producer_api.app:create_app",
             factory=True,
             interface=Interfaces.WSGI,
             address=settings.bind_address,

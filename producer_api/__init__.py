@@ -1,39 +1,5 @@
-"""The HTTP API: validates, records requests in the inbox, enqueues them, reads the ledger."""
+"""The HTTP API: validates, records requests in the inbox, enqueues them, reads the ledger.
 
-from flask import Flask
-from sqlalchemy.orm import Session, sessionmaker
-
-from infra.db import make_engine
-from infra.logs import configure_logging
-from infra.sealing import configure_sealing
-from infra.settings import Settings, get_settings
-from producer_api import metrics
-from producer_api.metrics import init_metrics
-from producer_api.problems import register_problem_handlers
-from producer_api.request_ids import init_request_ids
-from producer_api.routes import accounts, docs, health, wallet
-from producer_api.services import Services
-
-MAX_BODY_BYTES = 64 * 1024
-
-
-def create_app(
-    settings: Settings | None = None, *, sessions: sessionmaker[Session] | None = None
-) -> Flask:
-    """The API. Tests may pass ``sessions`` bound to their own rolled-back connection."""
-    settings = settings or get_settings()
-    configure_logging(settings)
-    configure_sealing(settings.metadata_encryption_keys)
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    app.extensions["wallet"] = Services.build(settings, engine, sessions)
-    init_request_ids(app)
-    init_metrics(app)
-    register_problem_handlers(app)
-    app.register_blueprint(wallet.bp)
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(docs.bp)
-    app.register_blueprint(metrics.bp)
-    return app
+The app factory is ``producer_api.app.create_app``: importing a module of this package (the
+key CLI, the schemas) builds nothing.
+"""

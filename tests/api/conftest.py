@@ -15,8 +15,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.settings import Settings
-from producer_api import create_app
 from producer_api.api_keys import create_key
+from producer_api.app import create_app
 from tests.conftest import DEV_KEY, METADATA_KEY
 
 

@@ -175,7 +175,7 @@ def test_production_refuses_to_start_with_the_dev_key_or_without_a_secret(
     env: dict[str, str],
 ) -> None:
     started = subprocess.run(
-        [str(BIN / "python"), "-c", "from producer_api import create_app; create_app()"],
+        [str(BIN / "python"), "-c", "from producer_api.app import create_app; create_app()"],
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
         cwd=ROOT,
         capture_output=True,
