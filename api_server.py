@@ -5,8 +5,8 @@ about 30% more calls/s at about 20% less CPU per call. ``python api_server.py``:
 WEB_CONCURRENCY processes (2) x API_THREADS threads (32), on LISTEN_ADDRESS:PORT (the
 settings: 127.0.0.1 in development, every interface in production and in the image).
 
-A top-level module, like celeryconfig.py: it must run before anything imports
-prometheus_client (producer_api does), which picks its multiprocess mode at import.
+A top-level module: it must run before anything imports prometheus_client (producer_api
+does), which picks its multiprocess mode at import.
 """
 
 import os
@@ -46,7 +46,7 @@ def main() -> None:
     configure_logging(settings)
     try:
         Granian(
-            "producer_api.app:create_app",
+            "producer_api.app:server_app",
             factory=True,
             interface=Interfaces.WSGI,
             address=settings.bind_address,

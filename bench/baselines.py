@@ -13,6 +13,8 @@ from sqlalchemy import make_url
 from bench.cpu import CpuMeter, process_tree
 from bench.noop_app import COUNTER
 from harness.processes import start_worker, wait_until, worker_process
+from infra.celery_config import celery_config
+from infra.settings import Settings
 
 HERE = Path(__file__).parent
 
@@ -65,9 +67,11 @@ def celery_noop(
     process.args[2] = "bench.noop_app"
     start_worker(process)
     meter = CpuMeter({"worker": lambda: process_tree(process.popen.pid) if process.popen else []})
-    app = Celery("bench-client", config_source="celeryconfig")
-    app.conf.broker_url = env["REDIS_URL"]
-    app.conf.task_default_queue = env["CELERY_QUEUE"]
+    settings = Settings(
+        _env_file=None, redis_url=env["REDIS_URL"], celery_queue=env["CELERY_QUEUE"]
+    )
+    app = Celery("bench-client", set_as_current=False)
+    app.conf.update(celery_config(settings))
     try:
         meter.start()
         started = time.monotonic()

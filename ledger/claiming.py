@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infra.sealing import unseal
+from infra.sealing import PLAIN, Sealer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -68,13 +68,16 @@ FROM (SELECT * FROM named UNION ALL SELECT * FROM fill) AS locked ORDER BY seq
 
 
 def lock_requests(
-    session: Session, *, request_ids: Sequence[RequestId], fill_to: int = 0
+    session: Session, *, request_ids: Sequence[RequestId], fill_to: int = 0, sealer: Sealer = PLAIN
 ) -> list[Claimed]:
     """Lock the named pending requests and, up to ``fill_to`` in all, other fresh queued
     requests (micro-batching); in arrival order. Terminal requests are left out."""
     ids = "{" + ",".join(map(str, request_ids)) + "}"
     rows = LOCK_REQUESTS.execute(session, {"ids": ids, "fill_to": fill_to})
-    return [Claimed(id, type_, unseal(payload), attempts) for id, type_, payload, attempts in rows]
+    return [
+        Claimed(id, type_, sealer.unseal(payload), attempts)
+        for id, type_, payload, attempts in rows
+    ]
 
 
 def count_crashed_delivery(session: Session, *, request_id: RequestId) -> bool:

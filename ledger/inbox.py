@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from infra.sealing import PLAIN, Sealer
 from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import IdempotencyKeyReused
 from ledger.models import Request
 from ledger.operations import OperationType
-from ledger.submission_checks import check_submissions
+from ledger.submission_checks import KnownFacts, check_submissions
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class Submission:
 
 @dataclass(frozen=True)
 class InboxRow:
-    """What a request resource needs of an inbox row: a plain row, never an ORM entity."""
+    """What a request resource needs of an inbox row: a plain row, never an ORM entity.
+    ``payload`` is as stored: sealed when the recorder had keys (infra.sealing)."""
 
     id: uuid.UUID
     client_id: str
@@ -98,6 +100,8 @@ def record_requests(
     *,
     submissions: list[Submission],
     request_ids: list[uuid.UUID] | None = None,
+    sealer: Sealer = PLAIN,
+    facts: KnownFacts | None = None,
 ) -> list[Recorded]:
     """Insert each request unless its key is known; a known key with another payload is refused.
 
@@ -105,12 +109,14 @@ def record_requests(
     submission refuses the lot (the caller rolls back). A caller that may run this twice
     (a retry after its connection died, perhaps after the commit) passes the same
     ``request_ids`` each time, so a row its first run inserted still counts as created.
+    Payloads are stored sealed by ``sealer``; ``facts`` is the caller's memory of assets
+    and accounts (``check_submissions``).
     """
     if not submissions:
         return []
     ids = request_ids or [uuid.uuid4() for _ in submissions]
-    checked = check_submissions(session, submissions=submissions)
-    rows = [_row(s, i) for s, i in zip(checked, ids, strict=True)]
+    checked = check_submissions(session, submissions=submissions, facts=facts)
+    rows = [_row(s, i, sealer) for s, i in zip(checked, ids, strict=True)]
     params = rows[0] if len(rows) == 1 else rows  # one row: a plain execute, no executemany
     inserted = {r.id: r.submitted_at for r in session.execute(_INSERT, params)}
     existing = {} if len(inserted) == len(rows) else _existing(session, rows, inserted)
@@ -161,14 +167,14 @@ def find_request(session: Session, *, client_id: str, idempotency_key: str) -> I
     return None if row is None else InboxRow(**row._mapping)
 
 
-def _row(submission: Submission, request_id: uuid.UUID) -> dict[str, Any]:
+def _row(submission: Submission, request_id: uuid.UUID, sealer: Sealer) -> dict[str, Any]:
     payload = submission.payload()
     return {
         "id": request_id,
         "client_id": submission.client_id,
         "idempotency_key": submission.idempotency_key,
         "type": submission.type,
-        "payload": payload,
+        "payload": sealer.seal(payload),
         "payload_hash": payload_hash(submission.type, payload),
         "status": "queued",
         "attempts": 0,

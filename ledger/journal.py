@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from infra.sealing import seal
+from infra.sealing import PLAIN, Sealer
 from sqlalchemy.orm import Session
 
 from ledger.claiming import Outcome
@@ -114,6 +114,7 @@ WHERE r.id = o.id
 
 @dataclass
 class Journal:
+    sealer: Sealer = PLAIN  # seals each transaction's metadata
     changed: dict[int, LockedBalance] = field(default_factory=dict)
     columns: dict[str, list[Any]] = field(
         default_factory=lambda: {name: [] for name in POSTING_COLUMNS}
@@ -124,7 +125,7 @@ class Journal:
         source.balance -= transfer.amount
         destination.balance += transfer.amount
         self.changed[source.id], self.changed[destination.id] = source, destination
-        metadata = json.dumps(seal(transfer.metadata)) if transfer.metadata else "{}"
+        metadata = json.dumps(self.sealer.seal(transfer.metadata)) if transfer.metadata else "{}"
         row = (
             transfer.request_id,
             transfer.type,

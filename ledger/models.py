@@ -5,7 +5,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from infra.sealing import SealedJSON
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -23,7 +22,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 MONEY = Numeric(38, 18)
@@ -114,7 +113,8 @@ class Request(Base):
     client_id: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(16))
-    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
+    # Sealed at rest when keys are set (infra.sealing): read through ledger.inbox.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     payload_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -133,7 +133,8 @@ class Transaction(Base):
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id"), unique=True)
     type: Mapped[str] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", SealedJSON, default=dict)
+    # Sealed at rest when keys are set (infra.sealing), like a request's payload.
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
     created_at: Mapped[datetime] = _created_at()
 
 

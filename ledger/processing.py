@@ -5,6 +5,7 @@ transaction and four statements: lock the requests, lock the balances, write the
 from collections.abc import Sequence
 from decimal import Decimal
 
+from infra.sealing import PLAIN, Sealer
 from sqlalchemy.orm import Session
 
 from ledger.claiming import Claimed, Outcome, RequestId, lock_requests
@@ -15,20 +16,26 @@ from ledger.posting import Transfer, post_transfers
 
 
 def process_requests(
-    session: Session, *, request_ids: Sequence[RequestId], max_attempts: int, fill_to: int = 0
+    session: Session,
+    *,
+    request_ids: Sequence[RequestId],
+    max_attempts: int,
+    fill_to: int = 0,
+    sealer: Sealer = PLAIN,
 ) -> list[Outcome]:
     """Post the pending ones among ``request_ids``, and fresh queued requests up to
     ``fill_to`` in all, each at most once; outcomes in arrival order.
 
     The request rows are locked first, so a second delivery of a request waits here and
     then finds it terminal: one transaction per request, whatever the broker does. A request
-    already delivered ``max_attempts`` times is failed as POSTING_ABANDONED.
+    already delivered ``max_attempts`` times is failed as POSTING_ABANDONED. ``sealer``
+    opens the payloads and seals the transactions' metadata.
     """
     if not request_ids:
         return []
-    claimed = lock_requests(session, request_ids=request_ids, fill_to=fill_to)
+    claimed = lock_requests(session, request_ids=request_ids, fill_to=fill_to, sealer=sealer)
     live = [c for c in claimed if c.attempts < max_attempts]
-    journal = Journal()
+    journal = Journal(sealer)
     rejections = post_transfers(session, transfers=[transfer_for(c) for c in live], journal=journal)
     by_id = {c.id: r for c, r in zip(live, rejections, strict=True)}
     outcomes = [

@@ -3,6 +3,7 @@
 import base64
 import binascii
 
+from infra.sealing import PLAIN, Sealer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,9 +42,15 @@ def get_balances(session: Session, *, account_number: str) -> AccountBalances:
 
 
 def get_history(
-    session: Session, *, account_number: str, limit: int, cursor: str | None = None
+    session: Session,
+    *,
+    account_number: str,
+    limit: int,
+    cursor: str | None = None,
+    sealer: Sealer = PLAIN,
 ) -> HistoryPage:
-    """One account's entries, newest first, keyset-paginated by entry id."""
+    """One account's entries, newest first, keyset-paginated by entry id; ``sealer`` opens
+    their transactions' metadata."""
     account = find_account(session, account_number=account_number)
     query = (
         select(LedgerEntry, Transaction, AssetType)
@@ -56,7 +63,7 @@ def get_history(
     if cursor is not None:
         query = query.where(LedgerEntry.id < decode_cursor(cursor))
     rows = session.execute(query).all()
-    items = [_history_item(entry, tx, asset) for entry, tx, asset in rows[:limit]]
+    items = [_history_item(entry, tx, asset, sealer) for entry, tx, asset in rows[:limit]]
     more = len(rows) > limit
     return HistoryPage(
         account_number=account.account_number,
@@ -88,7 +95,9 @@ def decode_cursor(cursor: str) -> int:
     return entry_id
 
 
-def _history_item(entry: LedgerEntry, tx: Transaction, asset: AssetType) -> HistoryItem:
+def _history_item(
+    entry: LedgerEntry, tx: Transaction, asset: AssetType, sealer: Sealer
+) -> HistoryItem:
     return HistoryItem(
         transaction_id=tx.id,
         type=tx.type,
@@ -97,6 +106,6 @@ def _history_item(entry: LedgerEntry, tx: Transaction, asset: AssetType) -> Hist
         direction=entry.direction,
         balance_after=quantize(entry.balance_after, asset.scale),
         description=tx.description,
-        metadata=tx.metadata_,
+        metadata=sealer.unseal(tx.metadata_),
         created_at=tx.created_at,
     )

@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from infra.sealing import PLAIN, Sealer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,14 +22,18 @@ from ledger.money import quantize
 from ledger.views import EntryView, ErrorView, RequestView, TransactionView
 
 
-def get_request(session: Session, *, client_id: str, idempotency_key: str) -> RequestView | None:
+def get_request(
+    session: Session, *, client_id: str, idempotency_key: str, sealer: Sealer = PLAIN
+) -> RequestView | None:
     request = find_request(session, client_id=client_id, idempotency_key=idempotency_key)
-    return None if request is None else request_views(session, [request])[0]
+    return None if request is None else request_views(session, [request], sealer=sealer)[0]
 
 
-def get_requests_by_id(session: Session, *, request_ids: list[uuid.UUID]) -> list[RequestView]:
+def get_requests_by_id(
+    session: Session, *, request_ids: list[uuid.UUID], sealer: Sealer = PLAIN
+) -> list[RequestView]:
     found = find_requests_by_id(session, request_ids=request_ids)
-    return request_views(session, [found[i] for i in request_ids])
+    return request_views(session, [found[i] for i in request_ids], sealer=sealer)
 
 
 def count_pending(session: Session, *, request_ids: list[uuid.UUID]) -> int:
@@ -39,8 +44,11 @@ def count_pending(session: Session, *, request_ids: list[uuid.UUID]) -> int:
     return session.scalar(query) or 0
 
 
-def request_views(session: Session, requests: Sequence[InboxRow | Request]) -> list[RequestView]:
-    """Views of many requests, with the transactions of the completed ones in one query."""
+def request_views(
+    session: Session, requests: Sequence[InboxRow | Request], *, sealer: Sealer = PLAIN
+) -> list[RequestView]:
+    """Views of many requests, with the transactions of the completed ones in one query;
+    ``sealer`` opens payloads and metadata."""
     completed = [r.id for r in requests if r.status == "completed"]
     rows_by_request: dict[uuid.UUID, list[Any]] = defaultdict(list)
     if completed:
@@ -53,10 +61,10 @@ def request_views(session: Session, requests: Sequence[InboxRow | Request]) -> l
             .order_by(LedgerEntry.id)
         ):
             rows_by_request[row[0].request_id].append(row)
-    return [_view(r, rows_by_request.get(r.id, [])) for r in requests]
+    return [_view(r, rows_by_request.get(r.id, []), sealer) for r in requests]
 
 
-def _view(request: InboxRow | Request, rows: list[Any]) -> RequestView:
+def _view(request: InboxRow | Request, rows: list[Any], sealer: Sealer) -> RequestView:
     error = (
         ErrorView(request.error_code, request.error_message or "") if request.error_code else None
     )
@@ -67,14 +75,16 @@ def _view(request: InboxRow | Request, rows: list[Any]) -> RequestView:
         status=request.status,
         submitted_at=request.submitted_at,
         completed_at=request.completed_at,
-        transaction=_transaction_view(request, rows) if rows else None,
+        transaction=_transaction_view(request, rows, sealer) if rows else None,
         error=error,
     )
 
 
-def _transaction_view(request: InboxRow | Request, rows: list[Any]) -> TransactionView:
+def _transaction_view(
+    request: InboxRow | Request, rows: list[Any], sealer: Sealer
+) -> TransactionView:
     tx, asset = rows[0][0], rows[0][3]
-    user_number = request.payload["accountNumber"]
+    user_number = sealer.unseal(request.payload)["accountNumber"]
     user_entry = next(entry for _, entry, number, _ in rows if number == user_number)
     return TransactionView(
         transaction_id=tx.id,
@@ -88,6 +98,6 @@ def _transaction_view(request: InboxRow | Request, rows: list[Any]) -> Transacti
             for _, entry, number, _ in rows
         ],
         description=tx.description,
-        metadata=tx.metadata_,
+        metadata=sealer.unseal(tx.metadata_),
         created_at=tx.created_at,
     )

@@ -23,15 +23,19 @@ if TYPE_CHECKING:
     from ledger.inbox import Submission
 
 
-def check_submissions(session: Session, *, submissions: list["Submission"]) -> list["Submission"]:
-    """Refuse unknown assets and accounts and over-precise amounts; quantize to the asset scale."""
-    scales = _known_scales.fetch(
+def check_submissions(
+    session: Session, *, submissions: list["Submission"], facts: "KnownFacts | None" = None
+) -> list["Submission"]:
+    """Refuse unknown assets and accounts and over-precise amounts; quantize to the asset
+    scale. ``facts``: what the caller (an app) remembers across calls; none by default."""
+    facts = KnownFacts() if facts is None else facts
+    scales = facts.scales.fetch(
         {s.asset_code for s in submissions},
         lambda codes: session.execute(
             select(AssetType.code, AssetType.scale).where(AssetType.code.in_(codes))
         ),
     )
-    kinds = _known_kinds.fetch(
+    kinds = facts.kinds.fetch(
         {s.account_number for s in submissions},
         lambda numbers: session.execute(
             select(Account.account_number, Account.kind).where(Account.account_number.in_(numbers))
@@ -47,10 +51,19 @@ def check_submissions(session: Session, *, submissions: list["Submission"]) -> l
     return checked
 
 
-class _KnownFacts:
-    """Per-process memory of facts that never change once true (an account's kind, an
-    asset's scale): a submit for a known account and asset needs no lookup query. Misses
-    are not remembered, so an account created later is found on its first use."""
+class KnownFacts:
+    """Memory of facts that never change once true (an asset's scale, an account's kind),
+    kept by its owner (one per API app): a submit for a known account and asset needs no
+    lookup query. Misses are not remembered, so an account created later is found on its
+    first use."""
+
+    def __init__(self) -> None:
+        self.scales = _Memo()
+        self.kinds = _Memo()
+
+
+class _Memo:
+    """One kind of fact, by key; safe to share between threads."""
 
     def __init__(self) -> None:
         self._facts: dict[str, Any] = {}
@@ -66,10 +79,6 @@ class _KnownFacts:
                 self._facts.update(loaded)
             found.update(loaded)
         return found
-
-
-_known_scales = _KnownFacts()
-_known_kinds = _KnownFacts()
 
 
 def _checked(

@@ -1,11 +1,15 @@
-"""The app factory: the Flask app and everything its routes use, built from the settings given."""
+"""The app factory: the Flask app and everything its routes use, built from the settings given.
+
+``create_app`` changes nothing outside the app it returns, so a test process may build
+several. ``server_app`` is what the HTTP server (api_server.py) builds in each of its
+processes: the settings from the environment, and the process's logging set up first.
+"""
 
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import make_engine
 from infra.logs import configure_logging
-from infra.sealing import configure_sealing
 from infra.settings import Settings, get_settings
 from producer_api import metrics
 from producer_api.metrics import init_metrics
@@ -22,8 +26,6 @@ def create_app(
 ) -> Flask:
     """The API. Tests may pass ``sessions`` bound to their own rolled-back connection."""
     settings = settings or get_settings()
-    configure_logging(settings)
-    configure_sealing(settings.metadata_encryption_keys)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -37,3 +39,9 @@ def create_app(
     app.register_blueprint(docs.bp)
     app.register_blueprint(metrics.bp)
     return app
+
+
+def server_app() -> Flask:
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -17,6 +17,9 @@ from collections.abc import Callable
 
 from celery import Celery
 
+from infra.celery_config import celery_config
+from infra.settings import Settings
+
 log = logging.getLogger(__name__)
 Triple = list[str]  # [request id, idempotency key, operation]
 Send = Callable[[list[Triple], list[str]], None]
@@ -71,15 +74,13 @@ class Enqueuer:
                 )
 
 
-def celery_sender(broker_url: str, queue: str) -> Send:
-    """Sends one ``wallet.post`` through a Celery client of its own: its producer (and
-    broker connection) is reused from send to send, and no task-sent event is published
-    (the workers' task events remain for Flower)."""
-    client = Celery("wallet-api", config_source="celeryconfig")
+def celery_client(settings: Settings) -> Celery:
+    """The app's own Celery client, configured from its settings (not the current app of
+    the process): its producer (and broker connection) is reused from send to send, and no
+    task-sent event is published (the workers' task events remain for Flower)."""
+    client = Celery("wallet-api", set_as_current=False)
+    client.conf.update(celery_config(settings))
     client.conf.update(
-        broker_url=broker_url,
-        task_default_queue=queue,
-        task_send_sent_event=False,
         task_publish_retry_policy={"max_retries": 2, "interval_step": 0.2},
         # A broker that accepts the connection but never answers must not hold the sender.
         broker_transport_options={
@@ -88,6 +89,11 @@ def celery_sender(broker_url: str, queue: str) -> Send:
             "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
         },
     )
+    return client
+
+
+def celery_sender(client: Celery) -> Send:
+    """Sends one ``wallet.post`` per burst through ``client``."""
 
     def send(triples: list[Triple], trace_ids: list[str]) -> None:
         headers = {"request_id": ",".join(trace_ids)} if trace_ids else {}

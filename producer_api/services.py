@@ -1,16 +1,26 @@
-"""What the routes need, built once per app by the factory and found through ``services()``."""
+"""What the routes need, built once per app by the factory and found through ``services()``.
+
+Everything with state lives here, on the app (``app.extensions["wallet"]``), never in a module:
+the sealer, the memory of known assets and accounts, the key cache, the rate limiter, the
+Celery client, the enqueuer, the waiters. Two apps built with different settings share none
+of it.
+"""
 
 from dataclasses import dataclass
 
 import redis
+from celery import Celery
 from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import make_engine, make_session_factory
+from infra.sealing import Sealer
 from infra.settings import Settings
+from ledger.submission_checks import KnownFacts
 from producer_api.admission import Admission
-from producer_api.enqueuer import Enqueuer, celery_sender
+from producer_api.credentials import Authenticator
+from producer_api.enqueuer import Enqueuer, celery_client, celery_sender
 from producer_api.rate_limiter import RateLimiter
 from producer_api.submit import SubmitService
 from producer_api.waiting import OutcomeWaiter
@@ -21,6 +31,9 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    sealer: Sealer
+    authenticator: Authenticator
+    celery: Celery
     submitter: SubmitService
     waiter: OutcomeWaiter
     redis: redis.Redis
@@ -36,16 +49,22 @@ class Services:
             make_engine(engine.url, pool_size=settings.db_pool_size, autocommit=True)
         )
         sessions = sessions or make_session_factory(engine)
-        submitter = SubmitService(
-            sessions=sessions,
-            autocommit_sessions=autocommit_sessions,
-            enqueuer=Enqueuer(celery_sender(settings.broker_url, settings.celery_queue)),
-        )
+        sealer = Sealer(settings.metadata_encryption_keys)
+        celery = celery_client(settings)
         return cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            submitter=submitter,
+            sealer=sealer,
+            authenticator=Authenticator(settings, sessions),
+            celery=celery,
+            submitter=SubmitService(
+                sessions=sessions,
+                autocommit_sessions=autocommit_sessions,
+                enqueuer=Enqueuer(celery_sender(celery)),
+                sealer=sealer,
+                facts=KnownFacts(),
+            ),
             waiter=OutcomeWaiter(
                 settings.redis_url,
                 settings.outcome_channel,

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import retrying_disconnect
+from infra.sealing import Sealer
 from ledger.inbox import Recorded, Submission, record_requests
 from ledger.request_views import request_views
+from ledger.submission_checks import KnownFacts
 from ledger.views import RequestView
 from producer_api.enqueuer import Enqueuer
 from producer_api.request_ids import current_request_id
@@ -33,6 +35,8 @@ class SubmitService:
     sessions: sessionmaker[Session]
     autocommit_sessions: sessionmaker[Session]
     enqueuer: Enqueuer
+    sealer: Sealer  # the app's: seals payloads, opens what it reads back
+    facts: KnownFacts  # the app's memory of assets and accounts
 
     def submit(self, submissions: list[Submission]) -> Submitted:
         ids = [uuid.uuid4() for _ in submissions]  # the same on a retry: see record_requests
@@ -48,5 +52,12 @@ class SubmitService:
     ) -> tuple[list[Recorded], list[RequestView]]:
         sessions = self.autocommit_sessions if len(submissions) == 1 else self.sessions
         with sessions.begin() as session:
-            recorded = record_requests(session, submissions=submissions, request_ids=ids)
-            return recorded, request_views(session, [r.request for r in recorded])
+            recorded = record_requests(
+                session,
+                submissions=submissions,
+                request_ids=ids,
+                sealer=self.sealer,
+                facts=self.facts,
+            )
+            views = request_views(session, [r.request for r in recorded], sealer=self.sealer)
+            return recorded, views

@@ -23,7 +23,9 @@ from harness.processes import (
     wait_until,
     worker_process,
 )
+from infra.celery_config import celery_config
 from infra.db import make_engine, make_session_factory
+from infra.settings import Settings
 from ledger.inbox import Submission, record_request
 from ledger.models import PENDING_STATUSES, Request, Transaction
 from ledger.operations import OperationType
@@ -41,9 +43,11 @@ class Stack:
         }
         self.engine: Engine = make_engine(database_url, pool_size=4)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
-        self.celery = Celery("fault-test", config_source="celeryconfig")
-        self.celery.conf.broker_url = redis_url
-        self.celery.conf.task_default_queue = self.env["CELERY_QUEUE"]
+        settings = Settings(
+            _env_file=None, redis_url=redis_url, celery_queue=self.env["CELERY_QUEUE"]
+        )
+        self.celery = Celery("fault-test", set_as_current=False)
+        self.celery.conf.update(celery_config(settings))
         self.processes: list[Process] = []
 
     def worker(self, name: str, *, concurrency: int = 2, beat: bool = False, **env: str) -> Process:

@@ -1,7 +1,10 @@
-"""The Celery application, configured from celeryconfig.py."""
+"""The Celery application, configured from the settings (infra.celery_config)."""
 
 from celery import Celery
 
+from infra.celery_config import celery_config
+from infra.settings import get_settings
+
 app = Celery("wallet")
-app.config_from_object("celeryconfig")
+app.conf.update(celery_config(get_settings()))
 app.conf.imports = ("worker.observability", "worker.metrics", "worker.tasks")

@@ -10,7 +10,7 @@ from celery.signals import worker_process_init
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import make_engine, make_session_factory
-from infra.sealing import configure_sealing
+from infra.sealing import Sealer
 from infra.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 class Runtime:
     settings: Settings
     sessions: sessionmaker[Session]
+    sealer: Sealer
     redis: redis.Redis
 
     def publish_outcomes(self, request_ids: list[str]) -> None:
@@ -35,11 +36,11 @@ class Runtime:
 @lru_cache(maxsize=1)
 def runtime() -> Runtime:
     settings = get_settings()
-    configure_sealing(settings.metadata_encryption_keys)
     engine = make_engine(settings.database_url, pool_size=2)
     return Runtime(
         settings=settings,
         sessions=make_session_factory(engine),
+        sealer=Sealer(settings.metadata_encryption_keys),
         redis=redis.Redis.from_url(settings.redis_url, socket_timeout=2),
     )
 

@@ -49,7 +49,11 @@ def post_batch(request_ids: list[str], fill_to: int = 0) -> dict[str, int]:
     started = time.perf_counter()
     with rt.sessions.begin() as session:
         outcomes = process_requests(
-            session, request_ids=request_ids, max_attempts=rt.settings.max_attempts, fill_to=fill_to
+            session,
+            request_ids=request_ids,
+            max_attempts=rt.settings.max_attempts,
+            fill_to=fill_to,
+            sealer=rt.sealer,
         )
     if not outcomes:
         return {"posted": 0, "completed": 0}

@@ -25,6 +25,10 @@ def history(account_number: str) -> Response:
     account, params = path_account(account_number), query(HistoryQuery)
     with services().sessions() as session:
         page = get_history(
-            session, account_number=account, limit=params.limit, cursor=params.cursor
+            session,
+            account_number=account,
+            limit=params.limit,
+            cursor=params.cursor,
+            sealer=services().sealer,
         )
     return json_response(HistoryOut.model_validate(page))

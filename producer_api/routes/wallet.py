@@ -154,7 +154,9 @@ def _key(body: SubmitBody) -> str:
 
 def _read_request(key: str) -> RequestView:
     with services().sessions() as session:
-        view = get_request(session, client_id=current_client(), idempotency_key=key)
+        view = get_request(
+            session, client_id=current_client(), idempotency_key=key, sealer=services().sealer
+        )
     if view is None:
         raise RequestNotFound(f"no request with idempotency key {key!r}")
     return view
@@ -175,7 +177,8 @@ def _wait_for_outcomes(views: list[RequestView], seconds: float) -> tuple[list[R
     if not services().waiter.wait([str(i) for i in pending], seconds, is_done):
         return views, False
     with services().sessions() as session:
-        return get_requests_by_id(session, request_ids=[v.request_id for v in views]), True
+        ids = [v.request_id for v in views]
+        return get_requests_by_id(session, request_ids=ids, sealer=services().sealer), True
 
 
 def _max_wait() -> int:

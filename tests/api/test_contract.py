@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,7 +129,9 @@ def test_a_ledger_refusal_in_a_batch_points_at_its_operation(
     assert recorded(db, client_id) == 0
 
 
-def test_metadata_numbers_are_kept_exactly_as_sent(client: FlaskClient, db: Session) -> None:
+def test_metadata_numbers_are_kept_exactly_as_sent(
+    app: Flask, client: FlaskClient, db: Session
+) -> None:
     metadata = (
         '{"tenth":0.1,"sum":0.30000000000000004,"tiny":1.5e-7,"big":1e300,'
         '"long":123456789012345678901234567890,"minusZero":-0,"minusZeroPoint":-0.0,"one":1.0}'
@@ -138,7 +141,8 @@ def test_metadata_numbers_are_kept_exactly_as_sent(client: FlaskClient, db: Sess
         f'"idempotencyKey":"exact","metadata":{metadata}}}'
     )
     assert post(client, "/api/wallet/topup", body).status_code == 202
-    stored = db.scalar(select(Request.payload).where(Request.idempotency_key == "exact"))
+    sealed = db.scalar(select(Request.payload).where(Request.idempotency_key == "exact"))
+    stored = app.extensions["wallet"].sealer.unseal(sealed)  # sealed at rest with the app's keys
     assert stored is not None
     expected = json.loads(metadata, parse_float=Decimal)
     assert {k: Decimal(repr(v)) for k, v in stored["metadata"].items()} == expected
