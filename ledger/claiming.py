@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infra.sealing import PLAIN, Sealer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN, Sealer
 from ledger.models import PENDING_STATUSES, Request
 from ledger.prepared import Prepared
 

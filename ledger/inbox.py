@@ -8,11 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from infra.sealing import PLAIN, Sealer
 from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN, Sealer
 from ledger.errors import IdempotencyKeyReused
 from ledger.models import Request
 from ledger.operations import OperationType

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from infra.sealing import PLAIN, Sealer
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN, Sealer
 from ledger.claiming import Outcome
 from ledger.prepared import Prepared
 

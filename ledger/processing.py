@@ -5,9 +5,9 @@ transaction and four statements: lock the requests, lock the balances, write the
 from collections.abc import Sequence
 from decimal import Decimal
 
-from infra.sealing import PLAIN, Sealer
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN, Sealer
 from ledger.claiming import Claimed, Outcome, RequestId, lock_requests
 from ledger.errors import BusinessRejection, PostingAbandoned
 from ledger.journal import Journal

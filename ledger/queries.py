@@ -3,10 +3,10 @@
 import base64
 import binascii
 
-from infra.sealing import PLAIN, Sealer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN, Sealer
 from ledger.errors import AccountNotFound, InvalidCursor
 from ledger.models import (
     Account,

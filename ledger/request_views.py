@@ -5,10 +5,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from infra.sealing import PLAIN, Sealer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN, Sealer
 from ledger.inbox import InboxRow, find_request, find_requests_by_id
 from ledger.models import (
     PENDING_STATUSES,

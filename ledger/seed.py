@@ -6,12 +6,12 @@ migrates and seeds a database in one call (make run, the tests, the bench).
 
 from decimal import Decimal
 
-from infra.database_admin import create_database_if_missing, migrate
-from infra.db import make_engine, make_session_factory
 from sqlalchemy import ColumnElement, literal, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from infra.database_admin import create_database_if_missing, migrate
+from infra.db import make_engine, make_session_factory
 from ledger.inbox import Submission, record_requests
 from ledger.models import Account, AccountBalance, AssetType
 from ledger.processing import process_requests

@@ -3,9 +3,10 @@
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import create_engine, pool
+
 from infra.settings import get_settings
 from ledger.models import Base
-from sqlalchemy import create_engine, pool
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
