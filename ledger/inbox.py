@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
 from ledger.errors import IdempotencyKeyReused
+from ledger.lifecycle import Status
 from ledger.models import Request
 from ledger.operations import OperationType
 from ledger.submission_checks import KnownFacts, check_submissions
@@ -176,7 +177,7 @@ def _row(submission: Submission, request_id: uuid.UUID, sealer: Sealer) -> dict[
         "type": submission.type,
         "payload": sealer.seal(payload),
         "payload_hash": payload_hash(submission.type, payload),
-        "status": "queued",
+        "status": Status.QUEUED,
         "attempts": 0,
     }
 
@@ -193,7 +194,7 @@ def backlog(session: Session) -> tuple[int, float]:
     """
     oldest = (
         select(_REQUESTS.c.seq, _REQUESTS.c.submitted_at)
-        .where(_REQUESTS.c.status == "queued", _REQUESTS.c.attempts == 0)
+        .where(_REQUESTS.c.status == Status.QUEUED, _REQUESTS.c.attempts == 0)
         .order_by(_REQUESTS.c.seq)
         .limit(1)
         .subquery()

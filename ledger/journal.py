@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
-from ledger.claiming import Outcome
 from ledger.prepared import Prepared
 
 if TYPE_CHECKING:
+    from ledger.lifecycle import Outcome
     from ledger.posting import Transfer
 
 

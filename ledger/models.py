@@ -25,9 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ledger.lifecycle import PENDING, Status, sql_list
+
 MONEY = Numeric(38, 18)
-TERMINAL_STATUSES = ("completed", "failed")
-PENDING_STATUSES = ("queued", "processing")
 
 
 class Base(DeclarativeBase):
@@ -92,18 +92,17 @@ class Request(Base):
     __table_args__ = (
         UniqueConstraint("client_id", "idempotency_key", name="uq_request_client_key"),
         UniqueConstraint("seq", name="uq_requests_seq"),
-        CheckConstraint(
-            "status IN ('queued', 'processing', 'completed', 'failed')",
-            name="status_known",
-        ),
+        CheckConstraint(f"status IN {sql_list(list(Status))}", name="status_known"),
         CheckConstraint("type IN ('topup', 'bonus', 'spend')", name="type_known"),
         Index(
             "ix_requests_pending",
             "updated_at",
-            postgresql_where=text("status IN ('queued', 'processing')"),
+            postgresql_where=text(f"status IN {sql_list(PENDING)}"),
         ),
         Index(
-            "ix_requests_fresh", "seq", postgresql_where=text("status = 'queued' AND attempts = 0")
+            "ix_requests_fresh",
+            "seq",
+            postgresql_where=text(f"status = '{Status.QUEUED}' AND attempts = 0"),
         ),
     )
 
@@ -116,7 +115,7 @@ class Request(Base):
     # Sealed at rest when keys are set (infra.sealing): read through ledger.inbox.
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     payload_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=Status.QUEUED)  # ledger.lifecycle
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)

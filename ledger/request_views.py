@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
 from ledger.inbox import InboxRow, find_request, find_requests_by_id
+from ledger.lifecycle import PENDING, Status
 from ledger.models import (
-    PENDING_STATUSES,
     Account,
     AssetType,
     LedgerEntry,
@@ -38,9 +38,7 @@ def get_requests_by_id(
 
 def count_pending(session: Session, *, request_ids: list[uuid.UUID]) -> int:
     """How many of these requests are not finished yet (a cheap check for long-polls)."""
-    query = select(func.count()).where(
-        Request.id.in_(request_ids), Request.status.in_(PENDING_STATUSES)
-    )
+    query = select(func.count()).where(Request.id.in_(request_ids), Request.status.in_(PENDING))
     return session.scalar(query) or 0
 
 
@@ -49,7 +47,7 @@ def request_views(
 ) -> list[RequestView]:
     """Views of many requests, with the transactions of the completed ones in one query;
     ``sealer`` opens payloads and metadata."""
-    completed = [r.id for r in requests if r.status == "completed"]
+    completed = [r.id for r in requests if r.status == Status.COMPLETED]
     rows_by_request: dict[uuid.UUID, list[Any]] = defaultdict(list)
     if completed:
         for row in session.execute(

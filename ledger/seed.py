@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from infra.database_admin import create_database_if_missing, migrate
 from infra.db import make_engine, make_session_factory
 from ledger.inbox import Submission, record_requests
+from ledger.lifecycle import process_requests
 from ledger.models import Account, AccountBalance, AssetType
-from ledger.processing import process_requests
 
 SEED_CLIENT = "seed"
 ASSETS = [

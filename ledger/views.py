@@ -6,6 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ledger.lifecycle import Status
+
 
 @dataclass(frozen=True)
 class BalanceView:
@@ -60,7 +62,7 @@ class RequestView:
 
     @property
     def is_terminal(self) -> bool:
-        return self.status in ("completed", "failed")
+        return Status(self.status).is_terminal
 
 
 @dataclass(frozen=True)

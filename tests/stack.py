@@ -27,7 +27,8 @@ from infra.celery_config import celery_config
 from infra.db import make_engine, make_session_factory
 from infra.settings import Settings
 from ledger.inbox import Submission, record_request
-from ledger.models import PENDING_STATUSES, Request, Transaction
+from ledger.lifecycle import PENDING
+from ledger.models import Request, Transaction
 from ledger.operations import OperationType
 from ledger.seed import create_accounts, fund
 
@@ -124,7 +125,7 @@ class Stack:
 
     def wait_terminal(self, ids: list[uuid.UUID], timeout: float = 60) -> list[Request]:
         wait_until(
-            lambda: all(r.status not in PENDING_STATUSES for r in self.requests(ids)),
+            lambda: all(r.status not in PENDING for r in self.requests(ids)),
             timeout=timeout,
             what=f"{len(ids)} requests to finish",
         )

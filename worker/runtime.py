@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
+import structlog
 from celery.signals import worker_process_init
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import make_engine, make_session_factory
 from infra.sealing import Sealer
 from infra.settings import Settings, get_settings
+from ledger.lifecycle import Outcome, Status
+from worker.metrics import record_posting
 
 log = logging.getLogger(__name__)
+NOTHING_POSTED = {"posted": 0, "completed": 0}
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,17 @@ class Runtime:
     sessions: sessionmaker[Session]
     sealer: Sealer
     redis: redis.Redis
+
+    def report(self, outcomes: list[Outcome], seconds: float) -> dict[str, int]:
+        """A posting transaction's outcomes: metrics, the wake-up of the API's waiters, a log
+        line, and the task's small result."""
+        if not outcomes:
+            return dict(NOTHING_POSTED)
+        record_posting(outcomes, seconds)
+        self.publish_outcomes([o.request_id for o in outcomes])
+        completed = sum(o.status is Status.COMPLETED for o in outcomes)
+        structlog.get_logger(__name__).info("posted", requests=len(outcomes), completed=completed)
+        return {"posted": len(outcomes), "completed": completed}
 
     def publish_outcomes(self, request_ids: list[str]) -> None:
         """Wake API calls waiting on these requests; they fall back to polling if this is lost."""

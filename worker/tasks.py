@@ -1,4 +1,5 @@
 """Celery tasks: each decodes its arguments, runs ledger transactions, reports a small dict.
+What a delivery does to a request (claim, post, finish) is ledger.lifecycle's protocol.
 
 ``wallet.post`` carries ``[request id, idempotency key, operation]`` triples, so an operator
 finds a request in Flower by its key. A message's requests are posted BATCH_SIZE per
@@ -18,11 +19,11 @@ from typing import Any
 import structlog
 from sqlalchemy.exc import OperationalError
 
-from ledger.claiming import count_crashed_delivery, pending_summary, stale_requests
-from ledger.processing import process_requests
+from ledger.lifecycle import count_crashed_delivery, process_requests
+from ledger.reaper import pending_summary, stale_requests
 from worker.celery_app import app
-from worker.metrics import record_posting, record_sweep
-from worker.runtime import runtime
+from worker.metrics import record_sweep
+from worker.runtime import NOTHING_POSTED, runtime
 
 log = structlog.get_logger(__name__)
 RETRY_POLICY: dict[str, Any] = {
@@ -45,34 +46,28 @@ def post(self: Any, requests: list[list[str]]) -> dict[str, int]:
 
 
 def post_batch(request_ids: list[str], fill_to: int = 0) -> dict[str, int]:
-    rt = runtime()
-    started = time.perf_counter()
+    """One transaction: the claim-and-post protocol of ledger.lifecycle."""
+    rt, started = runtime(), time.perf_counter()
     with rt.sessions.begin() as session:
         outcomes = process_requests(
             session,
             request_ids=request_ids,
-            max_attempts=rt.settings.max_attempts,
             fill_to=fill_to,
+            max_attempts=rt.settings.max_attempts,
             sealer=rt.sealer,
         )
-    if not outcomes:
-        return {"posted": 0, "completed": 0}
-    record_posting(outcomes, time.perf_counter() - started)
-    rt.publish_outcomes([o.request_id for o in outcomes])
-    completed = sum(o.status == "completed" for o in outcomes)
-    log.info("posted", requests=len(outcomes), completed=completed)
-    return {"posted": len(outcomes), "completed": completed}
+    return rt.report(outcomes, time.perf_counter() - started)
 
 
 def post_alone(request_id: str) -> dict[str, int]:
     """A redelivered request: count the crashed delivery (committed), then post it alone."""
     with runtime().sessions.begin() as session:
         pending = count_crashed_delivery(session, request_id=request_id)
-    return post_batch([request_id]) if pending else {"posted": 0, "completed": 0}
+    return post_batch([request_id]) if pending else dict(NOTHING_POSTED)
 
 
 def _tally(results: Iterable[dict[str, int]]) -> dict[str, int]:
-    totals = {"posted": 0, "completed": 0}
+    totals = dict(NOTHING_POSTED)
     for result in results:
         for key in totals:
             totals[key] += result[key]
@@ -84,16 +79,17 @@ def reap_stale_requests() -> dict[str, int]:
     """Re-enqueue requests left pending too long: a lost message delays a request only."""
     rt = runtime()
     with rt.sessions.begin() as session:
-        pending = stale_requests(
-            session, older_than_seconds=rt.settings.reaper_stale_after_seconds, limit=1000
-        )
+        stale = stale_requests(session, older_than_seconds=rt.settings.reaper_stale_after_seconds)
         count, oldest = pending_summary(session)
-    size = rt.settings.batch_size
-    for start in range(0, len(pending), size):
-        post.delay(pending[start : start + size])
-    if pending:
-        log.warning("reaper re-enqueued stale requests", count=len(pending))
+    for start in range(0, len(stale), rt.settings.batch_size):
+        post.delay(stale[start : start + rt.settings.batch_size])
+    if stale:
+        log.warning("reaper re-enqueued stale requests", count=len(stale))
+    record_sweep(reenqueued=len(stale), pending=count, oldest_seconds=oldest, broker_depth=_depth())
+    return {"reenqueued": len(stale)}
+
+
+def _depth() -> int:
+    """Messages waiting in the broker's queue."""
     with app.connection_for_read() as connection:
-        depth = connection.default_channel.client.llen(app.conf.task_default_queue)
-    record_sweep(reenqueued=len(pending), pending=count, oldest_seconds=oldest, broker_depth=depth)
-    return {"reenqueued": len(pending)}
+        return int(connection.default_channel.client.llen(app.conf.task_default_queue))

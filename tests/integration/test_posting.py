@@ -7,12 +7,11 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from ledger.claiming import count_crashed_delivery
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
 from ledger.inbox import Submission, record_request
+from ledger.lifecycle import count_crashed_delivery, process_requests
 from ledger.models import AccountBalance, LedgerEntry, Request, Transaction
 from ledger.operations import OperationType
-from ledger.processing import process_requests
 from ledger.queries import get_balances
 from ledger.request_views import request_views
 from ledger.seed import create_accounts, create_assets

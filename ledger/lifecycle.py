@@ -1,0 +1,192 @@
+"""A request's lifecycle: its statuses, and the claim-and-post protocol that moves it.
+
+    queued ──> processing ──> completed
+       └──────────┴─────────> failed      (business rejection, or out of attempts)
+
+- ``queued``: recorded by the inbox (ledger.inbox), committed before any message names it.
+- ``processing``: a delivery crashed (a killed worker) and was counted; the request waits
+  for its next delivery.
+- ``completed`` | ``failed``: terminal, written with the outcome in the posting transaction.
+  A failed request is never posted again: replaying its key returns the same failure.
+
+The claim-and-post protocol, one delivery of a ``wallet.post`` message (worker.tasks opens
+and commits the transactions; nothing here commits):
+
+1. Claim: ``process_requests`` locks the named requests that are not terminal, in id order,
+   waiting for a delivery that holds them (a redelivery then finds them terminal and drops
+   them), then fills up to ``fill_to`` with fresh queued requests it can lock without
+   waiting (``SKIP LOCKED``): micro-batching without deadlocks.
+2. Post: their balance rows are locked in ascending id order and each request is checked
+   against the running balances, in arrival order (ledger.posting).
+3. Finish: one statement writes the balances, the transactions and their entries, and each
+   request's outcome with its delivery counted (``attempts + 1``; ledger.journal).
+
+``attempts`` counts the deliveries that reached a request. A transient error rolls the
+posting transaction back and counts nothing. A crash rolls it back too; the message comes
+back marked redelivered, and ``count_crashed_delivery`` stores that crash in a transaction
+of its own before the request is posted again, alone. A request that kills its worker every
+time therefore runs out of attempts (``POSTING_ABANDONED``); one that meets deadlocks or
+timeouts never does. A lost message only delays a request: the reaper (ledger.reaper) finds
+requests left pending and sends them again, and the protocol makes a second delivery harmless.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from infra.sealing import PLAIN, Sealer
+from ledger.errors import BusinessRejection, PostingAbandoned
+from ledger.journal import Journal
+from ledger.operations import OperationType, legs_for
+from ledger.posting import Transfer, post_transfers
+from ledger.prepared import Prepared
+
+RequestId = uuid.UUID | str  # as a message carries it, or as the database returns it
+
+
+class Status(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL
+
+
+PENDING = (Status.QUEUED, Status.PROCESSING)
+TERMINAL = (Status.COMPLETED, Status.FAILED)
+
+
+def sql_list(statuses: Sequence[Status]) -> str:
+    """``('queued', 'processing')``: statuses as SQL literals (partial indexes match on them)."""
+    return "(" + ", ".join(f"'{status}'" for status in statuses) + ")"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    request_id: str
+    status: Status
+    error_code: str | None = None
+    error_message: str | None = None
+    attempts: int = 1  # deliveries, this one included
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A locked pending request: what posting needs, nothing hydrated."""
+
+    id: str
+    type: str
+    payload: dict[str, Any]
+    attempts: int  # deliveries counted before this one
+
+
+# Named requests first, in id order, waiting for a delivery that holds them; fill-ins never
+# wait, so the only waits happen in id order and two deliveries cannot deadlock. Fill-ins
+# are fresh requests only. "Not terminal" is spelled so that it cannot match the pending
+# index: a named request is found by its key, never by scanning a backlog.
+LOCK_REQUESTS = Prepared(
+    "wallet_lock_requests",
+    f"""
+WITH named AS MATERIALIZED (
+    SELECT id, seq, type, payload, attempts FROM requests
+    WHERE id = ANY(:ids) AND status NOT IN {sql_list(TERMINAL)}
+    ORDER BY id FOR UPDATE
+), fill AS MATERIALIZED (
+    SELECT id, seq, type, payload, attempts FROM requests
+    WHERE status = '{Status.QUEUED}' AND attempts = 0 AND id <> ALL(:ids)
+    ORDER BY seq LIMIT greatest(:fill_to - (SELECT count(*) FROM named), 0)
+    FOR UPDATE SKIP LOCKED
+)
+SELECT CAST(id AS text), type, payload, attempts
+FROM (SELECT * FROM named UNION ALL SELECT * FROM fill) AS locked ORDER BY seq
+""",  # noqa: S608 - the statuses' own literals, no input
+    {"ids": "uuid[]", "fill_to": "int"},
+)
+COUNT_CRASH = text(
+    f"""UPDATE requests SET status = '{Status.PROCESSING}', attempts = attempts + 1,
+    updated_at = now() WHERE id = :id AND status IN {sql_list(PENDING)} RETURNING id"""  # noqa: S608
+)
+
+
+def process_requests(
+    session: Session,
+    *,
+    request_ids: Sequence[RequestId],
+    max_attempts: int,
+    fill_to: int = 0,
+    sealer: Sealer = PLAIN,
+) -> list[Outcome]:
+    """Claim and post the pending ones among ``request_ids``, and fresh queued requests up
+    to ``fill_to`` in all, each at most once; outcomes in arrival order. A request already
+    delivered ``max_attempts`` times fails as POSTING_ABANDONED. ``sealer`` opens the
+    payloads and seals the transactions' metadata."""
+    if not request_ids:
+        return []
+    claimed = lock_requests(session, request_ids=request_ids, fill_to=fill_to, sealer=sealer)
+    live = [c for c in claimed if c.attempts < max_attempts]
+    journal = Journal(sealer)
+    rejections = post_transfers(session, transfers=[transfer_for(c) for c in live], journal=journal)
+    by_id = {c.id: r for c, r in zip(live, rejections, strict=True)}
+    outcomes = [
+        _outcome(c, by_id[c.id] if c.id in by_id else _abandoned(c.attempts)) for c in claimed
+    ]
+    journal.write(session, outcomes=outcomes)
+    return outcomes
+
+
+def lock_requests(
+    session: Session, *, request_ids: Sequence[RequestId], fill_to: int = 0, sealer: Sealer = PLAIN
+) -> list[Claimed]:
+    """Step 1: lock the named pending requests and, up to ``fill_to`` in all, other fresh
+    queued requests; in arrival order. Terminal requests are left out."""
+    ids = "{" + ",".join(map(str, request_ids)) + "}"
+    rows = LOCK_REQUESTS.execute(session, {"ids": ids, "fill_to": fill_to})
+    return [
+        Claimed(id, type_, sealer.unseal(payload), attempts)
+        for id, type_, payload, attempts in rows
+    ]
+
+
+def count_crashed_delivery(session: Session, *, request_id: RequestId) -> bool:
+    """Store the delivery that crashed before this redelivery (the request is then
+    ``processing``); False if the request is terminal already. The caller commits before
+    posting the request again."""
+    counted = session.execute(COUNT_CRASH, {"id": str(uuid.UUID(str(request_id)))})
+    return counted.first() is not None
+
+
+def transfer_for(request: Claimed) -> Transfer:
+    payload = request.payload
+    operation: OperationType = request.type  # type: ignore[assignment]
+    legs = legs_for(operation, payload["accountNumber"])
+    return Transfer(
+        request_id=request.id,
+        type=request.type,
+        user_account=payload["accountNumber"],
+        debit_account=legs.debit_account,
+        credit_account=legs.credit_account,
+        asset_code=payload["assetCode"],
+        amount=Decimal(payload["amount"]),
+        description=payload.get("description"),
+        metadata=payload.get("metadata") or {},
+    )
+
+
+def _abandoned(deliveries: int) -> BusinessRejection:
+    return PostingAbandoned(f"gave up after {deliveries} deliveries")
+
+
+def _outcome(request: Claimed, rejection: BusinessRejection | None) -> Outcome:
+    attempts = request.attempts + 1
+    if rejection is None:
+        return Outcome(request.id, Status.COMPLETED, attempts=attempts)
+    return Outcome(request.id, Status.FAILED, rejection.code, rejection.message, attempts)
