@@ -3,9 +3,8 @@
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select
@@ -16,31 +15,17 @@ from infra.sealing import PLAIN, Sealer
 from ledger.errors import IdempotencyKeyReused
 from ledger.lifecycle import Status
 from ledger.models import Request
-from ledger.operations import OperationType
+from ledger.operations import Movement
 from ledger.submission_checks import KnownFacts, check_submissions
 
 
-@dataclass(frozen=True)
-class Submission:
-    """A validated request to move money, as the API (or the seeder) hands it over."""
+@dataclass(frozen=True, kw_only=True)
+class Submission(Movement):
+    """A validated movement under a client's idempotency key, as the API (or the seeder)
+    hands it over."""
 
     client_id: str
     idempotency_key: str
-    type: OperationType
-    account_number: str
-    asset_code: str
-    amount: Decimal
-    description: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "accountNumber": self.account_number,
-            "assetCode": self.asset_code,
-            "amount": str(self.amount),
-            "description": self.description,
-            "metadata": self.metadata,
-        }
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from ledger.prepared import Prepared
 
 if TYPE_CHECKING:
     from ledger.lifecycle import Outcome
-    from ledger.posting import Transfer
+    from ledger.operations import Movement
 
 
 @dataclass
@@ -120,19 +120,21 @@ class Journal:
         default_factory=lambda: {name: [] for name in POSTING_COLUMNS}
     )
 
-    def post(self, transfer: Transfer, source: LockedBalance, destination: LockedBalance) -> None:
+    def post(
+        self, request_id: str, movement: Movement, source: LockedBalance, destination: LockedBalance
+    ) -> None:
         """Move the amount between the two locked balances and record the transaction."""
-        source.balance -= transfer.amount
-        destination.balance += transfer.amount
+        source.balance -= movement.amount
+        destination.balance += movement.amount
         self.changed[source.id], self.changed[destination.id] = source, destination
-        metadata = json.dumps(self.sealer.seal(transfer.metadata)) if transfer.metadata else "{}"
+        metadata = json.dumps(self.sealer.seal(movement.metadata)) if movement.metadata else "{}"
         row = (
-            transfer.request_id,
-            transfer.type,
-            transfer.description,
+            request_id,
+            movement.type,
+            movement.description,
             metadata,
             source.asset_id,
-            transfer.amount,
+            movement.amount,
             source.id,
             source.account_id,
             source.balance,

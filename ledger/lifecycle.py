@@ -33,9 +33,7 @@ requests left pending and sends them again, and the protocol makes a second deli
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -43,8 +41,8 @@ from sqlalchemy.orm import Session
 from infra.sealing import PLAIN, Sealer
 from ledger.errors import BusinessRejection, PostingAbandoned
 from ledger.journal import Journal
-from ledger.operations import OperationType, legs_for
-from ledger.posting import Transfer, post_transfers
+from ledger.operations import Movement
+from ledger.posting import post_movements
 from ledger.prepared import Prepared
 
 RequestId = uuid.UUID | str  # as a message carries it, or as the database returns it
@@ -84,8 +82,7 @@ class Claimed:
     """A locked pending request: what posting needs, nothing hydrated."""
 
     id: str
-    type: str
-    payload: dict[str, Any]
+    movement: Movement
     attempts: int  # deliveries counted before this one
 
 
@@ -134,7 +131,9 @@ def process_requests(
     claimed = lock_requests(session, request_ids=request_ids, fill_to=fill_to, sealer=sealer)
     live = [c for c in claimed if c.attempts < max_attempts]
     journal = Journal(sealer)
-    rejections = post_transfers(session, transfers=[transfer_for(c) for c in live], journal=journal)
+    rejections = post_movements(
+        session, postings=[(c.id, c.movement) for c in live], journal=journal
+    )
     by_id = {c.id: r for c, r in zip(live, rejections, strict=True)}
     outcomes = [
         _outcome(c, by_id[c.id] if c.id in by_id else _abandoned(c.attempts)) for c in claimed
@@ -151,7 +150,7 @@ def lock_requests(
     ids = "{" + ",".join(map(str, request_ids)) + "}"
     rows = LOCK_REQUESTS.execute(session, {"ids": ids, "fill_to": fill_to})
     return [
-        Claimed(id, type_, sealer.unseal(payload), attempts)
+        Claimed(id, Movement.from_payload(type_, sealer.unseal(payload)), attempts)
         for id, type_, payload, attempts in rows
     ]
 
@@ -162,23 +161,6 @@ def count_crashed_delivery(session: Session, *, request_id: RequestId) -> bool:
     posting the request again."""
     counted = session.execute(COUNT_CRASH, {"id": str(uuid.UUID(str(request_id)))})
     return counted.first() is not None
-
-
-def transfer_for(request: Claimed) -> Transfer:
-    payload = request.payload
-    operation: OperationType = request.type  # type: ignore[assignment]
-    legs = legs_for(operation, payload["accountNumber"])
-    return Transfer(
-        request_id=request.id,
-        type=request.type,
-        user_account=payload["accountNumber"],
-        debit_account=legs.debit_account,
-        credit_account=legs.credit_account,
-        asset_code=payload["assetCode"],
-        amount=Decimal(payload["amount"]),
-        description=payload.get("description"),
-        metadata=payload.get("metadata") or {},
-    )
 
 
 def _abandoned(deliveries: int) -> BusinessRejection:

@@ -1,17 +1,15 @@
-"""Double-entry posting of many transfers in one transaction.
+"""Double-entry posting of many movements in one transaction.
 
 The balance rows the batch touches are locked with one statement, in ascending id order (so
 concurrent batches never deadlock); they exist from the creation of their account and asset
-(ledger.seed), so posting never inserts one. Each transfer is checked against the running
-balances in order, so a rejected transfer (insufficient funds) leaves the others untouched.
-Each accepted transfer becomes one transaction with one DEBIT and one CREDIT entry of equal
+(ledger.seed), so posting never inserts one. Each movement is checked against the running
+balances in order, so a rejected movement (insufficient funds) leaves the others untouched.
+Each accepted movement becomes one transaction with one DEBIT and one CREDIT entry of equal
 amount, each entry keeping the balance after it (ledger.journal writes them). A hot system
-account's row is updated once per batch, not once per transfer: that lifts the hot-row ceiling.
+account's row is updated once per batch, not once per movement: that lifts the hot-row ceiling.
 """
 
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from collections.abc import Sequence
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -25,23 +23,11 @@ from ledger.errors import (
 )
 from ledger.journal import Journal, LockedBalance
 from ledger.money import format_amount
+from ledger.operations import Movement
 from ledger.prepared import Prepared
 
 BalanceKey = tuple[str, str]  # (account number, asset code)
-
-
-@dataclass(frozen=True)
-class Transfer:
-    request_id: str
-    type: str
-    user_account: str
-    debit_account: str
-    credit_account: str
-    asset_code: str
-    amount: Decimal
-    description: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-
+Posting = tuple[str, Movement]  # a request's id and its movement
 
 LOCK_BALANCES = Prepared(
     "wallet_lock_balances",
@@ -58,15 +44,15 @@ ORDER BY b.id FOR UPDATE OF b
 )
 
 
-def post_transfers(
-    session: Session, *, transfers: list[Transfer], journal: Journal
+def post_movements(
+    session: Session, *, postings: Sequence[Posting], journal: Journal
 ) -> list[BusinessRejection | None]:
-    """Post each transfer into ``journal`` or say why not; the result lines up with
-    ``transfers``."""
-    keys = {(n, t.asset_code) for t in transfers for n in (t.debit_account, t.credit_account)}
+    """Post each request's movement into ``journal`` or say why not; the result lines up
+    with ``postings``."""
+    keys = {(n, m.asset_code) for _, m in postings for n in _parties(m)}
     balances = lock_balances(session, keys=keys)
     missing = _missing_parties(session, keys - balances.keys())
-    return [_post(journal, t, balances, missing) for t in transfers]
+    return [_post(journal, posting, balances, missing) for posting in postings]
 
 
 def lock_balances(session: Session, *, keys: set[BalanceKey]) -> dict[BalanceKey, LockedBalance]:
@@ -78,26 +64,31 @@ def lock_balances(session: Session, *, keys: set[BalanceKey]) -> dict[BalanceKey
     return {(row[7], row[8]): LockedBalance(*row[:7]) for row in rows}
 
 
+def _parties(movement: Movement) -> tuple[str, str]:
+    legs = movement.legs
+    return legs.debit_account, legs.credit_account
+
+
 def _post(
     journal: Journal,
-    transfer: Transfer,
+    posting: Posting,
     balances: dict[BalanceKey, LockedBalance],
     missing: dict[BalanceKey, BusinessRejection],
 ) -> BusinessRejection | None:
-    code = transfer.asset_code
-    for number in (transfer.debit_account, transfer.credit_account):
+    request_id, movement = posting
+    code, (debit, credit) = movement.asset_code, _parties(movement)
+    for number in (debit, credit):
         if (number, code) in missing:
             return missing[number, code]
-    source = balances[transfer.debit_account, code]
-    destination = balances[transfer.credit_account, code]
-    if balances[transfer.user_account, code].kind != "user" or source is destination:
-        return InvalidAccount(f"{transfer.user_account} is not a user account")
-    if not source.allow_negative and source.balance < transfer.amount:
+    source, destination = balances[debit, code], balances[credit, code]
+    if balances[movement.account_number, code].kind != "user" or source is destination:
+        return InvalidAccount(f"{movement.account_number} is not a user account")
+    if not source.allow_negative and source.balance < movement.amount:
         return InsufficientFunds(
-            f"{transfer.debit_account} holds {format_amount(source.balance, source.scale)} "
-            f"{code}, needs {format_amount(transfer.amount, source.scale)}"
+            f"{debit} holds {format_amount(source.balance, source.scale)} "
+            f"{code}, needs {format_amount(movement.amount, source.scale)}"
         )
-    journal.post(transfer, source, destination)
+    journal.post(request_id, movement, source, destination)
     return None
 
 

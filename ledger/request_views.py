@@ -64,7 +64,9 @@ def request_views(
 
 def _view(request: InboxRow | Request, rows: list[Any], sealer: Sealer) -> RequestView:
     error = (
-        ErrorView(request.error_code, request.error_message or "") if request.error_code else None
+        ErrorView(code=request.error_code, message=request.error_message or "")
+        if request.error_code
+        else None
     )
     return RequestView(
         idempotency_key=request.idempotency_key,
@@ -92,7 +94,11 @@ def _transaction_view(
         amount=quantize(user_entry.amount, asset.scale),
         balance_after=quantize(user_entry.balance_after, asset.scale),
         entries=[
-            EntryView(number, entry.direction, quantize(entry.amount, asset.scale))
+            EntryView(
+                account_number=number,
+                direction=entry.direction,
+                amount=quantize(entry.amount, asset.scale),
+            )
             for _, entry, number, _ in rows
         ],
         description=tx.description,

@@ -1,36 +1,63 @@
-"""Read models returned by ledger queries: plain dataclasses, money quantized to the asset scale."""
+"""Read models: what the ledger's queries return, defined once. The API serves them as they
+are (producer_api.responses.json_response): JSON names in camelCase, money as decimal strings
+at the asset's scale, timestamps in RFC 3339. Titles read as words in the OpenAPI document."""
 
+import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
 from ledger.lifecycle import Status
 
 
-@dataclass(frozen=True)
-class BalanceView:
+def model_title(model: type[BaseModel]) -> str:
+    """What the docs show for a model: "AccountBalances" -> "Account balances"; a suffix
+    that only says what kind of class it is (View, Page, Out) is left out."""
+    name = re.sub(r"(View|Page|Out)$", "", model.__name__)
+    return " ".join(re.findall(r"[A-Z][a-z]*", name)).capitalize()
+
+
+def field_title(name: str, _: object) -> str:
+    """ "Account number", not "Accountnumber"."""
+    return name.replace("_", " ").capitalize()
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        field_title_generator=field_title,
+        model_title_generator=model_title,
+    )
+
+
+class BalanceView(ReadModel):
     code: str
     name: str
     balance: Decimal
 
 
-@dataclass(frozen=True)
-class AccountBalances:
+class AccountBalances(ReadModel):
     account_number: str
     balances: list[BalanceView]
 
 
-@dataclass(frozen=True)
-class EntryView:
+class EntryView(ReadModel):
+    """One leg of a transaction."""
+
     account_number: str
     direction: str
     amount: Decimal
 
 
-@dataclass(frozen=True)
-class TransactionView:
+class TransactionView(ReadModel):
+    """A posted transaction, seen from the user account its request named."""
+
     transaction_id: uuid.UUID
     type: str
     account_number: str
@@ -43,14 +70,14 @@ class TransactionView:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class ErrorView:
+class ErrorView(ReadModel):
     code: str
     message: str
 
 
-@dataclass(frozen=True)
-class RequestView:
+class RequestView(ReadModel):
+    """The request resource: its status and, once posted, its transaction or its error."""
+
     idempotency_key: str
     request_id: uuid.UUID
     type: str
@@ -65,8 +92,9 @@ class RequestView:
         return Status(self.status).is_terminal
 
 
-@dataclass(frozen=True)
-class HistoryItem:
+class HistoryItem(ReadModel):
+    """An entry of an account's history, seen from that account."""
+
     transaction_id: uuid.UUID
     type: str
     asset_code: str
@@ -78,8 +106,7 @@ class HistoryItem:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class HistoryPage:
+class HistoryPage(ReadModel):
     account_number: str
     transactions: list[HistoryItem]
     next_cursor: str | None

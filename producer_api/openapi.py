@@ -1,26 +1,26 @@
 """OpenAPI 3.1 description, generated from the same pydantic models that validate requests."""
 
+import re
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
+from ledger import views
+from ledger.views import AccountBalances, HistoryPage, RequestView
 from producer_api.openapi_examples import PROBLEMS, READ_PROBLEMS, SEED_BODIES, SUBMIT_PROBLEMS
 from producer_api.openapi_parameters import ACCOUNT, HISTORY, KEY, KEY_HEADER, PREFER, WAIT
-from producer_api.schemas import (
-    AccountBalancesOut,
-    BatchBody,
-    BatchOut,
-    BonusBody,
-    HistoryOut,
-    ProblemOut,
-    RequestOut,
-    SpendBody,
-    TopupBody,
-)
+from producer_api.schemas import BatchBody, BatchOut, BonusBody, ProblemOut, SpendBody, TopupBody
 
 REF = "#/components/schemas/{model}"
+READ_MODELS = {
+    name
+    for name, value in vars(views).items()
+    if isinstance(value, type)
+    and issubclass(value, views.ReadModel)
+    and value is not views.ReadModel
+}
 # Answered by gunicorn itself, before the application sees the request.
 URI_TOO_LONG = {
     "description": "Request line too long (from the HTTP server)",
@@ -28,8 +28,21 @@ URI_TOO_LONG = {
 }
 
 
+def published_name(name: str) -> str:
+    """The component name of a model: the ledger's read models keep the names the API has
+    always published for its resources (RequestView -> RequestOut, HistoryPage -> HistoryOut)."""
+    if name in READ_MODELS:
+        return re.sub(r"(View|Page)$", "", name) + "Out"
+    return name
+
+
+class _Published(GenerateJsonSchema):
+    def normalize_name(self, name: str) -> str:
+        return super().normalize_name(published_name(name))
+
+
 def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": REF.format(model=model.__name__)}
+    return {"$ref": REF.format(model=published_name(model.__name__))}
 
 
 def _answer(
@@ -104,9 +117,9 @@ def _submit(operation_id: str, summary: str, body: type[BaseModel]) -> dict[str,
     key, account = "$response.body#/idempotencyKey", "$request.body#/accountNumber"
     ok = {
         "200": _linked(
-            _answer("Finished (after Prefer: wait, or a replay)", RequestOut), key, account
+            _answer("Finished (after Prefer: wait, or a replay)", RequestView), key, account
         ),
-        "202": _linked(_answer("Accepted; poll the Location", RequestOut), key, account),
+        "202": _linked(_answer("Accepted; poll the Location", RequestView), key, account),
     }
     params = [PREFER, KEY_HEADER]
     return {"post": _operation(operation_id, summary, "wallet:write", ok, params=params, body=body)}
@@ -116,10 +129,10 @@ def _submit(operation_id: str, summary: str, body: type[BaseModel]) -> dict[str,
 def openapi_spec() -> dict[str, Any]:
     bodies: list[type[BaseModel]] = [TopupBody, BonusBody, SpendBody, BatchBody]
     answers: list[type[BaseModel]] = [
-        RequestOut,
+        RequestView,
         BatchOut,
-        AccountBalancesOut,
-        HistoryOut,
+        AccountBalances,
+        HistoryPage,
         ProblemOut,
     ]
     modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in bodies]
@@ -128,6 +141,7 @@ def openapi_spec() -> dict[str, Any]:
         modes,
         by_alias=True,
         ref_template=REF,
+        schema_generator=_Published,
     )
     first = "$response.body#/requests/0/idempotencyKey", "$request.body#/operations/0/accountNumber"
     batch_ok = {
@@ -167,7 +181,7 @@ def openapi_spec() -> dict[str, Any]:
                     "getRequest",
                     "A request and its outcome (long-polls with wait)",
                     "wallet:read",
-                    {"200": _answer("The request", RequestOut)},
+                    {"200": _answer("The request", RequestView)},
                     params=[KEY, WAIT],
                 )
             },
@@ -176,7 +190,7 @@ def openapi_spec() -> dict[str, Any]:
                     "getBalance",
                     "An account's balances",
                     "wallet:read",
-                    {"200": _answer("Balances", AccountBalancesOut)},
+                    {"200": _answer("Balances", AccountBalances)},
                     params=[ACCOUNT],
                 )
             },
@@ -185,7 +199,7 @@ def openapi_spec() -> dict[str, Any]:
                     "getHistory",
                     "An account's entries, newest first",
                     "wallet:read",
-                    {"200": _answer("One page", HistoryOut)},
+                    {"200": _answer("One page", HistoryPage)},
                     params=HISTORY,
                 )
             },

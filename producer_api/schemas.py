@@ -1,33 +1,23 @@
-"""Pydantic models of the HTTP contract: request bodies in, resources out (camelCase JSON)."""
+"""Pydantic models of the HTTP contract the API owns: request bodies and query strings in,
+a batch's answer and problems out (camelCase JSON). The resources it reads out of the
+ledger are the ledger's own read models (ledger.views), served as they are."""
 
-import re
-import uuid
-from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
+from ledger.views import RequestView, field_title, model_title
 from producer_api.fields import AccountNumber, Amount, AssetCode, IdempotencyKey, Text
 from producer_api.metadata import checked_metadata
 
 BATCH_MAX_OPERATIONS = 1000
 
 
-def _model_title(model: type[BaseModel]) -> str:
-    """What the docs show for a model: "AccountBalancesOut" -> "Account balances"."""
-    words = re.findall(r"[A-Z][a-z]*", model.__name__.removesuffix("Out"))
-    return " ".join(words).capitalize()
-
-
 class ReadableModel(BaseModel):
-    """Titles for people in the OpenAPI description ("Account number", not "Accountnumber")."""
+    """Titles for people in the OpenAPI description, as the ledger's read models have them."""
 
-    model_config = ConfigDict(
-        field_title_generator=lambda name, _: name.replace("_", " ").capitalize(),
-        model_title_generator=_model_title,
-    )
+    model_config = ConfigDict(field_title_generator=field_title, model_title_generator=model_title)
 
 
 class CamelModel(ReadableModel):
@@ -104,80 +94,8 @@ class BatchBody(CamelModel):
         return repeated
 
 
-class BalanceOut(CamelModel):
-    model_config = ConfigDict(from_attributes=True)
-    code: str
-    name: str
-    balance: Decimal
-
-
-class AccountBalancesOut(CamelModel):
-    model_config = ConfigDict(from_attributes=True)
-    account_number: str
-    balances: list[BalanceOut]
-
-
-class EntryOut(CamelModel):
-    model_config = ConfigDict(from_attributes=True)
-    account_number: str
-    direction: str
-    amount: Decimal
-
-
-class TransactionOut(CamelModel):
-    model_config = ConfigDict(from_attributes=True)
-    transaction_id: uuid.UUID
-    type: str
-    account_number: str
-    asset_code: str
-    amount: Decimal
-    balance_after: Decimal
-    entries: list[EntryOut]
-    description: str | None
-    metadata: dict[str, Any]
-    created_at: datetime
-
-
-class ErrorOut(CamelModel):
-    model_config = ConfigDict(from_attributes=True)
-    code: str
-    message: str
-
-
-class RequestOut(CamelModel):
-    model_config = ConfigDict(from_attributes=True)
-    idempotency_key: str
-    request_id: uuid.UUID
-    type: str
-    status: str
-    submitted_at: datetime
-    completed_at: datetime | None
-    transaction: TransactionOut | None
-    error: ErrorOut | None
-
-
 class BatchOut(CamelModel):
-    requests: list[RequestOut]
-
-
-class HistoryItemOut(CamelModel):
-    model_config = ConfigDict(from_attributes=True)
-    transaction_id: uuid.UUID
-    type: str
-    asset_code: str
-    amount: Decimal
-    direction: str
-    balance_after: Decimal
-    description: str | None
-    metadata: dict[str, Any]
-    created_at: datetime
-
-
-class HistoryOut(CamelModel):
-    model_config = ConfigDict(from_attributes=True)
-    account_number: str
-    transactions: list[HistoryItemOut]
-    next_cursor: str | None
+    requests: list[RequestView]
 
 
 class HistoryQuery(CamelModel):

@@ -5,7 +5,7 @@ from flask import Blueprint, Response
 from ledger.queries import get_balances, get_history
 from producer_api.auth import requires
 from producer_api.responses import json_response, path_account, query
-from producer_api.schemas import AccountBalancesOut, HistoryOut, HistoryQuery
+from producer_api.schemas import HistoryQuery
 from producer_api.services import services
 
 bp = Blueprint("accounts", __name__, url_prefix="/api/wallet")
@@ -16,7 +16,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/api/wallet")
 def balance(account_number: str) -> Response:
     with services().sessions() as session:
         balances = get_balances(session, account_number=path_account(account_number))
-    return json_response(AccountBalancesOut.model_validate(balances))
+    return json_response(balances)
 
 
 @bp.get("/history/<account_number>")
@@ -31,4 +31,4 @@ def history(account_number: str) -> Response:
             cursor=params.cursor,
             sealer=services().sealer,
         )
-    return json_response(HistoryOut.model_validate(page))
+    return json_response(page)

@@ -21,7 +21,6 @@ from producer_api.schemas import (
     BatchBody,
     BatchOut,
     BonusBody,
-    RequestOut,
     SpendBody,
     SubmitBody,
     TopupBody,
@@ -87,7 +86,7 @@ def batch() -> Response:
         raise located(error) from None
     views, _ = _wait_for_outcomes(submitted.views, preferred_wait(_max_wait()) or 0)
     status = 200 if all(v.is_terminal for v in views) else 202
-    out = BatchOut(requests=[RequestOut.model_validate(v) for v in views])
+    out = BatchOut(requests=views)
     return json_response(out, status=status)
 
 
@@ -96,7 +95,7 @@ def batch() -> Response:
 def show_request(key: str) -> Response:
     wait = query(WaitQuery).wait
     (view,), _ = _wait_for_outcomes([_read_request(idempotency_key("key", key))], wait)
-    return json_response(RequestOut.model_validate(view))
+    return json_response(view)
 
 
 def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
@@ -107,9 +106,7 @@ def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
     submitted = services().submitter.submit([_submission(operation, body, key)])
     wait = preferred_wait(_max_wait())
     (view,), waited = _wait_for_outcomes(submitted.views, wait or 0)
-    response = json_response(
-        RequestOut.model_validate(view), status=200 if view.is_terminal else 202
-    )
+    response = json_response(view, status=200 if view.is_terminal else 202)
     response.headers["Location"] = url_for("wallet.show_request", key=view.idempotency_key)
     if submitted.replayed[0]:
         response.headers["Idempotent-Replayed"] = "true"
