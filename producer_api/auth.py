@@ -36,6 +36,7 @@ def requires(scope: str) -> Callable[[View], View]:
             charge_for_view(services().limiter)
             return view(*args, **kwargs)
 
+        guarded.required_scope = scope  # type: ignore[attr-defined]  # the OpenAPI document's
         return guarded  # type: ignore[return-value]
 
     return decorate

@@ -38,6 +38,7 @@ IdempotencyKey = Annotated[
     str,
     StringConstraints(min_length=1, max_length=255, pattern=r"^[\x20-\x7e]+$"),
     AfterValidator(_not_a_dot_segment),
+    Field(json_schema_extra={"not": {"enum": list(DOT_SEGMENTS)}}),
 ]
 AccountNumber = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -48,6 +49,9 @@ Amount = Annotated[
     BeforeValidator(_plain_decimal_string),
     Field(gt=0, lt=MAX_AMOUNT, allow_inf_nan=False),
 ]
+# What the documentation promises of Prefer (producer_api.body reads it, and ignores what it
+# does not understand, as RFC 7240 asks).
+PreferWait = Annotated[str, StringConstraints(pattern=r"^wait=([0-9]|[12][0-9]|30)$")]
 Text = Annotated[
     str,
     StringConstraints(min_length=1, max_length=500, strip_whitespace=True),

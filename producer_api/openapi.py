@@ -1,31 +1,69 @@
-"""OpenAPI 3.1 description, generated from the same pydantic models that validate requests."""
+"""The OpenAPI 3.1 description, generated from the app's routes and the pydantic models that
+validate their input and shape their answers.
+
+A route says what it is with ``@Operation(...)`` (its id, summary, body, path, query and
+header models, answers); its method and path come from its URL rule, its scope from
+``requires``, its problem answers from whether it takes a body. Nothing runs per request:
+the decorator marks the view once, and the document is built once per app.
+"""
 
 import re
-from functools import cache
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from flask import Flask
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+from werkzeug.routing import Rule
 
 from ledger import views
-from ledger.views import AccountBalances, HistoryPage, RequestView
-from producer_api.openapi_examples import PROBLEMS, READ_PROBLEMS, SEED_BODIES, SUBMIT_PROBLEMS
-from producer_api.openapi_parameters import ACCOUNT, HISTORY, KEY, KEY_HEADER, PREFER, WAIT
-from producer_api.schemas import BatchBody, BatchOut, BonusBody, ProblemOut, SpendBody, TopupBody
+from producer_api.openapi_examples import INFO, PROBLEMS, READ_PROBLEMS, SUBMIT_PROBLEMS
+from producer_api.schemas import ProblemOut
 
 REF = "#/components/schemas/{model}"
-READ_MODELS = {
-    name
-    for name, value in vars(views).items()
-    if isinstance(value, type)
-    and issubclass(value, views.ReadModel)
-    and value is not views.ReadModel
-}
-# Answered by gunicorn itself, before the application sees the request.
+MARK = "openapi_operation"
+View = TypeVar("View", bound=Callable[..., Any])
+# Answered by the HTTP server itself, before the application sees the request.
 URI_TOO_LONG = {
     "description": "Request line too long (from the HTTP server)",
     "content": {"text/html": {}},
 }
+READ_MODELS = {
+    name
+    for name, value in vars(views).items()
+    if isinstance(value, type) and issubclass(value, views.ReadModel) and name != "ReadModel"
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What a route tells the document about itself; used as its decorator."""
+
+    operation_id: str
+    summary: str
+    answers: dict[str, tuple[str, type[BaseModel]]]  # status -> (description, model)
+    body: type[BaseModel] | None = None
+    example: dict[str, Any] | None = None  # the body's
+    path: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    headers: type[BaseModel] | None = None
+    # Where a successful answer names the request's key and the request the account: each
+    # 2xx answer then links to the request, and to the account's balance and history.
+    links: tuple[str, str] | None = None
+
+    def __call__(self, view: View) -> View:
+        setattr(view, MARK, self)
+        return view
+
+
+def openapi_spec(app: Flask) -> dict[str, Any]:
+    """The app's description, built on first use."""
+    if "openapi" not in app.extensions:
+        app.extensions["openapi"] = _describe(app)
+    spec: dict[str, Any] = app.extensions["openapi"]
+    return spec
 
 
 def published_name(name: str) -> str:
@@ -41,167 +79,132 @@ class _Published(GenerateJsonSchema):
         return super().normalize_name(published_name(name))
 
 
+def _describe(app: Flask) -> dict[str, Any]:
+    routes = list(_routes(app))
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, scope, operation in routes:
+        paths.setdefault(path, {})[method] = _operation(operation, scope)
+    schemes = {"apiKey": {"type": "http", "scheme": "bearer"}}
+    components = {"schemas": _schemas([r[3] for r in routes]), "securitySchemes": schemes}
+    return {"openapi": "3.1.0", "info": INFO, "components": components, "paths": paths}
+
+
+def _routes(app: Flask) -> Iterator[tuple[str, str, str | None, Operation]]:
+    """(path, method, scope, operation) of each documented route, in registration order."""
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        operation: Operation | None = getattr(view, MARK, None)
+        if operation is not None:
+            path = _path(rule, operation)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                yield path, method.lower(), getattr(view, "required_scope", None), operation
+
+
+def _path(rule: Rule, operation: Operation) -> str:
+    """``/history/<account_number>`` -> ``/history/{accountNumber}``, checked against the
+    path model, so that the document cannot name a parameter the route does not have."""
+    named = [to_camel(name) for name in re.findall(r"<(?:[^<>:]+:)?([^<>]+)>", rule.rule)]
+    documented = [p["name"] for p in _parameters(operation.path, "path")]
+    if named != documented:
+        raise ValueError(f"{rule.rule}: path parameters {named} documented as {documented}")
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", lambda m: "{" + to_camel(m.group(1)) + "}", rule.rule)
+
+
+def _operation(operation: Operation, scope: str | None) -> dict[str, Any]:
+    described: dict[str, Any] = {"operationId": operation.operation_id}
+    described["summary"] = operation.summary
+    if scope is not None:
+        described["security"] = [{"apiKey": [scope]}]
+    described["parameters"] = [
+        *_parameters(operation.path, "path"),
+        *_parameters(operation.query, "query"),
+        *_parameters(operation.headers, "header"),
+    ]
+    problems = SUBMIT_PROBLEMS if operation.body else READ_PROBLEMS
+    described["responses"] = {
+        **{
+            status: _answer(operation, status, *answer)
+            for status, answer in operation.answers.items()
+        },
+        **{code: {**PROBLEM, "description": PROBLEMS[code]} for code in problems},
+        "414": URI_TOO_LONG,
+        "default": PROBLEM,
+    }
+    if operation.body is not None:
+        content: dict[str, Any] = {"schema": _ref(operation.body)}
+        if operation.example is not None:
+            content["example"] = operation.example
+        described["requestBody"] = {"required": True, "content": {"application/json": content}}
+    return described
+
+
+def _parameters(model: type[BaseModel] | None, location: str) -> list[dict[str, Any]]:
+    """One parameter per field of ``model``, named as the client spells it."""
+    if model is None:
+        return []
+    schema = model.model_json_schema(by_alias=True)
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field in schema["properties"].items():
+        parameter = {"name": name, "in": location, "required": name in required}
+        parameter["schema"] = _value_schema(field)
+        if "description" in field:
+            parameter["description"] = field["description"]
+        if field.get("examples"):
+            parameter["example"] = field["examples"][0]
+        parameters.append(parameter)
+    return parameters
+
+
+def _value_schema(field: dict[str, Any]) -> dict[str, Any]:
+    """A field's schema as a parameter's: an optional value is simply left out, not null."""
+    values = [s for s in field.get("anyOf", [field]) if s.get("type") != "null"]
+    schema = {k: v for k, v in values[0].items() if k not in ("title", "description", "examples")}
+    if field.get("default") is not None:
+        schema["default"] = field["default"]
+    return schema
+
+
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": REF.format(model=published_name(model.__name__))}
 
 
+def _content(model: type[BaseModel], media: str = "application/json") -> dict[str, Any]:
+    return {media: {"schema": _ref(model)}}
+
+
+PROBLEM = {
+    "description": "A problem (4xx/5xx)",
+    "content": _content(ProblemOut, "application/problem+json"),
+}
+
+
 def _answer(
-    description: str, model: type[BaseModel], media: str = "application/json"
+    operation: Operation, status: str, description: str, model: type[BaseModel]
 ) -> dict[str, Any]:
-    return {"description": description, "content": {media: {"schema": _ref(model)}}}
-
-
-PROBLEM = _answer("A problem (4xx/5xx)", ProblemOut, "application/problem+json")
-
-
-def _problems(codes: tuple[str, ...]) -> dict[str, Any]:
-    return {code: {**PROBLEM, "description": PROBLEMS[code]} for code in codes}
-
-
-def _operation(
-    operation_id: str,
-    summary: str,
-    scope: str,
-    ok: dict[str, Any],
-    *,
-    params: list[dict[str, Any]],
-    body: type[BaseModel] | None = None,
-) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "operationId": operation_id,
-        "summary": summary,
-        "security": [{"apiKey": [scope]}],
-        "parameters": params,
-        "responses": {
-            **ok,
-            **_problems(READ_PROBLEMS if body is None else SUBMIT_PROBLEMS),
-            "414": URI_TOO_LONG,
-            "default": PROBLEM,
-        },
-    }
-    if body is not None:
-        example = _body_example(operation_id, body)
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": _ref(body), "example": example}},
-        }
-    return operation
-
-
-def _body_example(operation_id: str, body: type[BaseModel]) -> dict[str, Any]:
-    if body is not BatchBody:
-        return SEED_BODIES[operation_id]
-    first = {**_example(TopupBody), "idempotencyKey": "example-batch"}
-    return {"operations": [{"type": "topup", **first}]}
-
-
-def _example(model: type[BaseModel]) -> dict[str, Any]:
-    """A body of each field's first example: a call that can succeed on seeded data."""
-    fields = model.model_fields.items()
-    return {field.alias or name: field.examples[0] for name, field in fields if field.examples}
-
-
-def _linked(answer: dict[str, Any], key: str, account: str) -> dict[str, Any]:
-    """``answer`` with links to the request it created and the account it named."""
-    return {
-        **answer,
-        "links": {
+    answer: dict[str, Any] = {"description": description, "content": _content(model)}
+    if operation.links is not None and status.startswith("2"):
+        key, account = operation.links
+        answer["links"] = {
             "GetRequest": {"operationId": "getRequest", "parameters": {"key": key}},
             "GetBalance": {"operationId": "getBalance", "parameters": {"accountNumber": account}},
             "GetHistory": {"operationId": "getHistory", "parameters": {"accountNumber": account}},
-        },
-    }
+        }
+    return answer
 
 
-def _submit(operation_id: str, summary: str, body: type[BaseModel]) -> dict[str, Any]:
-    key, account = "$response.body#/idempotencyKey", "$request.body#/accountNumber"
-    ok = {
-        "200": _linked(
-            _answer("Finished (after Prefer: wait, or a replay)", RequestView), key, account
-        ),
-        "202": _linked(_answer("Accepted; poll the Location", RequestView), key, account),
-    }
-    params = [PREFER, KEY_HEADER]
-    return {"post": _operation(operation_id, summary, "wallet:write", ok, params=params, body=body)}
-
-
-@cache
-def openapi_spec() -> dict[str, Any]:
-    bodies: list[type[BaseModel]] = [TopupBody, BonusBody, SpendBody, BatchBody]
-    answers: list[type[BaseModel]] = [
-        RequestView,
-        BatchOut,
-        AccountBalances,
-        HistoryPage,
-        ProblemOut,
-    ]
-    modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in bodies]
-    modes += [(m, "serialization") for m in answers]
+def _schemas(operations: list[Operation]) -> dict[str, Any]:
+    """Bodies as they are validated, answers as they are serialized, and the problem."""
+    modes: dict[type[BaseModel], JsonSchemaMode] = {}
+    for operation in operations:
+        if operation.body is not None:
+            modes[operation.body] = "validation"
+    for operation in operations:
+        for _, model in operation.answers.values():
+            modes.setdefault(model, "serialization")
+    modes.setdefault(ProblemOut, "serialization")
     _, schemas = models_json_schema(
-        modes,
-        by_alias=True,
-        ref_template=REF,
-        schema_generator=_Published,
+        list(modes.items()), by_alias=True, ref_template=REF, schema_generator=_Published
     )
-    first = "$response.body#/requests/0/idempotencyKey", "$request.body#/operations/0/accountNumber"
-    batch_ok = {
-        "200": _linked(_answer("All finished", BatchOut), *first),
-        "202": _linked(_answer("Accepted", BatchOut), *first),
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Wallet service",
-            "version": "1.0.0",
-            "description": "Asynchronous double-entry wallet for virtual currencies. A submit "
-            "records the request under its idempotency key and answers 202 with the request to "
-            "poll (or 200 with its outcome after `Prefer: wait=N`); reads come from the ledger. "
-            "Send `Authorization: Bearer <API key>`; errors are `application/problem+json`.",
-        },
-        "components": {
-            "schemas": schemas["$defs"],
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
-        },
-        "paths": {
-            "/api/wallet/topup": _submit("topup", "Top up a user from the treasury", TopupBody),
-            "/api/wallet/bonus": _submit("bonus", "Grant a bonus from the bonus pool", BonusBody),
-            "/api/wallet/spend": _submit("spend", "Spend from a user to revenue", SpendBody),
-            "/api/wallet/batch": {
-                "post": _operation(
-                    "batch",
-                    "Submit up to 1,000 operations",
-                    "wallet:write",
-                    batch_ok,
-                    params=[PREFER],
-                    body=BatchBody,
-                )
-            },
-            "/api/wallet/requests/{key}": {
-                "get": _operation(
-                    "getRequest",
-                    "A request and its outcome (long-polls with wait)",
-                    "wallet:read",
-                    {"200": _answer("The request", RequestView)},
-                    params=[KEY, WAIT],
-                )
-            },
-            "/api/wallet/balance/{accountNumber}": {
-                "get": _operation(
-                    "getBalance",
-                    "An account's balances",
-                    "wallet:read",
-                    {"200": _answer("Balances", AccountBalances)},
-                    params=[ACCOUNT],
-                )
-            },
-            "/api/wallet/history/{accountNumber}": {
-                "get": _operation(
-                    "getHistory",
-                    "An account's entries, newest first",
-                    "wallet:read",
-                    {"200": _answer("One page", HistoryPage)},
-                    params=HISTORY,
-                )
-            },
-        },
-    }
+    found: dict[str, Any] = schemas["$defs"]
+    return found

@@ -1,7 +1,18 @@
-"""What the OpenAPI description tells a person: when each problem answer applies, and the
-seed README's calls as the bodies' examples."""
+"""What the OpenAPI description tells a person: what the API is, when each problem answer
+applies, and the seed README's calls as the bodies' examples."""
 
 from typing import Any
+
+from pydantic import BaseModel
+
+INFO = {
+    "title": "Wallet service",
+    "version": "1.0.0",
+    "description": "Asynchronous double-entry wallet for virtual currencies. A submit "
+    "records the request under its idempotency key and answers 202 with the request to "
+    "poll (or 200 with its outcome after `Prefer: wait=N`); reads come from the ledger. "
+    "Send `Authorization: Bearer <API key>`; errors are `application/problem+json`.",
+}
 
 # When each problem answer applies; submits (with a body) and reads list theirs.
 PROBLEMS = {
@@ -42,3 +53,11 @@ SEED_BODIES: dict[str, dict[str, Any]] = {
         "idempotencyKey": "spend-1",
     },
 }
+
+
+def batch_example(first: type[BaseModel]) -> dict[str, Any]:
+    """A batch of one operation, its body made of each field's first example: a call that
+    can succeed on seeded data."""
+    fields = first.model_fields.items()
+    body = {field.alias or name: field.examples[0] for name, field in fields if field.examples}
+    return {"operations": [{"type": "topup", **body, "idempotencyKey": "example-batch"}]}

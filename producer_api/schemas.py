@@ -8,7 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from pydantic.alias_generators import to_camel
 
 from ledger.views import RequestView, field_title, model_title
-from producer_api.fields import AccountNumber, Amount, AssetCode, IdempotencyKey, Text
+from producer_api.fields import (
+    AccountNumber,
+    Amount,
+    AssetCode,
+    IdempotencyKey,
+    PreferWait,
+    Text,
+)
 from producer_api.metadata import checked_metadata
 
 BATCH_MAX_OPERATIONS = 1000
@@ -107,6 +114,32 @@ class HistoryQuery(CamelModel):
 class WaitQuery(CamelModel):
     model_config = ConfigDict(extra="forbid")
     wait: float = Field(default=0, ge=0, le=30, allow_inf_nan=False)
+
+
+class AccountPath(CamelModel):
+    account_number: AccountNumber = Field(examples=["USR-001"])
+
+
+class KeyPath(CamelModel):
+    key: IdempotencyKey = Field(examples=["spend-1"])
+
+
+class WaitHeaders(ReadableModel):
+    """Documented here, read by producer_api.body."""
+
+    prefer: PreferWait | None = Field(
+        default=None,
+        alias="Prefer",
+        description="wait=N: hold the call up to N seconds (at most 30) for the outcome",
+    )
+
+
+class SubmitHeaders(WaitHeaders):
+    idempotency_key: IdempotencyKey | None = Field(
+        default=None,
+        alias="Idempotency-Key",
+        description="the idempotency key, if the body has no idempotencyKey (same if both)",
+    )
 
 
 class FieldErrorOut(ReadableModel):

@@ -1,77 +1,85 @@
-"""/api/wallet: submit movements (one or a batch) and follow the requests they create."""
-
-from urllib.parse import quote
+"""/api/wallet: submit movements, one or a batch; the requests they create are followed at
+/api/wallet/requests/{key} (producer_api.routes.requests)."""
 
 from flask import Blueprint, Response, request, url_for
-from flask.blueprints import BlueprintSetupState
-from werkzeug.routing import BaseConverter
 
-from ledger.errors import LedgerError, RequestNotFound
+from ledger.errors import LedgerError
 from ledger.inbox import Submission
 from ledger.operations import OperationType
-from ledger.request_views import count_pending, get_request, get_requests_by_id
 from ledger.views import RequestView
 from producer_api.auth import current_client, requires
 from producer_api.batch_refusals import located, refuse_repeated_keys
 from producer_api.body import json_object, preferred_wait
 from producer_api.limits import account_in_body, charge
+from producer_api.openapi import Operation
+from producer_api.openapi_examples import SEED_BODIES, batch_example
 from producer_api.problems import Problem
-from producer_api.responses import idempotency_key, json_response, query
+from producer_api.responses import idempotency_key, json_response
+from producer_api.routes.requests import wait_for_outcomes
 from producer_api.schemas import (
     BatchBody,
     BatchOut,
     BonusBody,
     SpendBody,
     SubmitBody,
+    SubmitHeaders,
     TopupBody,
-    WaitQuery,
+    WaitHeaders,
 )
 from producer_api.services import services
 
 BATCH_MAX_BYTES = 1024 * 1024
-
-
-class KeyConverter(BaseConverter):
-    """An idempotency key in a path: read whole, '/' included; written percent-encoded
-    ('/', '?', '#', '%' and the rest), so a key like ``a/../b`` cannot name another URL."""
-
-    regex = r"[\s\S]+"  # any character, line breaks and NUL included: refused by the rule
-    part_isolating = False
-
-    def to_url(self, value: str) -> str:
-        return quote(value, safe="")
-
+SUBMITS: list[tuple[OperationType, type[SubmitBody], str]] = [
+    ("topup", TopupBody, "Top up a user from the treasury"),
+    ("bonus", BonusBody, "Grant a bonus from the bonus pool"),
+    ("spend", SpendBody, "Spend from a user to revenue"),
+]
+# Where an answer names the request's key, and the request its account (OpenAPI links).
+SUBMIT_LINKS = "$response.body#/idempotencyKey", "$request.body#/accountNumber"
+BATCH_LINKS = (
+    "$response.body#/requests/0/idempotencyKey",
+    "$request.body#/operations/0/accountNumber",
+)
 
 bp = Blueprint("wallet", __name__, url_prefix="/api/wallet")
 
 
-@bp.record_once
-def _register_key_converter(state: BlueprintSetupState) -> None:
-    state.app.url_map.converters["key"] = KeyConverter
+def _submit_route(operation: OperationType, body: type[SubmitBody], summary: str) -> None:
+    """``POST /api/wallet/<operation>``: one movement, ``body`` in, the request resource out."""
+
+    def submit() -> Response:
+        return _submit_one(operation, body)
+
+    view = requires("wallet:write")(submit)
+    documented = Operation(
+        operation,
+        summary,
+        answers={
+            "200": ("Finished (after Prefer: wait, or a replay)", RequestView),
+            "202": ("Accepted; poll the Location", RequestView),
+        },
+        body=body,
+        example=SEED_BODIES[operation],
+        headers=SubmitHeaders,
+        links=SUBMIT_LINKS,
+    )
+    bp.add_url_rule(f"/{operation}", operation, documented(account_in_body(view)), methods=["POST"])
 
 
-@bp.post("/topup")
-@account_in_body
-@requires("wallet:write")
-def topup() -> Response:
-    return _submit_one("topup", TopupBody)
-
-
-@bp.post("/bonus")
-@account_in_body
-@requires("wallet:write")
-def bonus() -> Response:
-    return _submit_one("bonus", BonusBody)
-
-
-@bp.post("/spend")
-@account_in_body
-@requires("wallet:write")
-def spend() -> Response:
-    return _submit_one("spend", SpendBody)
+for _operation, _body, _summary in SUBMITS:
+    _submit_route(_operation, _body, _summary)
 
 
 @bp.post("/batch")
+@Operation(
+    "batch",
+    "Submit up to 1,000 operations",
+    answers={"200": ("All finished", BatchOut), "202": ("Accepted", BatchOut)},
+    body=BatchBody,
+    example=batch_example(TopupBody),
+    headers=WaitHeaders,
+    links=BATCH_LINKS,
+)
 @requires("wallet:write")
 def batch() -> Response:
     """Up to 1,000 operations, each with its own key and outcome; accepted all or none."""
@@ -84,18 +92,9 @@ def batch() -> Response:
         submitted = services().submitter.submit(submissions)
     except LedgerError as error:
         raise located(error) from None
-    views, _ = _wait_for_outcomes(submitted.views, preferred_wait(_max_wait()) or 0)
+    views, _ = wait_for_outcomes(submitted.views, preferred_wait(_max_wait()) or 0)
     status = 200 if all(v.is_terminal for v in views) else 202
-    out = BatchOut(requests=views)
-    return json_response(out, status=status)
-
-
-@bp.get("/requests/<key:key>", merge_slashes=False)
-@requires("wallet:read")
-def show_request(key: str) -> Response:
-    wait = query(WaitQuery).wait
-    (view,), _ = _wait_for_outcomes([_read_request(idempotency_key("key", key))], wait)
-    return json_response(view)
+    return json_response(BatchOut(requests=views), status=status)
 
 
 def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
@@ -105,9 +104,9 @@ def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
     services().admission.admit()
     submitted = services().submitter.submit([_submission(operation, body, key)])
     wait = preferred_wait(_max_wait())
-    (view,), waited = _wait_for_outcomes(submitted.views, wait or 0)
+    (view,), waited = wait_for_outcomes(submitted.views, wait or 0)
     response = json_response(view, status=200 if view.is_terminal else 202)
-    response.headers["Location"] = url_for("wallet.show_request", key=view.idempotency_key)
+    response.headers["Location"] = url_for("requests.show_request", key=view.idempotency_key)
     if submitted.replayed[0]:
         response.headers["Idempotent-Replayed"] = "true"
     if wait is not None and waited:
@@ -147,35 +146,6 @@ def _key(body: SubmitBody) -> str:
             errors=[{"field": "idempotencyKey", "message": "Field required"}],
         )
     return key
-
-
-def _read_request(key: str) -> RequestView:
-    with services().sessions() as session:
-        view = get_request(
-            session, client_id=current_client(), idempotency_key=key, sealer=services().sealer
-        )
-    if view is None:
-        raise RequestNotFound(f"no request with idempotency key {key!r}")
-    return view
-
-
-def _wait_for_outcomes(views: list[RequestView], seconds: float) -> tuple[list[RequestView], bool]:
-    """Wait until every request is finished (or ``seconds`` pass), polling only their
-    statuses, then read the resources once. False (and the views as they were) when the
-    process already has as many waiters as it allows: the wait is not applied."""
-    pending = [v.request_id for v in views if not v.is_terminal]
-    if not pending or seconds <= 0:
-        return views, True
-
-    def is_done() -> bool:
-        with services().sessions() as session:
-            return count_pending(session, request_ids=pending) == 0
-
-    if not services().waiter.wait([str(i) for i in pending], seconds, is_done):
-        return views, False
-    with services().sessions() as session:
-        ids = [v.request_id for v in views]
-        return get_requests_by_id(session, request_ids=ids, sealer=services().sealer), True
 
 
 def _max_wait() -> int:
