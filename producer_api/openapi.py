@@ -1,12 +1,15 @@
 """The OpenAPI 3.1 description, generated from the app's routes and the pydantic models that
 validate their input and shape their answers.
 
-A route says what it is with ``@Operation(...)`` (its id, summary, body, path, query and
-header models, answers); its method and path come from its URL rule, its scope from
-``requires``, its problem answers from whether it takes a body. Nothing runs per request:
-the decorator marks the view once, and the document is built once per app.
+A route says what it takes and answers with ``@Operation(...)`` (its answers, its body and
+the body's example, its path, query and header models). The rest comes from the route
+itself: the method and path from its URL rule, the operation id from its endpoint's name
+(``get_balance`` -> ``getBalance``), the summary and description from its docstring, the
+scope from ``requires``, the problem answers from whether it takes a body. Nothing runs per
+request: the decorator marks the view once, and the document is built once per app.
 """
 
+import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,8 +44,6 @@ READ_MODELS = {
 class Operation:
     """What a route tells the document about itself; used as its decorator."""
 
-    operation_id: str
-    summary: str
     answers: dict[str, tuple[str, type[BaseModel]]]  # status -> (description, model)
     body: type[BaseModel] | None = None
     example: dict[str, Any] | None = None  # the body's
@@ -82,22 +83,22 @@ class _Published(GenerateJsonSchema):
 def _describe(app: Flask) -> dict[str, Any]:
     routes = list(_routes(app))
     paths: dict[str, dict[str, Any]] = {}
-    for path, method, scope, operation in routes:
-        paths.setdefault(path, {})[method] = _operation(operation, scope)
+    for path, method, view, operation in routes:
+        paths.setdefault(path, {})[method] = _operation(operation, view)
     schemes = {"apiKey": {"type": "http", "scheme": "bearer"}}
     components = {"schemas": _schemas([r[3] for r in routes]), "securitySchemes": schemes}
     return {"openapi": "3.1.0", "info": INFO, "components": components, "paths": paths}
 
 
-def _routes(app: Flask) -> Iterator[tuple[str, str, str | None, Operation]]:
-    """(path, method, scope, operation) of each documented route, in registration order."""
+def _routes(app: Flask) -> Iterator[tuple[str, str, Callable[..., Any], Operation]]:
+    """(path, method, view, operation) of each documented route, in registration order."""
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         operation: Operation | None = getattr(view, MARK, None)
         if operation is not None:
             path = _path(rule, operation)
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-                yield path, method.lower(), getattr(view, "required_scope", None), operation
+                yield path, method.lower(), view, operation
 
 
 def _path(rule: Rule, operation: Operation) -> str:
@@ -110,9 +111,12 @@ def _path(rule: Rule, operation: Operation) -> str:
     return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", lambda m: "{" + to_camel(m.group(1)) + "}", rule.rule)
 
 
-def _operation(operation: Operation, scope: str | None) -> dict[str, Any]:
-    described: dict[str, Any] = {"operationId": operation.operation_id}
-    described["summary"] = operation.summary
+def _operation(operation: Operation, view: Callable[..., Any]) -> dict[str, Any]:
+    summary, _, description = (inspect.getdoc(view) or "").partition("\n\n")
+    described: dict[str, Any] = {"operationId": to_camel(view.__name__), "summary": summary}
+    if description:
+        described["description"] = description.replace("\n", " ")
+    scope = getattr(view, "required_scope", None)
     if scope is not None:
         described["security"] = [{"apiKey": [scope]}]
     described["parameters"] = [

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Response
 
-from ledger.queries import get_balances, get_history
+from ledger import queries
 from ledger.views import AccountBalances, HistoryPage
 from producer_api.auth import requires
 from producer_api.openapi import Operation
@@ -14,32 +14,23 @@ bp = Blueprint("accounts", __name__, url_prefix="/api/wallet")
 
 
 @bp.get("/balance/<account_number>")
-@Operation(
-    "getBalance",
-    "An account's balances",
-    answers={"200": ("Balances", AccountBalances)},
-    path=AccountPath,
-)
+@Operation({"200": ("Balances", AccountBalances)}, path=AccountPath)
 @requires("wallet:read")
-def balance(account_number: str) -> Response:
+def get_balance(account_number: str) -> Response:
+    """An account's balances"""
     with services().sessions() as session:
-        balances = get_balances(session, account_number=path_account(account_number))
+        balances = queries.get_balances(session, account_number=path_account(account_number))
     return json_response(balances)
 
 
 @bp.get("/history/<account_number>")
-@Operation(
-    "getHistory",
-    "An account's entries, newest first",
-    answers={"200": ("One page", HistoryPage)},
-    path=AccountPath,
-    query=HistoryQuery,
-)
+@Operation({"200": ("One page", HistoryPage)}, path=AccountPath, query=HistoryQuery)
 @requires("wallet:read")
-def history(account_number: str) -> Response:
+def get_history(account_number: str) -> Response:
+    """An account's entries, newest first"""
     account, params = path_account(account_number), query(HistoryQuery)
     with services().sessions() as session:
-        page = get_history(
+        page = queries.get_history(
             session,
             account_number=account,
             limit=params.limit,

@@ -7,8 +7,8 @@ from flask import Blueprint, Response
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
+from ledger import request_views
 from ledger.errors import RequestNotFound
-from ledger.request_views import count_pending, get_request, get_requests_by_id
 from ledger.views import RequestView
 from producer_api.auth import current_client, requires
 from producer_api.openapi import Operation
@@ -37,15 +37,10 @@ def _register_key_converter(state: BlueprintSetupState) -> None:
 
 
 @bp.get("/requests/<key:key>", merge_slashes=False)
-@Operation(
-    "getRequest",
-    "A request and its outcome (long-polls with wait)",
-    answers={"200": ("The request", RequestView)},
-    path=KeyPath,
-    query=WaitQuery,
-)
+@Operation({"200": ("The request", RequestView)}, path=KeyPath, query=WaitQuery)
 @requires("wallet:read")
-def show_request(key: str) -> Response:
+def get_request(key: str) -> Response:
+    """A request and its outcome (long-polls with wait)"""
     wait = query(WaitQuery).wait
     (view,), _ = wait_for_outcomes([_read_request(idempotency_key("key", key))], wait)
     return json_response(view)
@@ -61,18 +56,20 @@ def wait_for_outcomes(views: list[RequestView], seconds: float) -> tuple[list[Re
 
     def is_done() -> bool:
         with services().sessions() as session:
-            return count_pending(session, request_ids=pending) == 0
+            return request_views.count_pending(session, request_ids=pending) == 0
 
     if not services().waiter.wait([str(i) for i in pending], seconds, is_done):
         return views, False
     with services().sessions() as session:
         ids = [v.request_id for v in views]
-        return get_requests_by_id(session, request_ids=ids, sealer=services().sealer), True
+        return request_views.get_requests_by_id(
+            session, request_ids=ids, sealer=services().sealer
+        ), True
 
 
 def _read_request(key: str) -> RequestView:
     with services().sessions() as session:
-        view = get_request(
+        view = request_views.get_request(
             session, client_id=current_client(), idempotency_key=key, sealer=services().sealer
         )
     if view is None:

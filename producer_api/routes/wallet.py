@@ -50,10 +50,9 @@ def _submit_route(operation: OperationType, body: type[SubmitBody], summary: str
     def submit() -> Response:
         return _submit_one(operation, body)
 
+    submit.__name__, submit.__doc__ = operation, summary  # its operation id and summary
     view = requires("wallet:write")(submit)
     documented = Operation(
-        operation,
-        summary,
         answers={
             "200": ("Finished (after Prefer: wait, or a replay)", RequestView),
             "202": ("Accepted; poll the Location", RequestView),
@@ -72,8 +71,6 @@ for _operation, _body, _summary in SUBMITS:
 
 @bp.post("/batch")
 @Operation(
-    "batch",
-    "Submit up to 1,000 operations",
     answers={"200": ("All finished", BatchOut), "202": ("Accepted", BatchOut)},
     body=BatchBody,
     example=batch_example(TopupBody),
@@ -82,7 +79,9 @@ for _operation, _body, _summary in SUBMITS:
 )
 @requires("wallet:write")
 def batch() -> Response:
-    """Up to 1,000 operations, each with its own key and outcome; accepted all or none."""
+    """Submit up to 1,000 operations
+
+    Each operation has its own key and outcome; the batch is accepted all or none."""
     request.max_content_length = BATCH_MAX_BYTES
     body = BatchBody.model_validate(json_object())
     refuse_repeated_keys(body)
@@ -106,7 +105,7 @@ def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
     wait = preferred_wait(_max_wait())
     (view,), waited = wait_for_outcomes(submitted.views, wait or 0)
     response = json_response(view, status=200 if view.is_terminal else 202)
-    response.headers["Location"] = url_for("requests.show_request", key=view.idempotency_key)
+    response.headers["Location"] = url_for("requests.get_request", key=view.idempotency_key)
     if submitted.replayed[0]:
         response.headers["Idempotent-Replayed"] = "true"
     if wait is not None and waited:
