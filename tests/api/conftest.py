@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from infra.settings import Settings
 from producer_api.api_keys import create_key
 from producer_api.app import create_app
-from tests.conftest import DEV_KEY, METADATA_KEY
+from tests.fixtures.processes import DEV_KEY, METADATA_KEY
 
 
 @pytest.fixture(scope="session")

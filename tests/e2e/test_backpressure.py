@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from harness.processes import Process, api_process, free_port, start_api, start_worker, wait_until
 from ledger.models import Request
-from tests.conftest import Api
+from tests.fixtures.clients import Api
 from tests.stack import Stack
 
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import pytest
 
 from harness.processes import Process
-from tests.conftest import Api, UserFactory
+from tests.fixtures.clients import Api, UserFactory
 
 pytestmark = pytest.mark.usefixtures("verified")
 T = TypeVar("T")

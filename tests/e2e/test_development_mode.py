@@ -9,7 +9,8 @@ import psutil
 import requests
 
 from harness.processes import Process, api_process, free_port, start_api
-from tests.conftest import DEV_KEY, Api, UserFactory
+from tests.fixtures.clients import Api, UserFactory
+from tests.fixtures.processes import DEV_KEY
 
 
 def listening_addresses(port: int) -> set[str]:

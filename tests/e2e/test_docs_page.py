@@ -17,7 +17,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
 from harness.processes import Process
-from tests.conftest import DEV_KEY
+from tests.fixtures.processes import DEV_KEY
 
 pytestmark = pytest.mark.slow
 BROWSER, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

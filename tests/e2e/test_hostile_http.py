@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.models import Request
-from tests.conftest import Api
+from tests.fixtures.clients import Api
 
 KEYS = ["a/../b", "/lead", "a//b", "?x=1#y", "%2F", "%", " spaced ", "../../admin"]
 

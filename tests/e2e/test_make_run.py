@@ -20,7 +20,7 @@ from infra.db import make_engine, make_session_factory
 from ledger.models import Account
 from ledger.queries import get_balances
 from ledger.seed import create_accounts
-from tests.conftest import PG_SERVER
+from tests.fixtures.databases import PG_SERVER
 from tests.launch import MAKE, MAKE_RUN, READY, Terminal, clean_env, readme_curl_block
 
 pytestmark = pytest.mark.slow

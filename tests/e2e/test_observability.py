@@ -12,7 +12,7 @@ import uuid
 import requests
 
 from harness.processes import Process, wait_until
-from tests.conftest import Api, UserFactory
+from tests.fixtures.clients import Api, UserFactory
 
 BALANCE_ROUTE = "/api/wallet/balance/<account_number>"
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from harness.processes import BIN, Process
-from tests.conftest import DEV_KEY
+from tests.fixtures.processes import DEV_KEY
 
 SEED = 20260901
 CHECKS = ",".join(

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from harness.postgres import PrivatePostgres
 from harness.processes import api_process, free_port, start_api, start_worker, wait_until
 from ledger.inbox import Submission, record_request
-from tests.conftest import Api, UserFactory, assert_ledger_consistent
+from tests.fixtures.clients import Api, UserFactory
+from tests.fixtures.databases import assert_ledger_consistent
 from tests.stack import Stack
 
 pytestmark = pytest.mark.slow

@@ -2,8 +2,8 @@
 
 import uuid
 
-from tests.conftest import Api
 from tests.e2e.test_backpressure import start_private_api, topup
+from tests.fixtures.clients import Api
 from tests.stack import Stack
 
 

@@ -14,7 +14,7 @@ from harness.processes import BIN, ROOT, Process, api_process, free_port, start_
 from infra.settings import DEV_SECRET_KEY
 from ledger.models import ApiKey
 from producer_api.api_keys import create_key
-from tests.conftest import Api, UserFactory
+from tests.fixtures.clients import Api, UserFactory
 
 
 def new_key(sessions: sessionmaker[Session], *scopes: str, client: str | None = None) -> str:

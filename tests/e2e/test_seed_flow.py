@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import Api, UserFactory
+from tests.fixtures.clients import Api, UserFactory
 
 pytestmark = pytest.mark.usefixtures("verified")
 

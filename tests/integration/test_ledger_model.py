@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from ledger.operations import OPERATION_TYPES, OperationType
 from ledger.verify import find_violations
-from tests.conftest import rolled_back
-from tests.integration.test_posting import deliver, gold, new_user, submit
+from tests.fixtures.databases import rolled_back
+from tests.integration.helpers import deliver, gold, new_user, submit
 
 operations = st.lists(
     st.tuples(

@@ -1,4 +1,4 @@
-"""Posting and processing on real Postgres, each test rolled back."""
+"""Posting on real Postgres, each test rolled back: entries, balance rows, batches, refusals."""
 
 import uuid
 from decimal import Decimal
@@ -8,63 +8,14 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
-from ledger.inbox import Submission, record_request
-from ledger.lifecycle import count_crashed_delivery, process_requests
+from ledger.lifecycle import process_requests
 from ledger.models import AccountBalance, LedgerEntry, Request, Transaction
 from ledger.operations import OperationType
 from ledger.queries import get_balances
 from ledger.request_views import request_views
-from ledger.seed import create_accounts, create_assets
+from ledger.seed import create_assets
 from ledger.verify import find_violations
-
-
-def new_user(session: Session) -> str:
-    number = f"USR-I{uuid.uuid4().hex[:8].upper()}"
-    create_accounts(session, accounts=[(number, "Integration", "user")])
-    return number
-
-
-def submit(
-    session: Session,
-    account: str,
-    operation: OperationType = "topup",
-    amount: str = "10",
-    key: str | None = None,
-) -> uuid.UUID:
-    submission = Submission(
-        client_id="test",
-        idempotency_key=key or str(uuid.uuid4()),
-        type=operation,
-        account_number=account,
-        asset_code="GOLD_COINS",
-        amount=Decimal(amount),
-        description="d",
-    )
-    return record_request(session, submission=submission).request.id
-
-
-def deliver(
-    session: Session, *request_ids: uuid.UUID, max_attempts: int = 3, fill_to: int = 0
-) -> list[Request]:
-    """What a worker does with one message: post its requests in one transaction."""
-    process_requests(
-        session, request_ids=list(request_ids), max_attempts=max_attempts, fill_to=fill_to
-    )
-    return [reread(session, i) for i in request_ids]
-
-
-def reread(session: Session, request_id: uuid.UUID) -> Request:
-    request = session.get(Request, request_id, populate_existing=True)
-    assert request is not None
-    return request
-
-
-def gold(session: Session, account: str) -> Decimal:
-    return next(
-        b.balance
-        for b in get_balances(session, account_number=account).balances
-        if b.code == "GOLD_COINS"
-    )
+from tests.integration.helpers import deliver, gold, new_user, submit
 
 
 def test_a_topup_posts_one_debit_and_one_credit_of_equal_amount(session: Session) -> None:
@@ -175,61 +126,6 @@ def test_a_batch_posts_each_request_against_running_balances(session: Session) -
     ]
     assert gold(session, user) == Decimal("0.00")
     assert find_violations(session) == []
-
-
-def test_a_delivery_fills_its_batch_with_other_queued_requests(session: Session) -> None:
-    """The rolled-back database holds no other queued request, so the fill is exactly ours."""
-    user = new_user(session)
-    ids = [submit(session, user) for _ in range(5)]
-    deliver(session, ids[0], fill_to=3)
-    statuses = [reread(session, i).status for i in ids]
-    assert statuses == ["completed"] * 3 + ["queued"] * 2  # the named one and the 2 oldest
-    assert gold(session, user) == Decimal("30.00")
-
-
-def test_processing_a_request_twice_posts_it_once(session: Session) -> None:
-    user = new_user(session)
-    request_id = submit(session, user)
-    deliver(session, request_id)
-    assert process_requests(session, request_ids=[request_id], max_attempts=3) == []
-    assert gold(session, user) == Decimal("10.00")
-
-
-def test_a_request_whose_deliveries_crashed_too_often_is_abandoned_with_a_code(
-    session: Session,
-) -> None:
-    user = new_user(session)
-    request_id = submit(session, user)
-    for _ in range(3):
-        assert count_crashed_delivery(session, request_id=request_id)
-    (request,) = deliver(session, request_id)
-    assert (request.status, request.error_code, request.attempts) == (
-        "failed",
-        "POSTING_ABANDONED",
-        4,
-    )
-    assert request.error_message == "gave up after 3 deliveries"
-    assert gold(session, user) == Decimal("0.00")
-    assert not count_crashed_delivery(session, request_id=request_id)
-
-
-def test_a_delivery_rolled_back_counts_no_attempt(session: Session) -> None:
-    user = new_user(session)
-    request_id = submit(session, user)
-    for _ in range(5):  # five transient errors in a row, with MAX_ATTEMPTS 3
-        with session.begin_nested() as savepoint:
-            deliver(session, request_id)
-            savepoint.rollback()
-    (request,) = deliver(session, request_id)
-    assert (request.status, request.attempts) == ("completed", 1)
-
-
-def test_a_request_with_a_crashed_delivery_is_never_a_fill_in(session: Session) -> None:
-    user = new_user(session)
-    suspect, innocent = submit(session, user), submit(session, user)
-    count_crashed_delivery(session, request_id=suspect)
-    deliver(session, innocent, fill_to=10)
-    assert reread(session, suspect).status == "processing"
 
 
 def test_the_same_key_with_another_payload_is_refused(session: Session) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from infra.database_admin import alembic_config, create_database_if_missing, drop_database
 from ledger.models import Base
-from tests.conftest import PG_SERVER
+from tests.fixtures.databases import PG_SERVER
 
 
 @pytest.fixture
