@@ -2,5 +2,6 @@
 .data/), the database (created, migrated, seeded), the service's processes in the foreground,
 one start-up block once the API is ready, and an orderly stop on Ctrl-C.
 
-Imports ledger (settings, database administration); the service's packages never import it.
+Imports infra (settings, database administration, logging) and ledger (seeding); it starts
+the API and the worker by command line and imports neither (launcher/ruff.toml).
 """

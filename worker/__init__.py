@@ -1,1 +1,7 @@
-"""Celery workers: thin adapters that post requests through ledger/."""
+"""The Celery worker: the app (celery_app, configured from infra.celery_config), the tasks as
+thin adapters that open a transaction and call ledger/ (tasks), each process's resources
+(runtime), its logs, metrics and Flower.
+
+Imports infra and ledger; never Flask, the API or the tools around the service
+(worker/ruff.toml). It hears from the API through the broker only.
+"""

@@ -1,0 +1,1 @@
+"""The real app in process (flaskr style): Flask's test client, writes rolled back."""

@@ -1,0 +1,1 @@
+"""The ledger on real Postgres, each test inside a transaction rolled back at the end."""
