@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ledger.lifecycle import Status
+
 SIGNED_ENTRIES = """
     CREATE OR REPLACE TEMPORARY VIEW signed_entries AS
     SELECT e.*, CASE e.direction WHEN 'CREDIT' THEN e.amount ELSE -e.amount END AS delta
@@ -43,11 +45,12 @@ CHECKS: dict[str, str] = {
         SELECT r.client_id, r.idempotency_key, count(t.id) FROM requests r
         JOIN transactions t ON t.request_id = r.id
         GROUP BY r.client_id, r.idempotency_key HAVING count(t.id) > 1""",
-    "completed requests have a transaction, others none": """
+    "completed requests have a transaction, others none": f"""
         SELECT r.id, r.status FROM requests r LEFT JOIN transactions t ON t.request_id = r.id
-        WHERE (r.status = 'completed') <> (t.id IS NOT NULL)""",
-    "failed requests carry an error code": """
-        SELECT r.id FROM requests r WHERE r.status = 'failed' AND r.error_code IS NULL""",
+        WHERE (r.status = '{Status.COMPLETED}') <> (t.id IS NOT NULL)""",  # noqa: S608
+    "failed requests carry an error code": f"""
+        SELECT r.id FROM requests r
+        WHERE r.status = '{Status.FAILED}' AND r.error_code IS NULL""",  # noqa: S608
 }
 
 
