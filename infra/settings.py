@@ -1,4 +1,5 @@
-"""The one settings object, read from the environment by the API, the worker and Alembic."""
+"""The one settings object, read from the environment (and .env) by every process: the API,
+the worker and beat, Alembic, make run. Its fields are grouped by who reads them."""
 
 from functools import lru_cache
 from typing import Literal
@@ -15,20 +16,45 @@ DEV_FLOWER_LOGIN = "admin:wallet-dev"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+    # --- Every process ---------------------------------------------------------------
     # development accepts WALLET_DEV_API_KEY with every scope; production refuses to start
     # with it, and without a WALLET_SECRET_KEY (the HMAC key under which API keys are hashed).
     wallet_env: Literal["development", "production"] = "development"
-    wallet_dev_api_key: str | None = None
-    wallet_secret_key: str | None = None
-    # Comma-separated Fernet keys, newest first; client metadata is sealed at rest with them.
-    metadata_encryption_keys: str | None = None
-    rate_limit_per_key: str = "2000/second"
-    rate_limit_per_account: str = "200/second"
-
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/wallet"
     redis_url: str = "redis://127.0.0.1:6379/0"
-    port: int = 3000
+    # Comma-separated Fernet keys, newest first; client metadata is sealed at rest with them.
+    metadata_encryption_keys: str | None = None
+    # The Celery queue the API sends to and the workers consume (one per deployment or test run).
+    celery_queue: str = "wallet"
+    # An unacknowledged task message returns to the queue after this long (Redis transport).
+    broker_visibility_timeout_seconds: int = 300
+    # Redis pub/sub channel on which workers announce finished requests to waiting API calls.
+    outcome_channel: str = "wallet:outcomes"
+    # console (readable lines) or json (one object per line); by default console in
+    # development and json in production.
+    log_format: Literal["console", "json"] | None = None
 
+    # --- The API ------------------------------------------------------------------------
+    wallet_dev_api_key: str | None = None
+    wallet_secret_key: str | None = None
+    # Development serves calls without credentials from these networks as the development
+    # client (loopback; the compose file adds its containers' bridge networks).
+    wallet_dev_trusted_networks: str = "127.0.0.0/8,::1/128"
+    rate_limit_per_key: str = "2000/second"
+    rate_limit_per_account: str = "200/second"
+    max_wait_seconds: int = 30
+    # Long-polls waiting at once per API process; more are answered at once (keep it well
+    # below the server's threads per process: API_THREADS, 32 by default).
+    max_waiters_per_process: int = 16
+    db_pool_size: int = 10
+    # Admission control: submits are refused (503) while the line of requests not yet picked
+    # up by a worker is this long, or its head has waited this many seconds. Sized from the
+    # measured posting rate (README, Performance): 5,000 is 3-4 s at ~1,500 postings/s. The
+    # age bound stays above the reaper's worst case, so a lost message alone never sheds.
+    admission_max_pending: int = 5000
+    admission_max_age_seconds: float = 30.0
+
+    # --- The worker and beat --------------------------------------------------------------
     # A request left queued/processing longer than this is re-enqueued by the reaper.
     reaper_interval_seconds: float = 10.0
     reaper_stale_after_seconds: float = 15.0
@@ -38,26 +64,11 @@ class Settings(BaseSettings):
     # batch endpoint call (1,000 operations) is then one transaction: 3,200 postings/s against
     # 2,470 with 200 per transaction (worker alone, README Performance).
     batch_size: int = 1000
-    max_wait_seconds: int = 30
-    # Long-polls waiting at once per API process; more are answered at once (keep it well
-    # below the server's threads per process: API_THREADS, 32 by default).
-    max_waiters_per_process: int = 16
-    # The Celery queue the API sends to and the workers consume (one per deployment or test run).
-    celery_queue: str = "wallet"
-    # An unacknowledged task message returns to the queue after this long (Redis transport).
-    broker_visibility_timeout_seconds: int = 300
-    # Redis pub/sub channel on which workers announce finished requests to waiting API calls.
-    outcome_channel: str = "wallet:outcomes"
-    db_pool_size: int = 10
-    # Admission control: submits are refused (503) while the line of requests not yet picked
-    # up by a worker is this long, or its head has waited this many seconds. Sized from the
-    # measured posting rate (README, Performance): 5,000 is 3-4 s at ~1,500 postings/s. The
-    # age bound stays above the reaper's worst case, so a lost message alone never sheds.
-    admission_max_pending: int = 5000
-    admission_max_age_seconds: float = 30.0
     # The worker serves its Prometheus metrics here (0: not at all).
     worker_metrics_port: int = 9808
 
+    # --- The servers: api_server.py, Flower, make run -------------------------------------
+    port: int = 3000
     # Where the API and Flower listen: 127.0.0.1 in development, every interface in
     # production, unless set (the image sets 0.0.0.0: inside a container, publishing decides).
     listen_address: str | None = None
@@ -68,12 +79,6 @@ class Settings(BaseSettings):
     flower_max_tasks: int = 10000  # Flower keeps every task it hears of in memory: a bound
     # user:password; development falls back to DEV_FLOWER_LOGIN, production requires it.
     flower_basic_auth: str | None = None
-    # Development serves calls without credentials from these networks as the development
-    # client (loopback; the compose file adds its containers' bridge networks).
-    wallet_dev_trusted_networks: str = "127.0.0.0/8,::1/128"
-    # console (readable lines) or json (one object per line); by default console in
-    # development and json in production.
-    log_format: Literal["console", "json"] | None = None
 
     @model_validator(mode="after")
     def production_is_locked_down(self) -> "Settings":
