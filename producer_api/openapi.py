@@ -27,6 +27,7 @@ from producer_api.schemas import ProblemOut
 
 REF = "#/components/schemas/{model}"
 MARK = "openapi_operation"
+RULE_ARGUMENT = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")  # <name> or <converter:name>
 View = TypeVar("View", bound=Callable[..., Any])
 # Answered by the HTTP server itself, before the application sees the request.
 URI_TOO_LONG = {
@@ -104,11 +105,11 @@ def _routes(app: Flask) -> Iterator[tuple[str, str, Callable[..., Any], Operatio
 def _path(rule: Rule, operation: Operation) -> str:
     """``/history/<account_number>`` -> ``/history/{accountNumber}``, checked against the
     path model, so that the document cannot name a parameter the route does not have."""
-    named = [to_camel(name) for name in re.findall(r"<(?:[^<>:]+:)?([^<>]+)>", rule.rule)]
+    named = [to_camel(name) for name in RULE_ARGUMENT.findall(rule.rule)]
     documented = [p["name"] for p in _parameters(operation.path, "path")]
     if named != documented:
         raise ValueError(f"{rule.rule}: path parameters {named} documented as {documented}")
-    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", lambda m: "{" + to_camel(m.group(1)) + "}", rule.rule)
+    return RULE_ARGUMENT.sub(lambda m: "{" + to_camel(m.group(1)) + "}", rule.rule)
 
 
 def _operation(operation: Operation, view: Callable[..., Any]) -> dict[str, Any]:
