@@ -8,18 +8,10 @@ from infra.settings import Settings
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
-    # An unacknowledged message returns to the queue after the visibility timeout (acks_late
-    # below); kombu sweeps for such messages every unacked_restore_interval seconds.
-    visibility = settings.broker_visibility_timeout_seconds
     return {
         "broker_url": settings.broker_url,
         "broker_connection_retry_on_startup": True,
-        "broker_connection_max_retries": None,  # a worker started before Redis waits for it
-        "broker_transport_options": {
-            "visibility_timeout": visibility,
-            "unacked_restore_interval": max(1, min(10, visibility // 2)),
-            "unacked_restore_throttle": 1,
-        },
+        "broker_connection_max_retries": None,  # a worker started before its broker waits
         # Outcomes live in Postgres (the request row); Celery results are not stored.
         "task_ignore_result": True,
         "task_serializer": "json",
@@ -29,11 +21,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "task_default_queue": settings.celery_queue,
-        # Publish through the default ("") exchange, straight to the queue by name. With a
-        # named exchange, kombu's Redis transport routes through a _kombu.binding.* key that
-        # a FLUSHDB or a Redis restart deletes, after which every publish fails until the
-        # worker restarts.
-        "task_default_exchange": "",
         "worker_send_task_events": True,
         # The API sends one message per burst; a task-sent event per message would only
         # load Flower.
@@ -46,4 +33,50 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "schedule": settings.reaper_interval_seconds,
             },
         },
+        **(amqp_options(settings) if settings.broker_is_amqp else redis_options(settings)),
     }
+
+
+# --- The broker's own options: Redis (the default) or RabbitMQ (CELERY_BROKER_URL=amqp://) ---
+
+
+def redis_options(settings: Settings) -> dict[str, Any]:
+    # An unacknowledged message returns to the queue after the visibility timeout (acks_late
+    # above); kombu sweeps for such messages every unacked_restore_interval seconds.
+    visibility = settings.broker_visibility_timeout_seconds
+    return {
+        "broker_transport_options": {
+            "visibility_timeout": visibility,
+            "unacked_restore_interval": max(1, min(10, visibility // 2)),
+            "unacked_restore_throttle": 1,
+        },
+        # Publish through the default ("") exchange, straight to the queue by name. With a
+        # named exchange, kombu's Redis transport routes through a _kombu.binding.* key that
+        # a FLUSHDB or a Redis restart deletes, after which every publish fails until the
+        # worker restarts.
+        "task_default_exchange": "",
+    }
+
+
+def amqp_options(settings: Settings) -> dict[str, Any]:
+    # A durable quorum queue (replicated on a RabbitMQ cluster) and publisher confirms: a
+    # send returns once the broker has the message. An unacknowledged message returns to the
+    # queue when its consumer's connection closes (no visibility timeout). Celery sees the
+    # quorum queue and turns global QoS off (worker_detect_quorum_queues), and delays a
+    # retry through RabbitMQ (native delayed delivery), which needs a topic exchange.
+    return {
+        "broker_transport_options": {"confirm_publish": True},
+        "task_default_queue_type": "quorum",
+        "task_default_exchange": settings.celery_queue,
+        "task_default_exchange_type": "topic",
+        "task_default_routing_key": settings.celery_queue,
+        "worker_detect_quorum_queues": True,
+    }
+
+
+def client_timeouts(settings: Settings, seconds: float) -> dict[str, Any]:
+    """Transport options that bound every socket operation of a sending client, so a broker
+    that accepts the connection but never answers cannot hold the sender."""
+    if settings.broker_is_amqp:
+        return {"connect_timeout": seconds, "read_timeout": seconds, "write_timeout": seconds}
+    return {"socket_timeout": seconds, "socket_connect_timeout": seconds}

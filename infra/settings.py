@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     wallet_env: Literal["development", "production"] = "development"
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/wallet"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # The Celery broker: unset, the Redis at REDIS_URL; amqp://user:password@host:5672/vhost
+    # runs the task queue on RabbitMQ (README, Choosing a broker). Redis stays for rate limits
+    # and outcome notifications either way.
+    celery_broker_url: str | None = None
     # Comma-separated Fernet keys, newest first; client metadata is sealed at rest with them.
     metadata_encryption_keys: str | None = None
     # The Celery queue the API sends to and the workers consume (one per deployment or test run).
@@ -118,9 +122,16 @@ class Settings(BaseSettings):
         return self.wallet_env == "production"
 
     @property
+    def broker_is_amqp(self) -> bool:
+        return urlsplit(self.broker_url).scheme in ("amqp", "amqps", "pyamqp")
+
+    @property
     def broker_url(self) -> str:
-        """REDIS_URL as kombu spells it: a Unix socket (``unix:///path?db=N``, the form redis-py
-        and the rate limiter read) is ``redis+socket:///path?virtual_host=N`` to Celery."""
+        """CELERY_BROKER_URL if set, else REDIS_URL as kombu spells it: a Unix socket
+        (``unix:///path?db=N``, the form redis-py and the rate limiter read) is
+        ``redis+socket:///path?virtual_host=N`` to Celery."""
+        if self.celery_broker_url:
+            return self.celery_broker_url
         url = urlsplit(self.redis_url)
         if url.scheme != "unix":
             return self.redis_url

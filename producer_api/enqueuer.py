@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from celery import Celery
 
-from infra.celery_config import celery_config
+from infra.celery_config import celery_config, client_timeouts
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,7 @@ def celery_client(settings: Settings) -> Celery:
         # A broker that accepts the connection but never answers must not hold the sender.
         broker_transport_options={
             **client.conf.broker_transport_options,
-            "socket_timeout": BROKER_SOCKET_TIMEOUT,
-            "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+            **client_timeouts(settings, BROKER_SOCKET_TIMEOUT),
         },
     )
     return client

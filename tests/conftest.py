@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.processes",
     "tests.fixtures.clients",
     "tests.fixtures.stacks",
+    "tests.fixtures.brokers",
 ]

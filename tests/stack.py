@@ -34,21 +34,32 @@ from ledger.seed import create_accounts, fund
 
 
 class Stack:
-    def __init__(self, database_url: str, redis_url: str, base_env: dict[str, str], log_dir: Path):
+    def __init__(
+        self,
+        database_url: str,
+        redis_url: str,
+        base_env: dict[str, str],
+        log_dir: Path,
+        broker_url: str | None = None,
+    ):
         self.database_url, self.redis_url, self.log_dir = database_url, redis_url, log_dir
         self.env = {
             **base_env,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": broker_url or "",  # unset: the Redis at REDIS_URL
             "WORKER_METRICS_PORT": "0",
         }
         self.engine: Engine = make_engine(database_url, pool_size=4)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
-        settings = Settings(
-            _env_file=None, redis_url=redis_url, celery_queue=self.env["CELERY_QUEUE"]
+        self.settings = Settings(
+            _env_file=None,
+            redis_url=redis_url,
+            celery_broker_url=broker_url,
+            celery_queue=self.env["CELERY_QUEUE"],
         )
         self.celery = Celery("fault-test", set_as_current=False)
-        self.celery.conf.update(celery_config(settings))
+        self.celery.conf.update(celery_config(self.settings))
         self.processes: list[Process] = []
 
     def worker(self, name: str, *, concurrency: int = 2, beat: bool = False, **env: str) -> Process:
@@ -74,7 +85,18 @@ class Stack:
     def close(self) -> None:
         for process in self.processes:
             process.stop()
+        self.celery.close()
         self.engine.dispose()
+
+    def lose_queued_messages(self) -> None:
+        """What a broker crash without persistence does: Redis flushed, or on RabbitMQ the
+        task queue deleted (with its ready and unacknowledged messages)."""
+        with self.celery.connection_for_write() as connection:
+            channel = connection.default_channel
+            if self.settings.broker_is_amqp:
+                channel.queue_delete(self.settings.celery_queue)
+            else:
+                channel.client.flushdb()
 
     def user(self, gold: str = "0") -> str:
         number = f"USR-F{uuid.uuid4().hex[:10].upper()}"

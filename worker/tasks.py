@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from ledger.lifecycle import count_crashed_delivery, process_requests
 from ledger.reaper import pending_summary, stale_requests
+from worker.broker import queue_depth
 from worker.celery_app import app
 from worker.metrics import record_sweep
 from worker.runtime import NOTHING_POSTED, runtime
@@ -85,11 +86,7 @@ def reap_stale_requests() -> dict[str, int]:
         post.delay(stale[start : start + rt.settings.batch_size])
     if stale:
         log.warning("reaper re-enqueued stale requests", count=len(stale))
-    record_sweep(reenqueued=len(stale), pending=count, oldest_seconds=oldest, broker_depth=_depth())
+    record_sweep(
+        reenqueued=len(stale), pending=count, oldest_seconds=oldest, broker_depth=queue_depth(app)
+    )
     return {"reenqueued": len(stale)}
-
-
-def _depth() -> int:
-    """Messages waiting in the broker's queue."""
-    with app.connection_for_read() as connection:
-        return int(connection.default_channel.client.llen(app.conf.task_default_queue))

@@ -1,0 +1,44 @@
+"""The service on either broker (tests/fixtures/brokers.py): the flow through RabbitMQ, what
+the queue is made of there, and the reaper's depth metric on both."""
+
+import time
+import uuid
+
+import pytest
+
+from harness.processes import start_worker
+from harness.rabbitmq import Vhost
+from tests.fixtures.brokers import on_both_brokers
+from tests.fixtures.clients import Api
+from tests.stack import Stack
+from worker.broker import queue_depth
+
+on_rabbitmq = pytest.mark.parametrize("broker", ["rabbitmq"], indirect=True)
+
+
+@on_rabbitmq
+def test_a_submit_that_waits_completes_through_rabbitmq(
+    stack: Stack, rabbitmq_vhost: Vhost
+) -> None:
+    worker = start_worker(stack.worker("rabbit-flow", concurrency=2, beat=True))
+    api = Api(stack.api("api-rabbit"))
+    user, key = stack.user(), str(uuid.uuid4())
+    body = {"accountNumber": user, "assetCode": "GOLD_COINS", "amount": 7, "idempotencyKey": key}
+    started = time.monotonic()
+    answer = api.submit("topup", body, wait=10)
+    print(f"completed through RabbitMQ in {time.monotonic() - started:.2f}s")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "completed"
+    assert api.balance(user) == "7.00"
+    assert api.submit("topup", body).headers["Idempotent-Replayed"] == "true"
+    assert rabbitmq_vhost.queues()[stack.settings.celery_queue][0] == "quorum"
+    assert "Global QoS is disabled" in worker.log()  # per-consumer prefetch: quorum queues
+
+
+@on_both_brokers
+def test_the_queue_depth_counts_waiting_messages_and_a_lost_queue_as_empty(stack: Stack) -> None:
+    for _ in range(3):
+        stack.send(uuid.uuid4())
+    assert queue_depth(stack.celery) == 3
+    stack.lose_queued_messages()
+    assert queue_depth(stack.celery) == 0
