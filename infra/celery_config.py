@@ -19,6 +19,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_serializer": "json",
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A task running when the broker connection drops finishes (its message comes back
+        # as a redelivery, which finds its requests terminal): Celery 5's behaviour, said.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "worker_prefetch_multiplier": 1,
         "task_default_queue": settings.celery_queue,
         "worker_send_task_events": True,

@@ -82,6 +82,9 @@ def celery_client(settings: Settings) -> Celery:
     client.conf.update(celery_config(settings))
     client.conf.update(
         task_publish_retry_policy={"max_retries": 2, "interval_step": 0.2},
+        # A client that only publishes has no loop to send AMQP heartbeats: asked for, they
+        # would let RabbitMQ close its idle connection. The socket timeouts bound a dead peer.
+        broker_heartbeat=0,
         # A broker that accepts the connection but never answers must not hold the sender.
         broker_transport_options={
             **client.conf.broker_transport_options,

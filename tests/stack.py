@@ -73,11 +73,12 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def api(self, name: str) -> str:
+    def api(self, name: str, **env: str) -> str:
         """Start an API process on this stack's database and Redis; return its base URL."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        process = api_process(self.env, self.log_dir, port, name=f"{name}-{uuid.uuid4().hex[:6]}")
+        unique = f"{name}-{uuid.uuid4().hex[:6]}"
+        process = api_process({**self.env, **env}, self.log_dir, port, name=unique)
         self.processes.append(process)
         start_api(process, url)
         return url

@@ -1,12 +1,13 @@
 """The service on either broker (tests/fixtures/brokers.py): the flow through RabbitMQ, what
-the queue is made of there, and the reaper's depth metric on both."""
+the queue is made of there, the reaper's depth metric and a broker down at submit on both.
+The faults of workers on both brokers are in test_faults.py."""
 
 import time
 import uuid
 
 import pytest
 
-from harness.processes import start_worker
+from harness.processes import free_port, start_worker
 from harness.rabbitmq import Vhost
 from tests.fixtures.brokers import on_both_brokers
 from tests.fixtures.clients import Api
@@ -22,8 +23,8 @@ def test_a_submit_that_waits_completes_through_rabbitmq(
 ) -> None:
     worker = start_worker(stack.worker("rabbit-flow", concurrency=2, beat=True))
     api = Api(stack.api("api-rabbit"))
-    user, key = stack.user(), str(uuid.uuid4())
-    body = {"accountNumber": user, "assetCode": "GOLD_COINS", "amount": 7, "idempotencyKey": key}
+    user = stack.user()
+    body = topup(user, amount=7)
     started = time.monotonic()
     answer = api.submit("topup", body, wait=10)
     print(f"completed through RabbitMQ in {time.monotonic() - started:.2f}s")
@@ -42,3 +43,30 @@ def test_the_queue_depth_counts_waiting_messages_and_a_lost_queue_as_empty(stack
     assert queue_depth(stack.celery) == 3
     stack.lose_queued_messages()
     assert queue_depth(stack.celery) == 0
+
+
+@pytest.mark.slow
+@on_both_brokers
+def test_a_broker_down_at_submit_leaves_the_request_to_the_reaper(
+    stack: Stack, broker: str
+) -> None:
+    start_worker(stack.worker("broker-down", concurrency=1, beat=True))
+    port = free_port()  # nothing listens there
+    dead = {"redis": f"redis://127.0.0.1:{port}/0", "rabbitmq": f"amqp://127.0.0.1:{port}//"}
+    api = Api(stack.api("api-broker-down", CELERY_BROKER_URL=dead[broker]))
+    user = stack.user()
+    started = time.monotonic()
+    answer = api.submit("topup", topup(user, amount=3), wait=20)  # the waiters are on Redis
+    print(f"sent by the reaper, completed {time.monotonic() - started:.1f}s after the submit")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "completed"
+    assert api.balance(user) == "3.00"
+
+
+def topup(user: str, amount: int) -> dict[str, object]:
+    return {
+        "accountNumber": user,
+        "assetCode": "GOLD_COINS",
+        "amount": amount,
+        "idempotencyKey": str(uuid.uuid4()),
+    }

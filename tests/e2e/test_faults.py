@@ -1,4 +1,5 @@
-"""Faults provoked against real worker processes, each on a private database and Redis db.
+"""Faults provoked against real worker processes, each on a private database and Redis db;
+those that concern the broker run once on Redis and once on RabbitMQ (``on_both_brokers``).
 
 A test holds the user's balance rows locked so that workers block in the middle of posting,
 provokes the fault, releases the lock and checks: every request terminal, exactly once.
@@ -20,6 +21,7 @@ from harness.processes import (
     wait_until,
 )
 from ledger.models import Request
+from tests.fixtures.brokers import on_both_brokers
 from tests.stack import Stack, pool_children
 
 pytestmark = pytest.mark.slow
@@ -40,6 +42,7 @@ def send_and_block(stack: Stack, ids: list[uuid.UUID], *, blocked: int) -> None:
     wait_until(lambda: stack.blocked_backends() >= blocked, timeout=20, what="workers mid-posting")
 
 
+@on_both_brokers
 def test_sigkill_of_pool_processes_mid_posting_loses_and_doubles_nothing(stack: Stack) -> None:
     worker = start_worker(stack.worker("kill", concurrency=2))
     user = stack.user()
@@ -53,18 +56,23 @@ def test_sigkill_of_pool_processes_mid_posting_loses_and_doubles_nothing(stack: 
     assert "WorkerLostError" in worker.log()
 
 
-def test_redis_flushed_with_requests_queued_completes_through_the_reaper(stack: Stack) -> None:
-    # Batch size 1: every request waits for its own message, which the flush destroys.
-    start_worker(stack.worker("flush", concurrency=2, beat=True, BATCH_SIZE="1"))
+@on_both_brokers
+def test_messages_the_broker_loses_with_requests_queued_complete_through_the_reaper(
+    stack: Stack,
+) -> None:
+    # Batch size 1: every request waits for its own message, which the loss destroys (Redis
+    # flushed; on RabbitMQ the queue deleted, its unacknowledged messages with it).
+    start_worker(stack.worker("lose", concurrency=2, beat=True, BATCH_SIZE="1"))
     user = stack.user()
     ids = [stack.record(user) for _ in range(20)]
     with stack.balances_locked(user):
         send_and_block(stack, ids, blocked=2)
-        stack.celery.connection_for_write().default_channel.client.flushdb()
+        stack.lose_queued_messages()
         started = time.monotonic()
     completed_once(stack, ids, started)
 
 
+@on_both_brokers
 def test_the_same_task_message_delivered_twice_posts_once(stack: Stack) -> None:
     start_worker(stack.worker("twice", concurrency=2))
     user = stack.user()
@@ -76,6 +84,7 @@ def test_the_same_task_message_delivered_twice_posts_once(stack: Stack) -> None:
     completed_once(stack, [request_id], time.monotonic())
 
 
+@on_both_brokers
 def test_a_poison_request_is_failed_after_bounded_attempts(stack: Stack) -> None:
     worker = start_worker(stack.worker("poison", concurrency=1, MAX_ATTEMPTS="3"))
     user = stack.user()
@@ -105,6 +114,7 @@ def test_a_poison_request_is_failed_after_bounded_attempts(stack: Stack) -> None
     assert deliveries(worker) == 4
 
 
+@on_both_brokers
 def test_transient_errors_in_a_row_never_abandon_a_request(stack: Stack) -> None:
     worker = start_worker(stack.worker("transient", concurrency=1, MAX_ATTEMPTS="2"))
     request_id = stack.record(user := stack.user())
@@ -143,6 +153,7 @@ def terminate(stack: Stack, pids: set[int]) -> set[int]:
     return pids
 
 
+@on_both_brokers
 def test_warm_shutdown_redelivers_unacknowledged_requests(stack: Stack) -> None:
     first = start_worker(stack.worker("deploy-old", concurrency=2))
     user = stack.user()

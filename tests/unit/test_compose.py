@@ -1,6 +1,7 @@
 """The compose files, as docker-compose itself reads them (``config``; no Docker daemon):
 with no variable, development published on 127.0.0.1 only; a .env sets ports and the Flower
-login; production refuses to start without its secrets and publishes on every interface."""
+login; production refuses to start without its secrets and publishes on every interface; the
+rabbitmq profile adds the optional broker; workers scale (``--scale worker=N``), beat does not."""
 
 import os
 import shutil
@@ -109,3 +110,31 @@ def test_production_with_its_secrets_publishes_everywhere(compose: str, tmp_path
         assert environment["WALLET_ENV"] == "production"
         assert environment["WALLET_SECRET_KEY"] == SECRETS["WALLET_SECRET_KEY"]
         assert ":pg-secret@" in environment["DATABASE_URL"]
+
+
+def test_the_rabbitmq_profile_adds_a_broker_the_services_reach_by_celery_broker_url(
+    compose: str, tmp_path: Path
+) -> None:
+    dotenv = {"CELERY_BROKER_URL": "amqp://wallet:wallet-dev@rabbitmq:5672/"}
+    profile = ["--profile", "rabbitmq"]
+    assert config(compose, tmp_path, dotenv, *profile, quiet=True).returncode == 0
+    found = services(config(compose, tmp_path, dotenv, *profile))
+    assert found["rabbitmq"]["profiles"] == ["rabbitmq"]  # not started without the profile
+    assert published(found["rabbitmq"]) == []
+    for name in ("api", "worker", "beat", "flower"):
+        assert found[name]["environment"]["CELERY_BROKER_URL"] == dotenv["CELERY_BROKER_URL"]
+        assert "rabbitmq" not in found[name].get("depends_on", {})  # the default runs alone
+
+
+@pytest.mark.parametrize("files", [[], PRODUCTION], ids=["development", "production"])
+def test_workers_scale_with_no_fixed_name_or_port_and_beat_stays_single(
+    compose: str, tmp_path: Path, files: list[str]
+) -> None:
+    found = services(config(compose, tmp_path, SECRETS, *files))
+    assert "container_name" not in found["worker"]
+    assert published(found["worker"]) == []
+    assert found["worker"].get("deploy", {}).get("replicas", 1) == 1  # --scale decides
+    assert found["beat"].get("deploy", {}).get("replicas", 1) == 1
+    worker_command = " ".join(found["worker"]["command"])
+    assert "--beat" not in worker_command and " -B" not in worker_command
+    assert not any("container_name" in service for service in found.values())

@@ -1,0 +1,57 @@
+"""The broker is chosen by CELERY_BROKER_URL: unset, the Redis at REDIS_URL with its own
+transport options; amqp://, RabbitMQ with a quorum queue and publisher confirms."""
+
+from typing import Any
+
+import pytest
+
+from infra.celery_config import celery_config
+from infra.settings import Settings
+from producer_api.enqueuer import BROKER_SOCKET_TIMEOUT, celery_client
+
+RABBIT = "amqp://guest:guest@rabbitmq:5672/wallet"
+
+
+def settings(**fields: Any) -> Settings:
+    return Settings(_env_file=None, redis_url="redis://cache:6379/0", celery_queue="q", **fields)
+
+
+def test_without_a_broker_url_the_broker_is_the_redis_of_redis_url() -> None:
+    config = celery_config(settings())
+    assert config["broker_url"] == "redis://cache:6379/0"
+    assert config["broker_transport_options"]["visibility_timeout"] == 300
+    assert config["task_default_exchange"] == ""
+    assert "task_default_queue_type" not in config
+
+
+@pytest.mark.parametrize("url", [RABBIT, "amqps://u:p@rabbitmq/wallet", "pyamqp://rabbitmq//"])
+def test_an_amqp_broker_url_runs_the_queue_on_rabbitmq_as_a_quorum_queue(url: str) -> None:
+    config = celery_config(settings(celery_broker_url=url))
+    assert config["broker_url"] == url
+    assert config["broker_transport_options"] == {"confirm_publish": True}
+    assert config["task_default_queue_type"] == "quorum"
+    assert config["worker_detect_quorum_queues"] is True
+    assert (config["task_default_exchange"], config["task_default_exchange_type"]) == ("q", "topic")
+    assert config["task_acks_late"] and config["task_reject_on_worker_lost"]
+
+
+def test_rate_limits_and_outcomes_stay_on_redis_whatever_the_broker() -> None:
+    assert settings(celery_broker_url=RABBIT).redis_url == "redis://cache:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("url", "timeouts"),
+    [
+        (None, {"socket_timeout", "socket_connect_timeout"}),
+        (RABBIT, {"connect_timeout", "read_timeout", "write_timeout"}),
+    ],
+)
+def test_the_apis_client_bounds_every_socket_operation_on_either_broker(
+    url: str | None, timeouts: set[str]
+) -> None:
+    client = celery_client(settings(celery_broker_url=url))
+    options = client.conf.broker_transport_options
+    assert {name: options[name] for name in timeouts} == dict.fromkeys(
+        timeouts, BROKER_SOCKET_TIMEOUT
+    )
+    assert client.conf.broker_url == (url or "redis://cache:6379/0")
