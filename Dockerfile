@@ -12,7 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt \
+# The server's requirements: the editable client SDK (clients/python) is not part of it.
+RUN sed '/^-e /d' requirements.txt > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt \
     && useradd --create-home --uid 10001 wallet
 
 COPY --chown=wallet:wallet . .

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run reset venv test test-fast lint verify bench migrate seed clean
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt clients/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
@@ -32,7 +32,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy infra ledger producer_api worker launcher harness api_server.py tests bench
+	$(BIN)/mypy infra ledger producer_api worker launcher harness api_server.py tests bench clients/python
 
 migrate: $(STAMP)
 	$(BIN)/python -m infra.database_admin create
