@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from wallet_client.client import WalletClient
+from wallet_client.models import amount_text
 
 Command = Callable[[WalletClient, argparse.Namespace], Any]
 COMMANDS: dict[str, Command] = {}
@@ -31,12 +32,10 @@ HELP = {
 def amount(text: str) -> Decimal:
     """An amount argument: a decimal number (the service checks sign and scale)."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a decimal amount: {text!r}") from None
-    if not value.is_finite():
-        raise argparse.ArgumentTypeError(f"not a finite amount: {text!r}")
-    return value
+        amount_text(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return Decimal(text)
 
 
 def metadata(text: str) -> dict[str, Any]:

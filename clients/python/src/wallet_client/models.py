@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 
 Money = Decimal | int | str
 FINISHED = ("completed", "failed")
+MAX_DIGITS = 40  # either side of the point: far past any amount the service takes
 
 
 def amount_text(value: Money) -> str:
@@ -28,6 +29,11 @@ def amount_text(value: Money) -> str:
         raise ValueError(f"not a decimal amount: {value!r}") from None
     if not number.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if number.adjusted() > MAX_DIGITS or exponent < -MAX_DIGITS:
+        # Written out in plain notation, 1e400000000000 would take 400 TB.
+        raise ValueError(f"not an amount: {value!r} has more than {MAX_DIGITS} digits")
     return format(number, "f")
 
 
