@@ -91,20 +91,26 @@ def show(answer: Any, as_json: bool) -> None:
     if isinstance(answer, tuple):  # history: (account, items)
         account, items = answer
         if as_json:
-            dumped = [item.model_dump(mode="json", by_alias=True) for item in items]
+            dumped = [as_json_value(item) for item in items]
             print(json.dumps({"accountNumber": account, "transactions": dumped}, indent=2))
         else:
             print(formatting.history_table(items))
         return
     if as_json:
         assert isinstance(answer, BaseModel)
-        print(json.dumps(answer.model_dump(mode="json", by_alias=True), indent=2))
+        print(json.dumps(as_json_value(answer), indent=2))
     elif isinstance(answer, RequestResult):
         print(formatting.request_table(answer))
     elif isinstance(answer, Balances):
         print(formatting.balances_table(answer))
     elif isinstance(answer, Hold):
         print(formatting.hold_table(answer))
+
+
+def as_json_value(model: BaseModel) -> Any:
+    """The resource as the service sent it (fields it left out stay out; money as strings),
+    plus what the client adds to a request (``replayed``, ``attempts``)."""
+    return model.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 def exit_code(answer: Any, args: argparse.Namespace) -> int:
