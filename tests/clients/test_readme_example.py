@@ -17,7 +17,8 @@ pytestmark = pytest.mark.usefixtures("verified")
 
 
 def example(readme: Path) -> str:
-    (code,) = EXAMPLE.findall(readme.read_text())
+    found: list[str] = EXAMPLE.findall(readme.read_text())
+    (code,) = found
     return code
 
 

@@ -39,9 +39,8 @@ class WalletClient:
     Connection errors and 429/502/503/504 answers are retried with the same key and body
     (``wallet_client.retry``: full-jitter backoff, ``Retry-After`` honoured, at most
     ``max_attempts`` calls and ``max_retry_time`` seconds), then ``WalletUnavailable`` is
-    raised; any other error answer raises ``WalletError`` at once. ``on_retry`` is told of
-    each retry (for logs). ``transport`` replaces httpx's (tests: ``httpx.MockTransport``).
-    """
+    raised; other error answers raise ``WalletError`` at once. ``on_retry`` hears of each
+    retry. ``transport`` replaces httpx's (tests: ``httpx.MockTransport``)."""
 
     def __init__(
         self,

@@ -63,5 +63,6 @@ class WalletUnavailable(WalletError):
         *,
         attempts: int,
     ) -> None:
-        super().__init__(status, code, f"{detail} (after {attempts} attempts)", problem)
+        calls = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        super().__init__(status, code, f"{detail} (after {calls})", problem)
         self.attempts = attempts
