@@ -36,7 +36,8 @@ def test_amounts_are_decimals_and_a_bad_one_is_a_usage_error(
 @pytest.mark.parametrize(
     "argv",
     [["bonus", "U", "A", "1"], ["spend", "U", "A", "1"], ["history"], ["frobnicate"], [],
-     ["topup", "U", "A", "1", "--wait", "-1"], ["topup", "U", "A", "1", "--metadata", "[1]"]],
+     ["topup", "U", "A", "1", "--wait", "-1"], ["topup", "U", "A", "1", "--metadata", "[1]"],
+     ["history", "U", "--limit", "0"], ["history", "U", "--limit", "ten"]],
 )  # fmt: skip
 def test_missing_or_bad_arguments_exit_2(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exited:

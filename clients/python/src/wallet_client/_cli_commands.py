@@ -58,6 +58,16 @@ def seconds(text: str) -> float:
     return value
 
 
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return value
+
+
 def submit_options(parser: argparse.ArgumentParser, money: bool = True) -> None:
     parser.add_argument("--key", help="the idempotency key (default: a fresh UUID4)")
     parser.add_argument("--wait", type=seconds, help="wait up to this many seconds")
@@ -76,7 +86,7 @@ def add_commands(
     parsers["balance"].add_argument("account")
     parsers["balance"].add_argument("--as-of", help="posted balances at this RFC 3339 instant")
     parsers["history"].add_argument("account")
-    parsers["history"].add_argument("--limit", type=int, default=20, help="at most (20)")
+    parsers["history"].add_argument("--limit", type=positive, default=20, help="at most (20)")
     for name in ("topup", "bonus", "spend", "hold"):
         for argument in ("account", "asset"):
             parsers[name].add_argument(argument)
