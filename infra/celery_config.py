@@ -35,6 +35,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "wallet.reap_stale_requests",
                 "schedule": settings.reaper_interval_seconds,
             },
+            "expire-holds": {
+                "task": "wallet.expire_holds",
+                "schedule": settings.hold_expiry_interval_seconds,
+            },
         },
         **(amqp_options(settings) if settings.broker_is_amqp else redis_options(settings)),
     }

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # A request left queued/processing longer than this is re-enqueued by the reaper.
     reaper_interval_seconds: float = 10.0
     reaper_stale_after_seconds: float = 15.0
+    # The beat releases holds past their expiry this often (a capture or void of one fails
+    # HOLD_NOT_ACTIVE at once, swept or not: the sweep only returns the funds sooner).
+    hold_expiry_interval_seconds: float = 5.0
     # Deliveries of one request before it is failed as POSTING_ABANDONED (poison request).
     max_attempts: int = 5
     # Micro-batching: a worker posts up to this many queued requests in one transaction. A

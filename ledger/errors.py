@@ -39,6 +39,34 @@ class AssetNotFound(BusinessRejection, code="ASSET_NOT_FOUND"):
     """No asset has this code."""
 
 
+class AccountFrozen(BusinessRejection, code="ACCOUNT_FROZEN"):
+    """A frozen account refuses spends, transfers out and new holds (it still receives)."""
+
+
+class HoldNotFound(BusinessRejection, code="HOLD_NOT_FOUND"):
+    """No hold has this id."""
+
+
+class HoldNotActive(BusinessRejection, code="HOLD_NOT_ACTIVE"):
+    """The hold was captured, voided or expired (or is past its expiry) already."""
+
+
+class CaptureExceedsHold(BusinessRejection, code="CAPTURE_EXCEEDS_HOLD"):
+    """A capture of more than the hold's amount."""
+
+
+class TransactionNotFound(BusinessRejection, code="TRANSACTION_NOT_FOUND"):
+    """No transaction has this id."""
+
+
+class InvalidReversal(BusinessRejection, code="INVALID_REVERSAL"):
+    """A reversal of a reversal: correct the original instead."""
+
+
+class ReversalExceedsOriginal(BusinessRejection, code="REVERSAL_EXCEEDS_ORIGINAL"):
+    """The reversals of a transaction would sum to more than its amount."""
+
+
 class PostingAbandoned(BusinessRejection, code="POSTING_ABANDONED"):
     """Delivered ``MAX_ATTEMPTS`` times, each delivery crashing its worker: a poison request
     is failed rather than retried for ever."""
@@ -46,6 +74,22 @@ class PostingAbandoned(BusinessRejection, code="POSTING_ABANDONED"):
 
 class AmountPrecision(LedgerError, code="AMOUNT_PRECISION"):
     """More decimal places than the asset's scale."""
+
+
+class InvalidExpiry(LedgerError, code="INVALID_EXPIRY"):
+    """A hold's ``expiresInSeconds`` outside 1..604800."""
+
+
+class AccountExists(LedgerError, code="ACCOUNT_EXISTS"):
+    """An account number taken, under another name."""
+
+
+class AssetExists(LedgerError, code="ASSET_EXISTS"):
+    """An asset code taken."""
+
+
+class InvalidScale(LedgerError, code="INVALID_SCALE"):
+    """An asset's scale outside 0..8."""
 
 
 class RequestNotFound(LedgerError, code="REQUEST_NOT_FOUND"):

@@ -16,8 +16,9 @@ and commits the transactions; nothing here commits):
    waiting for a delivery that holds them (a redelivery then finds them terminal and drops
    them), then fills up to ``fill_to`` with fresh queued requests it can lock without
    waiting (``SKIP LOCKED``): micro-batching without deadlocks.
-2. Post: their balance rows are locked in ascending id order and each request is checked
-   against the running balances, in arrival order (ledger.posting).
+2. Post: the holds and original transactions they name, then their balance rows, are
+   locked in ascending id order, and each request is checked against the running state, in
+   arrival order (ledger.dispatch, ledger.posting).
 3. Finish: one statement writes the balances, the transactions and their entries, and each
    request's outcome with its delivery counted (``attempts + 1``; ledger.journal).
 
@@ -39,10 +40,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
+from ledger.dispatch import post_movements
 from ledger.errors import BusinessRejection, PostingAbandoned
 from ledger.journal import Journal
 from ledger.operations import Movement
-from ledger.posting import post_movements
 from ledger.prepared import Prepared
 
 RequestId = uuid.UUID | str  # as a message carries it, or as the database returns it

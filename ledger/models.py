@@ -28,6 +28,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from ledger.lifecycle import PENDING, Status, sql_list
 
 MONEY = Numeric(38, 18)
+REQUEST_TYPES = ("topup", "bonus", "spend", "transfer", "hold", "capture", "void", "reversal")
+HOLD_STATUSES = ("active", "captured", "voided", "expired")
 
 
 class Base(DeclarativeBase):
@@ -53,6 +55,7 @@ class Account(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('user', 'system')", name="kind_known"),
         CheckConstraint("kind = 'system' OR NOT allow_negative", name="users_never_negative"),
+        CheckConstraint("status IN ('active', 'frozen')", name="account_status_known"),
         # Target of account_balances' composite key, so a balance row cannot lie about it.
         UniqueConstraint("id", "allow_negative", name="uq_accounts_id_allow_negative"),
     )
@@ -62,6 +65,8 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     allow_negative: Mapped[bool] = mapped_column(default=False)
+    # frozen: refuses spends, transfers out and new holds; still receives.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     created_at: Mapped[datetime] = _created_at()
 
 
@@ -75,6 +80,9 @@ class AccountBalance(Base):
             name="fk_balance_account",
         ),
         CheckConstraint("balance >= 0 OR allow_negative", name="balance_not_negative"),
+        CheckConstraint("held >= 0", name="held_not_negative"),
+        # A user's available balance (posted minus held) never goes below zero.
+        CheckConstraint("allow_negative OR balance - held >= 0", name="available_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -82,6 +90,8 @@ class AccountBalance(Base):
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset_types.id"))
     allow_negative: Mapped[bool] = mapped_column(default=False)
     balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    # The sum of the row's active holds.
+    held: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
     updated_at: Mapped[datetime] = _created_at()
 
 
@@ -93,7 +103,7 @@ class Request(Base):
         UniqueConstraint("client_id", "idempotency_key", name="uq_request_client_key"),
         UniqueConstraint("seq", name="uq_requests_seq"),
         CheckConstraint(f"status IN {sql_list(list(Status))}", name="status_known"),
-        CheckConstraint("type IN ('topup', 'bonus', 'spend')", name="type_known"),
+        CheckConstraint(f"type IN {REQUEST_TYPES}", name="type_known"),
         Index(
             "ix_requests_pending",
             "updated_at",
@@ -124,13 +134,58 @@ class Request(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class Hold(Base):
+    """Funds reserved on a balance row (``held``) until captured, voided or expired."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="hold_amount_positive"),
+        CheckConstraint(
+            "captured_amount >= 0 AND captured_amount <= amount", name="captured_within_hold"
+        ),
+        CheckConstraint(f"status IN {HOLD_STATUSES}", name="hold_status_known"),
+        Index("ix_holds_active_expiry", "expires_at", postgresql_where=text("status = 'active'")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    # The request that authorized it: at most one hold per request.
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id"), unique=True)
+    balance_id: Mapped[int] = mapped_column(ForeignKey("account_balances.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset_types.id"))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    captured_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    description: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _created_at()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Transaction(Base):
     __tablename__ = "transactions"
+    __table_args__ = (
+        CheckConstraint(
+            "reversed_amount >= 0 AND reversed_amount <= amount", name="reversed_within_amount"
+        ),
+        # Partial: most transactions reverse nothing, and their inserts skip this index.
+        Index(
+            "ix_transactions_reversal_of",
+            "reversal_of",
+            postgresql_where=text("reversal_of IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     # Unique: at most one transaction per request, hence per idempotency key.
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id"), unique=True)
     type: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    # The sum of the reversals of this transaction (never above ``amount``).
+    reversed_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    reversal_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("transactions.id"))
+    hold_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("holds.id"))
     description: Mapped[str | None] = mapped_column(Text)
     # Sealed at rest when keys are set (infra.sealing), like a request's payload.
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
@@ -143,7 +198,8 @@ class LedgerEntry(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("direction IN ('DEBIT', 'CREDIT')", name="direction_known"),
         Index("ix_entries_account_id", "account_id", "id"),
-        Index("ix_entries_balance_id", "balance_id"),
+        # A balance row's entries in time order: point-in-time balances (ledger.queries).
+        Index("ix_entries_balance_time", "balance_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -154,7 +210,12 @@ class LedgerEntry(Base):
     direction: Mapped[str] = mapped_column(String(6))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     balance_after: Mapped[Decimal] = mapped_column(MONEY)
-    created_at: Mapped[datetime] = _created_at()
+    # The time of the insert, taken while the balance row is locked (not the transaction's
+    # start, as now() would be): per balance row, entries' times follow their ids, so a
+    # point-in-time balance is the latest entry at or before the instant.
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp(), nullable=False
+    )
 
 
 class ApiKey(Base):

@@ -1,19 +1,41 @@
-"""The three movements a game server can request, and which accounts each one moves between.
+"""The operations a game server can request, and which accounts each movement moves between.
 
 DEBIT lowers the debited account's balance and CREDIT raises the credited one, as in the
 seed service: a top-up debits SYS-TREASURY-001 and credits the user.
+
+- topup, bonus, spend: the seed's movements between a user and a system account.
+- transfer: user -> user (both users, different accounts).
+- hold: reserves funds on a user's balance row (``held``); no transaction until captured.
+- capture: settles a hold, user -> SYS-REVENUE-001; void releases it; expiry (beat) too.
+- reversal: the original transaction's legs swapped, for all or part of its amount.
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-OperationType = Literal["topup", "bonus", "spend"]
-OPERATION_TYPES: tuple[OperationType, ...] = ("topup", "bonus", "spend")
+OperationType = Literal[
+    "topup", "bonus", "spend", "transfer", "hold", "capture", "void", "reversal"
+]
+SeedOperationType = Literal["topup", "bonus", "spend"]
+SEED_OPERATION_TYPES: tuple[SeedOperationType, ...] = ("topup", "bonus", "spend")
+OPERATION_TYPES: tuple[OperationType, ...] = (
+    *SEED_OPERATION_TYPES,
+    "transfer",
+    "hold",
+    "capture",
+    "void",
+    "reversal",
+)
+# Operations that post no transaction of their own.
+WITHOUT_TRANSACTION: tuple[OperationType, ...] = ("hold", "void")
 
 TREASURY = "SYS-TREASURY-001"
 BONUS_POOL = "SYS-BONUS-001"
 REVENUE = "SYS-REVENUE-001"
+
+DEFAULT_HOLD_SECONDS = 3600
+MAX_HOLD_SECONDS = 604800  # a week
 
 
 @dataclass(frozen=True)
@@ -23,6 +45,7 @@ class Legs:
 
 
 def legs_for(operation: OperationType, account_number: str) -> Legs:
+    """The legs of a seed movement (top-up, bonus, spend) for the user ``account_number``."""
     if operation == "topup":
         return Legs(debit_account=TREASURY, credit_account=account_number)
     if operation == "bonus":
@@ -32,37 +55,58 @@ def legs_for(operation: OperationType, account_number: str) -> Legs:
 
 @dataclass(frozen=True, kw_only=True)
 class Movement:
-    """One money movement, as a request's payload keeps it: validated at the edge (the API,
-    the seeder), recorded by the inbox (``Submission``), posted by a worker."""
+    """One requested operation, as a request's payload keeps it: validated at the edge (the
+    API, the seeder), recorded by the inbox (``Submission``), posted by a worker.
+
+    Which fields an operation uses (the others stay None):
+    - topup, bonus, spend: ``account_number`` (the user), ``asset_code``, ``amount``;
+    - transfer: ``account_number`` (the sender), ``to_account``, ``asset_code``, ``amount``;
+    - hold: ``account_number``, ``asset_code``, ``amount``, ``expires_in_seconds``;
+    - capture: ``hold_id``, ``amount`` (None: the whole hold); void: ``hold_id``;
+    - reversal: ``transaction_id``, ``amount`` (None: what is left), ``description`` (reason).
+    """
 
     type: OperationType
-    account_number: str  # the user's: the other leg is a system account
-    asset_code: str
-    amount: Decimal
+    account_number: str | None = None
+    asset_code: str | None = None
+    amount: Decimal | None = None
     description: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def legs(self) -> Legs:
-        return legs_for(self.type, self.account_number)
+    to_account: str | None = None
+    hold_id: str | None = None
+    transaction_id: str | None = None
+    expires_in_seconds: int | None = None
 
     def payload(self) -> dict[str, Any]:
-        """What the inbox stores (and hashes, to tell a replay from a reused key)."""
-        return {
-            "accountNumber": self.account_number,
-            "assetCode": self.asset_code,
-            "amount": str(self.amount),
-            "description": self.description,
-            "metadata": self.metadata,
-        }
+        """What the inbox stores (and hashes, to tell a replay from a reused key); the seed
+        operations' shape is unchanged."""
+        amount = None if self.amount is None else str(self.amount)
+        common: dict[str, Any] = {"description": self.description, "metadata": self.metadata}
+        if self.type == "transfer":
+            parties = {"fromAccount": self.account_number, "toAccount": self.to_account}
+            return {**parties, "assetCode": self.asset_code, "amount": amount, **common}
+        if self.type in ("capture", "void"):
+            return {"holdId": self.hold_id, "amount": amount, **common}
+        if self.type == "reversal":
+            return {"transactionId": self.transaction_id, "amount": amount, **common}
+        payload: dict[str, Any] = {"accountNumber": self.account_number}
+        payload |= {"assetCode": self.asset_code, "amount": amount, **common}
+        if self.type == "hold":
+            payload["expiresInSeconds"] = self.expires_in_seconds or DEFAULT_HOLD_SECONDS
+        return payload
 
     @classmethod
     def from_payload(cls, operation: str, payload: dict[str, Any]) -> "Movement":
+        amount = payload.get("amount")
         return cls(
             type=cast(OperationType, operation),
-            account_number=payload["accountNumber"],
-            asset_code=payload["assetCode"],
-            amount=Decimal(payload["amount"]),
+            account_number=payload.get("accountNumber") or payload.get("fromAccount"),
+            asset_code=payload.get("assetCode"),
+            amount=None if amount is None else Decimal(amount),
             description=payload.get("description"),
             metadata=payload.get("metadata") or {},
+            to_account=payload.get("toAccount"),
+            hold_id=payload.get("holdId"),
+            transaction_id=payload.get("transactionId"),
+            expires_in_seconds=payload.get("expiresInSeconds"),
         )

@@ -1,7 +1,10 @@
 """Submission checks against facts that never change once true: the asset exists with its
-scale, the account exists and is a user's. Refused here, a request is never recorded."""
+scale, the account exists and is a user's, a named hold or transaction exists (with its
+asset). Refused here, a request is never recorded. What may change (a frozen account, a
+hold no longer active, funds) is the worker's to check."""
 
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -13,11 +16,15 @@ from ledger.errors import (
     AccountNotFound,
     AmountPrecision,
     AssetNotFound,
+    HoldNotFound,
     InvalidAccount,
+    InvalidExpiry,
     LedgerError,
+    TransactionNotFound,
 )
-from ledger.models import Account, AssetType
+from ledger.models import Account, AssetType, Hold, LedgerEntry, Transaction
 from ledger.money import decimal_places, quantize
+from ledger.operations import MAX_HOLD_SECONDS
 
 if TYPE_CHECKING:
     from ledger.inbox import Submission
@@ -26,21 +33,23 @@ if TYPE_CHECKING:
 def check_submissions(
     session: Session, *, submissions: list["Submission"], facts: "KnownFacts | None" = None
 ) -> list["Submission"]:
-    """Refuse unknown assets and accounts and over-precise amounts; quantize to the asset
-    scale. ``facts``: what the caller (an app) remembers across calls; none by default."""
+    """Refuse unknown assets, accounts, holds and transactions and over-precise amounts;
+    quantize amounts to the asset's scale. ``facts``: what the caller (an app) remembers
+    across calls; none by default."""
     facts = KnownFacts() if facts is None else facts
     scales = facts.scales.fetch(
-        {s.asset_code for s in submissions},
+        {s.asset_code for s in submissions if s.asset_code},
         lambda codes: session.execute(
             select(AssetType.code, AssetType.scale).where(AssetType.code.in_(codes))
         ),
     )
     kinds = facts.kinds.fetch(
-        {s.account_number for s in submissions},
+        {n for s in submissions for n in (s.account_number, s.to_account) if n},
         lambda numbers: session.execute(
             select(Account.account_number, Account.kind).where(Account.account_number.in_(numbers))
         ),
     )
+    scales |= _referenced_scales(session, submissions)
     checked = []
     for index, submission in enumerate(submissions):
         try:
@@ -81,19 +90,74 @@ class _Memo:
         return found
 
 
+def _referenced_scales(session: Session, submissions: list["Submission"]) -> dict[str, int]:
+    """The asset scale of each hold and transaction the submissions name (by id as text);
+    a hold or transaction, once there, stays, with its asset. No query if none is named."""
+    holds = {h for s in submissions if s.hold_id and (h := _uuid(s.hold_id))}
+    txs = {t for s in submissions if s.transaction_id and (t := _uuid(s.transaction_id))}
+    found: dict[str, int] = {}
+    if holds:
+        rows = session.execute(
+            select(Hold.id, AssetType.scale)
+            .join(AssetType, AssetType.id == Hold.asset_id)
+            .where(Hold.id.in_(holds))
+        )
+        found |= {str(id_): scale for id_, scale in rows}
+    if txs:
+        rows = session.execute(
+            select(Transaction.id, AssetType.scale)
+            .join(LedgerEntry, LedgerEntry.transaction_id == Transaction.id)
+            .join(AssetType, AssetType.id == LedgerEntry.asset_id)
+            .where(Transaction.id.in_(txs), LedgerEntry.direction == "DEBIT")
+        )
+        found |= {str(id_): scale for id_, scale in rows}
+    return found
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 def _checked(
     submission: "Submission", scales: dict[str, int], kinds: dict[str, str]
 ) -> "Submission":
-    scale = scales.get(submission.asset_code)
-    if scale is None:
-        raise AssetNotFound(f"asset {submission.asset_code!r} does not exist")
-    if decimal_places(submission.amount) > scale:
-        raise AmountPrecision(
-            f"{submission.asset_code} amounts have at most {scale} decimal places"
-        )
-    kind = kinds.get(submission.account_number)
+    scale = _scale(submission, scales)
+    amount = submission.amount
+    if amount is not None and decimal_places(amount) > scale:
+        code = submission.asset_code or "this asset's"
+        raise AmountPrecision(f"{code} amounts have at most {scale} decimal places")
+    for number in (submission.account_number, submission.to_account):
+        if number is not None:
+            _check_user(number, kinds)
+    if submission.to_account is not None and submission.to_account == submission.account_number:
+        raise InvalidAccount("a transfer needs two different accounts")
+    expiry = submission.expires_in_seconds
+    if expiry is not None and not 0 < expiry <= MAX_HOLD_SECONDS:
+        raise InvalidExpiry(f"expiresInSeconds must be 1..{MAX_HOLD_SECONDS}")
+    return submission if amount is None else replace(submission, amount=quantize(amount, scale))
+
+
+def _check_user(number: str, kinds: dict[str, str]) -> None:
+    kind = kinds.get(number)
     if kind is None:
-        raise AccountNotFound(f"account {submission.account_number!r} does not exist")
+        raise AccountNotFound(f"account {number!r} does not exist")
     if kind != "user":
-        raise InvalidAccount(f"{submission.account_number} is not a user account")
-    return replace(submission, amount=quantize(submission.amount, scale))
+        raise InvalidAccount(f"{number} is not a user account")
+
+
+def _scale(submission: "Submission", scales: dict[str, int]) -> int:
+    """The scale of the asset the submission moves, found by code, hold or transaction."""
+    if submission.hold_id is not None:
+        if (scale := scales.get(str(_uuid(submission.hold_id)))) is None:
+            raise HoldNotFound(f"hold {submission.hold_id!r} does not exist")
+        return scale
+    if submission.transaction_id is not None:
+        if (scale := scales.get(str(_uuid(submission.transaction_id)))) is None:
+            raise TransactionNotFound(f"transaction {submission.transaction_id!r} does not exist")
+        return scale
+    if (scale := scales.get(submission.asset_code or "")) is None:
+        raise AssetNotFound(f"asset {submission.asset_code!r} does not exist")
+    return scale

@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 from sqlalchemy.exc import OperationalError
 
+from ledger.expiry import expire_holds as release_expired_holds
 from ledger.lifecycle import count_crashed_delivery, process_requests
 from ledger.reaper import pending_summary, stale_requests
 from worker.broker import queue_depth
@@ -90,3 +91,16 @@ def reap_stale_requests() -> dict[str, int]:
         reenqueued=len(stale), pending=count, oldest_seconds=oldest, broker_depth=queue_depth(app)
     )
     return {"reenqueued": len(stale)}
+
+
+@app.task(name="wallet.expire_holds", **RETRY_POLICY)  # type: ignore[untyped-decorator]
+def expire_holds() -> dict[str, int]:
+    """Release active holds past their expiry (a thousand per transaction, until none)."""
+    expired, batch = 0, 1000
+    while batch == 1000:
+        with runtime().sessions.begin() as session:
+            batch = release_expired_holds(session, limit=1000)
+        expired += batch
+    if expired:
+        log.info("holds expired", count=expired)
+    return {"expired": expired}

@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from ledger.operations import OPERATION_TYPES, OperationType
+from ledger.operations import SEED_OPERATION_TYPES, OperationType
 from ledger.verify import find_violations
 from tests.fixtures.databases import rolled_back
 from tests.integration.helpers import deliver, gold, new_user, submit
 
 operations = st.lists(
     st.tuples(
-        st.sampled_from(OPERATION_TYPES),
+        st.sampled_from(SEED_OPERATION_TYPES),
         st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2),
     ),
     min_size=1,

@@ -1,0 +1,131 @@
+"""A batch of locked requests, whatever their types, checked and posted in arrival order.
+
+Lock order, the same in every transaction that writes money, so none deadlocks: request rows
+(ledger.lifecycle), then holds (ascending id), then original transactions of reversals
+(ascending id), then balance rows (ascending id). The expiry sweep (ledger.expiry) takes
+holds with SKIP LOCKED, then balance rows. A batch of top-ups, bonuses, spends and
+transfers locks no hold or transaction: its statements are the seed's.
+
+Each operation sees the running state the ones before it left (balances, held amounts, hold
+statuses, reversed amounts): a capture and a void of one hold in one batch, one wins.
+"""
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from ledger.errors import BusinessRejection, HoldNotFound, TransactionNotFound
+from ledger.holds import LockedHold, PlaceHold, SettleHold, lock_holds, place_hold, settle_hold
+from ledger.journal import Journal, LockedBalance
+from ledger.operations import DEFAULT_HOLD_SECONDS, REVENUE, Movement, legs_for
+from ledger.posting import BalanceKey, Posting, lock_parties, post_one
+from ledger.reversals import LockedOriginal, Reverse, lock_originals, reverse
+
+Operation = Posting | PlaceHold | SettleHold | Reverse | BusinessRejection
+Request = tuple[str, Movement]  # a request's id and its movement
+
+
+def post_movements(
+    session: Session, *, postings: Sequence[Request], journal: Journal
+) -> list[BusinessRejection | None]:
+    """Post each request's movement into ``journal`` or say why not; the result lines up
+    with ``postings``."""
+    operations = [operation_for(id_, movement) for id_, movement in postings]
+    holds = lock_holds(session, ids={o.hold_id for o in operations if isinstance(o, SettleHold)})
+    originals = lock_originals(
+        session, ids={o.transaction_id for o in operations if isinstance(o, Reverse)}
+    )
+    keys: set[BalanceKey] = set()
+    for operation in operations:
+        keys |= _keys(operation, holds, originals)
+    balances, missing = lock_parties(session, keys=keys)
+    return [_apply(o, journal, holds, originals, balances, missing) for o in operations]
+
+
+def operation_for(request_id: str, movement: Movement) -> Operation:
+    """What the request asks for (valid: the inbox checked it)."""
+    type_, amount = movement.type, movement.amount
+    if type_ == "reversal":
+        if (original := _uuid_text(movement.transaction_id)) is None:
+            return TransactionNotFound(f"transaction {movement.transaction_id!r} does not exist")
+        return Reverse(request_id, original, amount, movement.description)
+    if type_ in ("capture", "void"):
+        if (hold := _uuid_text(movement.hold_id)) is None:
+            return HoldNotFound(f"hold {movement.hold_id!r} does not exist")
+        return SettleHold(request_id, type_, hold, amount, movement.description)
+    user, code = str(movement.account_number), str(movement.asset_code)
+    if type_ == "hold":
+        seconds = movement.expires_in_seconds or DEFAULT_HOLD_SECONDS
+        amount = amount or Decimal(0)
+        return PlaceHold(request_id, user, code, amount, seconds, movement.description)
+    return _posting(request_id, movement, user, code)
+
+
+def _posting(request_id: str, movement: Movement, user: str, code: str) -> Posting:
+    """A seed movement's or a transfer's two legs. A spend and a transfer refuse a frozen
+    payer; top-ups and bonuses still reach a frozen account."""
+    users: tuple[str, ...]
+    if movement.type == "transfer":
+        debit, credit, users = user, str(movement.to_account), (user, str(movement.to_account))
+    else:
+        legs = legs_for(movement.type, user)
+        debit, credit, users = legs.debit_account, legs.credit_account, (user,)
+    refuse_frozen = movement.type in ("spend", "transfer")
+    amount = movement.amount or Decimal(0)
+    return Posting(
+        request_id,
+        movement.type,
+        debit,
+        credit,
+        code,
+        amount,
+        movement.description,
+        movement.metadata,
+        users,
+        refuse_frozen,
+    )
+
+
+def _uuid_text(value: object) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+def _keys(
+    operation: Operation, holds: dict[str, LockedHold], originals: dict[str, LockedOriginal]
+) -> set[BalanceKey]:
+    if isinstance(operation, Posting):
+        code = operation.asset_code
+        return {(operation.debit_account, code), (operation.credit_account, code)}
+    if isinstance(operation, PlaceHold):
+        return {(operation.account_number, operation.asset_code)}
+    if isinstance(operation, SettleHold) and (hold := holds.get(operation.hold_id)):
+        revenue = {(REVENUE, hold.asset_code)} if operation.type == "capture" else set()
+        return {hold.key} | revenue
+    if isinstance(operation, Reverse) and (original := originals.get(operation.transaction_id)):
+        return original.keys()
+    return set()
+
+
+def _apply(
+    operation: Operation,
+    journal: Journal,
+    holds: dict[str, LockedHold],
+    originals: dict[str, LockedOriginal],
+    balances: dict[BalanceKey, LockedBalance],
+    missing: dict[BalanceKey, BusinessRejection],
+) -> BusinessRejection | None:
+    if isinstance(operation, BusinessRejection):
+        return operation
+    if isinstance(operation, Posting):
+        return post_one(journal, operation, balances, missing)
+    if isinstance(operation, Reverse):
+        return reverse(journal, operation, originals, balances, missing)
+    if isinstance(operation, PlaceHold):
+        key = (operation.account_number, operation.asset_code)
+        return missing[key] if key in missing else place_hold(journal, operation, balances)
+    return settle_hold(journal, operation, holds, balances)
