@@ -2,8 +2,9 @@
 
 import base64
 import binascii
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
@@ -24,10 +25,46 @@ from ledger.views import (
 )
 
 
-def get_balances(session: Session, *, account_number: str) -> AccountBalances:
+def get_balances(
+    session: Session, *, account_number: str, as_of: datetime | None = None
+) -> AccountBalances:
+    """Posted, held and available balances; or, ``as_of`` an instant, the posted balances
+    then: each row's latest entry at or before it (entries are timed when inserted, under
+    the row's lock, so per row their times follow their order)."""
     account = find_account(session, account_number=account_number)
+    if as_of is not None:
+        return _balances_as_of(session, account, as_of)
     rows = session.execute(
-        select(AssetType, AccountBalance.balance)
+        select(AssetType, AccountBalance.balance, AccountBalance.held)
+        .join(AccountBalance, AccountBalance.asset_id == AssetType.id)
+        .where(AccountBalance.account_id == account.id)
+        .order_by(AssetType.id)
+    )
+    return AccountBalances(
+        account_number=account.account_number,
+        balances=[
+            BalanceView(
+                code=asset.code,
+                name=asset.name,
+                balance=quantize(balance, asset.scale),
+                held=quantize(held, asset.scale),
+                available=quantize(balance - held, asset.scale),
+            )
+            for asset, balance, held in rows
+        ],
+    )
+
+
+def _balances_as_of(session: Session, account: Account, as_of: datetime) -> AccountBalances:
+    latest = (
+        select(LedgerEntry.balance_after)
+        .where(LedgerEntry.balance_id == AccountBalance.id, LedgerEntry.created_at <= as_of)
+        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(AssetType, func.coalesce(latest, 0))
         .join(AccountBalance, AccountBalance.asset_id == AssetType.id)
         .where(AccountBalance.account_id == account.id)
         .order_by(AssetType.id)
@@ -79,18 +116,19 @@ def find_account(session: Session, *, account_number: str) -> Account:
     return account
 
 
-def encode_cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"e{entry_id}".encode()).decode().rstrip("=")
+def encode_cursor(entry_id: int, kind: str = "e") -> str:
+    """An opaque keyset cursor: a row id, tagged with what it pages (e: entries)."""
+    return base64.urlsafe_b64encode(f"{kind}{entry_id}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, kind: str = "e") -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        entry_id = int(text[1:]) if text[:1] == "e" and text[1:].isdigit() else -1
+        entry_id = int(text[1:]) if text[:1] == kind and text[1:].isdigit() else -1
     except (ValueError, binascii.Error):
         entry_id = -1
     # Only a cursor this service would have issued, byte for byte, is accepted.
-    if not 0 < entry_id < 2**63 or encode_cursor(entry_id) != cursor:
+    if not 0 < entry_id < 2**63 or encode_cursor(entry_id, kind) != cursor:
         raise InvalidCursor("cursor is not one this service issued")
     return entry_id
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
+from ledger.hold_views import get_holds, holds_by_request
 from ledger.inbox import InboxRow, find_request, find_requests_by_id
 from ledger.lifecycle import PENDING, Status
 from ledger.models import (
@@ -19,7 +20,9 @@ from ledger.models import (
     Transaction,
 )
 from ledger.money import quantize
-from ledger.views import EntryView, ErrorView, RequestView, TransactionView
+from ledger.views import EntryView, ErrorView, HoldView, RequestView, TransactionView
+
+SETTLING = ("capture", "void")
 
 
 def get_request(
@@ -51,7 +54,7 @@ def request_views(
     rows_by_request: dict[uuid.UUID, list[Any]] = defaultdict(list)
     if completed:
         for row in session.execute(
-            select(Transaction, LedgerEntry, Account.account_number, AssetType)
+            select(Transaction, LedgerEntry, Account.account_number, AssetType, Account.kind)
             .join(LedgerEntry, LedgerEntry.transaction_id == Transaction.id)
             .join(Account, Account.id == LedgerEntry.account_id)
             .join(AssetType, AssetType.id == LedgerEntry.asset_id)
@@ -59,10 +62,37 @@ def request_views(
             .order_by(LedgerEntry.id)
         ):
             rows_by_request[row[0].request_id].append(row)
-    return [_view(r, rows_by_request.get(r.id, []), sealer) for r in requests]
+    holds = _holds(session, requests, sealer)
+    return [_view(r, rows_by_request.get(r.id, []), holds.get(r.id), sealer) for r in requests]
 
 
-def _view(request: InboxRow | Request, rows: list[Any], sealer: Sealer) -> RequestView:
+def _holds(
+    session: Session, requests: Sequence[InboxRow | Request], sealer: Sealer
+) -> dict[uuid.UUID, HoldView]:
+    """The hold of each completed hold request, and of each capture or void (as it is now);
+    no query when there is none."""
+    placed = [r.id for r in requests if r.type == "hold" and r.status == Status.COMPLETED]
+    named = {
+        r.id: _uuid(sealer.unseal(r.payload).get("holdId")) for r in requests if r.type in SETTLING
+    }
+    found = holds_by_request(session, request_ids=placed) if placed else {}
+    wanted = {hold_id for hold_id in named.values() if hold_id is not None}
+    if wanted:
+        settled = get_holds(session, hold_ids=wanted)
+        found |= {r: settled[h] for r, h in named.items() if h in settled}
+    return found
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _view(
+    request: InboxRow | Request, rows: list[Any], hold: HoldView | None, sealer: Sealer
+) -> RequestView:
     error = (
         ErrorView(code=request.error_code, message=request.error_message or "")
         if request.error_code
@@ -77,6 +107,7 @@ def _view(request: InboxRow | Request, rows: list[Any], sealer: Sealer) -> Reque
         completed_at=request.completed_at,
         transaction=_transaction_view(request, rows, sealer) if rows else None,
         error=error,
+        hold=hold,
     )
 
 
@@ -84,8 +115,14 @@ def _transaction_view(
     request: InboxRow | Request, rows: list[Any], sealer: Sealer
 ) -> TransactionView:
     tx, asset = rows[0][0], rows[0][3]
-    user_number = sealer.unseal(request.payload)["accountNumber"]
-    user_entry = next(entry for _, entry, number, _ in rows if number == user_number)
+    # The account the transaction is shown for: the seed operations' and a hold's user, a
+    # transfer's sender, else the first user among the entries (DEBIT first): a capture's
+    # payer, the user a reversal debits (or credits, reversing a spend or capture).
+    payload = sealer.unseal(request.payload)
+    user_number = payload.get("accountNumber") or payload.get("fromAccount")
+    if user_number is None:
+        user_number = next((row[2] for row in rows if row[4] == "user"), rows[0][2])
+    user_entry = next(row[1] for row in rows if row[2] == user_number)
     return TransactionView(
         transaction_id=tx.id,
         type=tx.type,
@@ -99,9 +136,11 @@ def _transaction_view(
                 direction=entry.direction,
                 amount=quantize(entry.amount, asset.scale),
             )
-            for _, entry, number, _ in rows
+            for _, entry, number, _, _ in rows
         ],
         description=tx.description,
         metadata=sealer.unseal(tx.metadata_),
         created_at=tx.created_at,
+        reversal_of=tx.reversal_of,
+        hold_id=tx.hold_id,
     )

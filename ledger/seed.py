@@ -6,7 +6,7 @@ migrates and seeds a database in one call (make run, the tests, the bench).
 
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, literal, select, true
+from sqlalchemy import ColumnElement, literal, select, text, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -50,8 +50,10 @@ def seed(session: Session) -> None:
     )
 
 
-def create_assets(session: Session, *, assets: list[tuple[str, str, int]]) -> None:
-    """Create missing (code, name, scale) assets, each with a zero balance row per account."""
+def create_assets(session: Session, *, assets: list[tuple[str, str, int]]) -> list[int]:
+    """Create missing (code, name, scale) assets, each with a zero balance row per account;
+    return the new assets' ids."""
+    lock_catalog(session)
     created = session.scalars(
         insert(AssetType)
         .values([{"code": code, "name": name, "scale": scale} for code, name, scale in assets])
@@ -60,15 +62,17 @@ def create_assets(session: Session, *, assets: list[tuple[str, str, int]]) -> No
     ).all()
     if created:
         open_balance_rows(session, where=AssetType.id.in_(created))
+    return list(created)
 
 
-def create_accounts(session: Session, *, accounts: list[tuple[str, str, str]]) -> None:
+def create_accounts(session: Session, *, accounts: list[tuple[str, str, str]]) -> list[int]:
     """Create missing (account_number, name, kind) accounts, each with a zero balance row per
-    asset; system accounts may go negative.
+    asset; system accounts may go negative. Return the new accounts' ids.
 
     Balance rows are born with their account (and asset): posting only ever locks existing
     rows, in id order, so two postings never race to create the same row (a deadlock).
     """
+    lock_catalog(session)
     created = session.scalars(
         insert(Account)
         .values(
@@ -87,6 +91,13 @@ def create_accounts(session: Session, *, accounts: list[tuple[str, str, str]]) -
     ).all()
     if created:
         open_balance_rows(session, where=Account.id.in_(created))
+    return list(created)
+
+
+def lock_catalog(session: Session) -> None:
+    """Serialize account and asset creations (until commit): an account created while an
+    asset is would otherwise miss that asset's balance row, each insert blind to the other."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('wallet:catalog'))"))
 
 
 def open_balance_rows(session: Session, *, where: ColumnElement[bool] | None = None) -> None:

@@ -45,9 +45,52 @@ CHECKS: dict[str, str] = {
         SELECT r.client_id, r.idempotency_key, count(t.id) FROM requests r
         JOIN transactions t ON t.request_id = r.id
         GROUP BY r.client_id, r.idempotency_key HAVING count(t.id) > 1""",
-    "completed requests have a transaction, others none": f"""
+    "completed requests have a transaction (holds and voids: none), others none": f"""
         SELECT r.id, r.status FROM requests r LEFT JOIN transactions t ON t.request_id = r.id
-        WHERE (r.status = '{Status.COMPLETED}') <> (t.id IS NOT NULL)""",  # noqa: S608
+        WHERE (r.status = '{Status.COMPLETED}' AND r.type NOT IN ('hold', 'void'))
+              <> (t.id IS NOT NULL)
+           OR t.type <> r.type""",  # noqa: S608
+    "completed hold requests have a hold, other requests none": f"""
+        SELECT r.id, r.type, r.status FROM requests r LEFT JOIN holds h ON h.request_id = r.id
+        WHERE (r.status = '{Status.COMPLETED}' AND r.type = 'hold') <> (h.id IS NOT NULL)""",  # noqa: S608
+    "no user available balance (posted minus held) below zero": """
+        SELECT b.id, b.balance, b.held FROM account_balances b
+        JOIN accounts a ON a.id = b.account_id
+        WHERE a.kind = 'user' AND (b.balance - b.held < 0 OR b.held < 0)""",
+    "held equals the sum of the row's active holds": """
+        SELECT b.id, b.held, coalesce(sum(h.amount) FILTER (WHERE h.status = 'active'), 0)
+        FROM account_balances b LEFT JOIN holds h ON h.balance_id = b.id
+        GROUP BY b.id
+        HAVING b.held <> coalesce(sum(h.amount) FILTER (WHERE h.status = 'active'), 0)""",
+    "a hold's balance row is its account's and asset's": """
+        SELECT h.id FROM holds h JOIN account_balances b ON b.id = h.balance_id
+        WHERE b.account_id <> h.account_id OR b.asset_id <> h.asset_id""",
+    "captured holds have one capture transaction of the captured amount, others none": """
+        SELECT h.id, h.status, h.captured_amount, count(t.id), sum(t.amount) FROM holds h
+        LEFT JOIN transactions t ON t.hold_id = h.id GROUP BY h.id
+        HAVING count(t.id) <> (CASE h.status WHEN 'captured' THEN 1 ELSE 0 END)
+            OR (h.status = 'captured' AND sum(t.amount) <> h.captured_amount)
+            OR (h.status <> 'captured' AND h.captured_amount <> 0)
+            OR (h.status = 'active') <> (h.finished_at IS NULL)""",
+    "captures and only captures name a hold": """
+        SELECT t.id FROM transactions t WHERE (t.type = 'capture') <> (t.hold_id IS NOT NULL)""",
+    "a transaction's amount is its entries'": """
+        SELECT t.id, t.amount, e.amount FROM transactions t
+        JOIN ledger_entries e ON e.transaction_id = t.id WHERE e.amount <> t.amount""",
+    "reversed amount equals the sum of its reversals and never exceeds the original": """
+        SELECT t.id, t.amount, t.reversed_amount, coalesce(sum(r.amount), 0) FROM transactions t
+        LEFT JOIN transactions r ON r.reversal_of = t.id GROUP BY t.id
+        HAVING t.reversed_amount <> coalesce(sum(r.amount), 0) OR t.reversed_amount > t.amount""",
+    "reversals and only reversals link to an original, never a reversal": """
+        SELECT t.id, t.type, o.type FROM transactions t
+        LEFT JOIN transactions o ON o.id = t.reversal_of
+        WHERE (t.type = 'reversal') <> (t.reversal_of IS NOT NULL) OR o.type = 'reversal'""",
+    "a reversal swaps its original's legs": """
+        SELECT t.id FROM transactions t
+        JOIN ledger_entries re ON re.transaction_id = t.id
+        LEFT JOIN ledger_entries oe ON oe.transaction_id = t.reversal_of
+             AND oe.balance_id = re.balance_id AND oe.direction <> re.direction
+        WHERE t.type = 'reversal' GROUP BY t.id HAVING count(oe.id) <> 2""",
     "failed requests carry an error code": f"""
         SELECT r.id FROM requests r
         WHERE r.status = '{Status.FAILED}' AND r.error_code IS NULL""",  # noqa: S608

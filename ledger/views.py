@@ -39,7 +39,9 @@ class ReadModel(BaseModel):
 class BalanceView(ReadModel):
     code: str
     name: str
-    balance: Decimal
+    balance: Decimal  # posted: a hold does not change it
+    held: Decimal | None = None  # the sum of active holds (None: a point-in-time balance)
+    available: Decimal | None = None  # balance - held
 
 
 class AccountBalances(ReadModel):
@@ -68,6 +70,22 @@ class TransactionView(ReadModel):
     description: str | None
     metadata: dict[str, Any]
     created_at: datetime
+    reversal_of: uuid.UUID | None = None
+    hold_id: uuid.UUID | None = None
+
+
+class HoldView(ReadModel):
+    """Funds reserved on a user's balance until captured, voided or expired."""
+
+    hold_id: uuid.UUID
+    account_number: str
+    asset_code: str
+    amount: Decimal
+    status: str  # active | captured | voided | expired
+    expires_at: datetime
+    captured_amount: Decimal
+    description: str | None
+    created_at: datetime
 
 
 class ErrorView(ReadModel):
@@ -86,6 +104,7 @@ class RequestView(ReadModel):
     completed_at: datetime | None
     transaction: TransactionView | None
     error: ErrorView | None
+    hold: HoldView | None = None  # a hold request's hold; a capture's or void's, as it is now
 
     @property
     def is_terminal(self) -> bool:
@@ -109,4 +128,28 @@ class HistoryItem(ReadModel):
 class HistoryPage(ReadModel):
     account_number: str
     transactions: list[HistoryItem]
+    next_cursor: str | None
+
+
+class AccountView(ReadModel):
+    account_number: str
+    name: str
+    kind: str
+    status: str  # active | frozen
+    created_at: datetime
+
+
+class AccountPage(ReadModel):
+    accounts: list[AccountView]
+    next_cursor: str | None
+
+
+class AssetView(ReadModel):
+    code: str
+    name: str
+    scale: int
+
+
+class AssetPage(ReadModel):
+    assets: list[AssetView]
     next_cursor: str | None

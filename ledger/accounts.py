@@ -1,0 +1,106 @@
+"""Accounts and assets: create, read, list (keyset by id), freeze and unfreeze.
+
+A new account gets a zero balance row per asset and a new asset one per account, in the same
+transaction (ledger.seed); posting only ever locks existing rows. Creations are serialized
+(ledger.seed's catalog lock), so an account and an asset created at once never miss the row
+of each other.
+"""
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ledger.errors import AccountExists, AssetExists, InvalidAccount, InvalidScale
+from ledger.models import Account, AssetType
+from ledger.queries import decode_cursor, encode_cursor, find_account
+from ledger.seed import create_accounts, create_assets
+from ledger.views import AccountPage, AccountView, AssetPage, AssetView
+
+MAX_SCALE = 8
+
+
+def create_account(session: Session, *, account_number: str, name: str) -> tuple[AccountView, bool]:
+    """A user account and its balance rows; ``(account, created)``. An account already under
+    this number and name is returned as it is (created False); under another name, or a
+    system account, it is refused (ACCOUNT_EXISTS)."""
+    created = create_accounts(session, accounts=[(account_number, name, "user")])
+    account = find_account(session, account_number=account_number)
+    if not created and (account.name != name or account.kind != "user"):
+        raise AccountExists(f"account {account_number!r} exists under another name")
+    return _account_view(account), bool(created)
+
+
+def get_account(session: Session, *, account_number: str) -> AccountView:
+    return _account_view(find_account(session, account_number=account_number))
+
+
+def list_accounts(session: Session, *, limit: int, cursor: str | None = None) -> AccountPage:
+    """Accounts in creation order, ``limit`` a page; ``next_cursor`` None on the last."""
+    query = select(Account).order_by(Account.id).limit(limit + 1)
+    if cursor is not None:
+        query = query.where(Account.id > decode_cursor(cursor, "a"))
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    return AccountPage(
+        accounts=[_account_view(a) for a in rows[:limit]],
+        next_cursor=encode_cursor(rows[limit - 1].id, "a") if more else None,
+    )
+
+
+def freeze_account(session: Session, *, account_number: str) -> AccountView:
+    """A frozen account refuses spends, transfers out and new holds (ACCOUNT_FROZEN); it
+    still receives, and its holds may still be captured, voided or expire. Idempotent."""
+    return _set_status(session, account_number, "frozen")
+
+
+def unfreeze_account(session: Session, *, account_number: str) -> AccountView:
+    return _set_status(session, account_number, "active")
+
+
+def _set_status(session: Session, account_number: str, status: str) -> AccountView:
+    account = find_account(session, account_number=account_number)
+    if account.kind != "user":
+        raise InvalidAccount(f"{account_number} is not a user account")
+    session.execute(
+        update(Account).where(Account.id == account.id).values(status=status),
+        execution_options={"synchronize_session": False},
+    )
+    session.refresh(account)
+    return _account_view(account)
+
+
+def create_asset(session: Session, *, code: str, name: str, scale: int) -> tuple[AssetView, bool]:
+    """An asset and a zero balance row for every account; ``(asset, created)``. The same code
+    with the same name and scale is returned as it is; otherwise refused (ASSET_EXISTS)."""
+    if not 0 <= scale <= MAX_SCALE:
+        raise InvalidScale(f"scale must be 0..{MAX_SCALE}")
+    created = create_assets(session, assets=[(code, name, scale)])
+    asset = session.scalars(select(AssetType).where(AssetType.code == code)).one()
+    if not created and (asset.name, asset.scale) != (name, scale):
+        raise AssetExists(f"asset {code!r} exists with another name or scale")
+    return _asset_view(asset), bool(created)
+
+
+def list_assets(session: Session, *, limit: int, cursor: str | None = None) -> AssetPage:
+    query = select(AssetType).order_by(AssetType.id).limit(limit + 1)
+    if cursor is not None:
+        query = query.where(AssetType.id > decode_cursor(cursor, "t"))
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    return AssetPage(
+        assets=[_asset_view(a) for a in rows[:limit]],
+        next_cursor=encode_cursor(rows[limit - 1].id, "t") if more else None,
+    )
+
+
+def _account_view(account: Account) -> AccountView:
+    return AccountView(
+        account_number=account.account_number,
+        name=account.name,
+        kind=account.kind,
+        status=account.status,
+        created_at=account.created_at,
+    )
+
+
+def _asset_view(asset: AssetType) -> AssetView:
+    return AssetView(code=asset.code, name=asset.name, scale=asset.scale)
