@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
 from sqlalchemy import Engine, func, select, text
@@ -122,6 +123,14 @@ class Stack:
             asset_code=asset,
             amount=Decimal(amount),
             description="f",
+        )
+        with self.sessions.begin() as session:
+            return record_request(session, submission=submission).request.id
+
+    def submit(self, operation: OperationType, **fields: Any) -> uuid.UUID:
+        """Record a request of any operation (Submission's fields), committed."""
+        submission = Submission(
+            client_id="faults", idempotency_key=str(uuid.uuid4()), type=operation, **fields
         )
         with self.sessions.begin() as session:
             return record_request(session, submission=submission).request.id
