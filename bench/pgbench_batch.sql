@@ -31,8 +31,8 @@ WITH posted AS (
     UPDATE account_balances b SET balance = b.balance + 1, updated_at = now()
     FROM posted p WHERE b.id = p.dst RETURNING b.id, b.balance, b.account_id, b.asset_id
 ), tx AS (
-    INSERT INTO transactions (id, request_id, type, metadata)
-    SELECT tx_id, request_id, 'topup', '{}' FROM posted
+    INSERT INTO transactions (id, request_id, type, amount, metadata)
+    SELECT tx_id, request_id, 'topup', 1, '{}' FROM posted
 ), entries AS (
     INSERT INTO ledger_entries
         (transaction_id, balance_id, account_id, asset_id, direction, amount, balance_after)

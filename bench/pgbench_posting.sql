@@ -17,8 +17,8 @@ WITH request AS (
     VALUES (gen_random_uuid(), 'pgbench', gen_random_uuid()::text, 'topup', '{}', 'x', 'completed', 1)
     RETURNING id
 ), tx AS (
-    INSERT INTO transactions (id, request_id, type, metadata)
-    SELECT gen_random_uuid(), id, 'topup', '{}' FROM request RETURNING id
+    INSERT INTO transactions (id, request_id, type, amount, metadata)
+    SELECT gen_random_uuid(), id, 'topup', 1, '{}' FROM request RETURNING id
 )
 INSERT INTO ledger_entries (transaction_id, balance_id, account_id, asset_id, direction, amount, balance_after)
 SELECT tx.id, b.id, b.account_id, b.asset_id,
