@@ -23,7 +23,7 @@ from werkzeug.routing import Rule
 
 from ledger import views
 from producer_api.openapi_examples import INFO, PROBLEMS, READ_PROBLEMS, SUBMIT_PROBLEMS
-from producer_api.schemas import ProblemOut
+from producer_api.problems import ProblemOut
 
 REF = "#/components/schemas/{model}"
 MARK = "openapi_operation"

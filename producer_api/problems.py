@@ -14,13 +14,17 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ledger.errors import (
+    AccountExists,
     AccountNotFound,
+    AssetExists,
+    HoldNotFound,
     InvalidCursor,
     LedgerError,
     RequestNotFound,
+    TransactionNotFound,
 )
 from producer_api.database_errors import Failure, classify, sqlstate
-from producer_api.schemas import ProblemOut
+from producer_api.schemas import ReadableModel
 from producer_api.text import escaped
 
 log = logging.getLogger(__name__)
@@ -33,7 +37,38 @@ LEDGER_FIELDS = {
     "ASSET_NOT_FOUND": "assetCode",
     "AMOUNT_PRECISION": "amount",
     "IDEMPOTENCY_KEY_REUSED": "idempotencyKey",
+    "INVALID_EXPIRY": "expiresInSeconds",
+    "TRANSACTION_NOT_FOUND": "transactionId",
+    "INVALID_SCALE": "scale",
+    "ACCOUNT_EXISTS": "accountNumber",
+    "ASSET_EXISTS": "code",
 }
+# Refusals that are not 422: what the call names does not exist (404) or is taken (409).
+LEDGER_STATUSES: dict[type[LedgerError], int] = {
+    RequestNotFound: 404,
+    HoldNotFound: 404,
+    TransactionNotFound: 404,
+    AccountExists: 409,
+    AssetExists: 409,
+}
+
+
+class FieldErrorOut(ReadableModel):
+    field: str
+    message: str
+    type: str | None = None
+
+
+class ProblemOut(ReadableModel):
+    """RFC 9457 problem details, plus a machine-readable ``code``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str
+    errors: list[FieldErrorOut] | None = None
 
 
 class Problem(Exception):
@@ -87,9 +122,7 @@ def validation_problem(error: ValidationError, *, status: int = 422) -> Problem:
 
 
 def ledger_problem(error: LedgerError, *, field_prefix: str = "") -> Problem:
-    if isinstance(error, RequestNotFound):
-        return Problem(404, error.code, error.message)
-    if isinstance(error, AccountNotFound) and request.method == "GET":
+    if isinstance(error, AccountNotFound) and "account_number" in (request.view_args or {}):
         return Problem(404, error.code, error.message)  # named by the URL: the resource is missing
     if isinstance(error, InvalidCursor):
         return Problem(
@@ -97,7 +130,7 @@ def ledger_problem(error: LedgerError, *, field_prefix: str = "") -> Problem:
         )
     field = LEDGER_FIELDS.get(error.code)
     errors = [{"field": field_prefix + field, "message": error.message}] if field else None
-    return Problem(422, error.code, error.message, errors=errors)
+    return Problem(LEDGER_STATUSES.get(type(error), 422), error.code, error.message, errors=errors)
 
 
 def register_problem_handlers(app: Flask) -> None:

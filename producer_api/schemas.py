@@ -1,10 +1,11 @@
 """Pydantic models of the HTTP contract the API owns: request bodies and query strings in,
-a batch's answer and problems out (camelCase JSON). The resources it reads out of the
-ledger are the ledger's own read models (ledger.views), served as they are."""
+a batch's answer out (camelCase JSON; problems: producer_api.problems). The resources it
+reads out of the ledger are the ledger's own read models (ledger.views), served as they are."""
 
+import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
 from ledger.views import RequestView, field_title, model_title
@@ -31,14 +32,28 @@ class CamelModel(ReadableModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
-class SubmitBody(CamelModel):
+class KeyedBody(CamelModel):
+    """What every submit body has: the idempotency key, unless the Idempotency-Key header
+    brings it. ``movement`` gives the ``Movement`` fields the body (and the path) name."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
+    idempotency_key: IdempotencyKey | None = Field(default=None, examples=["order-1234"])
+
+    def movement(self, **path: str) -> dict[str, Any]:
+        return {}
+
+    def charged_account(self) -> str | None:
+        """The account whose rate limit the call is charged to (None: the key's only)."""
+        return None
+
+
+class MovingBody(KeyedBody):
+    """A body that moves an amount of an asset, with the caller's metadata."""
+
     # The examples name seeded data, so generated calls (schemathesis) can also succeed.
-    account_number: AccountNumber = Field(examples=["USR-003"])
     asset_code: AssetCode = Field(examples=["GOLD_COINS"])
     amount: Amount = Field(examples=["1.00"])
-    idempotency_key: IdempotencyKey | None = Field(default=None, examples=["order-1234"])
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("metadata")
@@ -46,8 +61,22 @@ class SubmitBody(CamelModel):
     def metadata_is_small_shallow_and_exact(cls, value: dict[str, Any]) -> dict[str, Any]:
         return checked_metadata(value)
 
+    def movement(self, **path: str) -> dict[str, Any]:
+        return {"asset_code": self.asset_code, "amount": self.amount, "metadata": self.metadata}
+
+
+class SubmitBody(MovingBody):
+    account_number: AccountNumber = Field(examples=["USR-003"])
+
     def memo(self) -> str | None:
         return None
+
+    def movement(self, **path: str) -> dict[str, Any]:
+        mine = {"account_number": self.account_number, "description": self.memo()}
+        return super().movement() | mine
+
+    def charged_account(self) -> str | None:
+        return self.account_number
 
 
 class TopupBody(SubmitBody):
@@ -66,6 +95,54 @@ class SpendBody(SubmitBody):
 
     def memo(self) -> str | None:
         return self.description
+
+
+class TransferBody(MovingBody):
+    from_account: AccountNumber = Field(examples=["USR-001"])
+    to_account: AccountNumber = Field(examples=["USR-002"])
+    description: Text | None = Field(default=None, examples=["Gift"])
+
+    def movement(self, **path: str) -> dict[str, Any]:
+        parties = {"account_number": self.from_account, "to_account": self.to_account}
+        return super().movement() | parties | {"description": self.description}
+
+    def charged_account(self) -> str | None:
+        return self.from_account
+
+
+class HoldBody(SubmitBody):
+    description: Text | None = Field(default=None, examples=["Tournament entry"])
+    # Checked by the ledger (INVALID_EXPIRY): 1..604800 seconds, 3600 if not given.
+    expires_in_seconds: int | None = Field(default=None, examples=[3600])
+
+    def memo(self) -> str | None:
+        return self.description
+
+    def movement(self, **path: str) -> dict[str, Any]:
+        return super().movement() | {"expires_in_seconds": self.expires_in_seconds}
+
+
+class CaptureBody(KeyedBody):
+    amount: Amount | None = Field(default=None, examples=["20.00"])  # None: the whole hold
+    description: Text | None = Field(default=None, examples=["Tournament entry fee"])
+
+    def movement(self, **path: str) -> dict[str, Any]:
+        return {"hold_id": path["hold_id"], "amount": self.amount, "description": self.description}
+
+
+class VoidBody(KeyedBody):
+    def movement(self, **path: str) -> dict[str, Any]:
+        return {"hold_id": path["hold_id"]}
+
+
+class ReversalBody(KeyedBody):
+    transaction_id: uuid.UUID
+    amount: Amount | None = Field(default=None, examples=["10.00"])  # None: what is left
+    reason: Text | None = Field(default=None, examples=["Refund"])
+
+    def movement(self, **path: str) -> dict[str, Any]:
+        fields = {"transaction_id": str(self.transaction_id), "amount": self.amount}
+        return fields | {"description": self.reason}
 
 
 class BatchTopup(TopupBody):
@@ -111,6 +188,24 @@ class HistoryQuery(CamelModel):
     cursor: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
+class BalanceQuery(CamelModel):
+    model_config = ConfigDict(extra="forbid")
+    as_of: AwareDatetime | None = None  # RFC 3339, with its offset
+
+
+class AccountBody(CamelModel):
+    model_config = ConfigDict(extra="forbid")
+    account_number: AccountNumber = Field(examples=["USR-004"])
+    name: Text = Field(examples=["Dana Evans"])
+
+
+class AssetBody(CamelModel):
+    model_config = ConfigDict(extra="forbid")
+    code: AssetCode = Field(examples=["RUBIES"])
+    name: Text = Field(examples=["Rubies"])
+    scale: int = Field(examples=[2])  # 0..8, checked by the ledger (INVALID_SCALE)
+
+
 class WaitQuery(CamelModel):
     model_config = ConfigDict(extra="forbid")
     wait: float = Field(default=0, ge=0, le=30, allow_inf_nan=False)
@@ -118,6 +213,10 @@ class WaitQuery(CamelModel):
 
 class AccountPath(CamelModel):
     account_number: AccountNumber = Field(examples=["USR-001"])
+
+
+class HoldPath(CamelModel):
+    hold_id: uuid.UUID
 
 
 class KeyPath(CamelModel):
@@ -140,21 +239,3 @@ class SubmitHeaders(WaitHeaders):
         alias="Idempotency-Key",
         description="the idempotency key, if the body has no idempotencyKey (same if both)",
     )
-
-
-class FieldErrorOut(ReadableModel):
-    field: str
-    message: str
-    type: str | None = None
-
-
-class ProblemOut(ReadableModel):
-    """RFC 9457 problem details, plus a machine-readable ``code``."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
-    instance: str
-    errors: list[FieldErrorOut] | None = None

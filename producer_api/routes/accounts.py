@@ -1,25 +1,31 @@
-"""/api/wallet/balance and /history: an account's balances and entries, read from Postgres."""
+"""/api/wallet/balance, /history and /holds/{holdId}: an account's balances (now, or posted
+as of an instant) and entries, and a hold, read from Postgres."""
 
 from flask import Blueprint, Response
 
 from ledger import queries
-from ledger.views import AccountBalances, HistoryPage
+from ledger.hold_views import get_hold as find_hold
+from ledger.views import AccountBalances, HistoryPage, HoldView
 from producer_api.auth import requires
 from producer_api.openapi import Operation
 from producer_api.responses import json_response, path_account, query
-from producer_api.schemas import AccountPath, HistoryQuery
+from producer_api.schemas import AccountPath, BalanceQuery, HistoryQuery, HoldPath
 from producer_api.services import services
 
 bp = Blueprint("accounts", __name__, url_prefix="/api/wallet")
 
 
 @bp.get("/balance/<account_number>")
-@Operation({"200": ("Balances", AccountBalances)}, path=AccountPath)
+@Operation({"200": ("Balances", AccountBalances)}, path=AccountPath, query=BalanceQuery)
 @requires("wallet:read")
 def get_balance(account_number: str) -> Response:
-    """An account's balances"""
+    """An account's balances
+
+    Posted, held (active holds) and available (posted - held); with asOf (RFC 3339), the
+    posted balances at that instant, from the ledger entries (held and available null)."""
+    account, params = path_account(account_number), query(BalanceQuery)
     with services().sessions() as session:
-        balances = queries.get_balances(session, account_number=path_account(account_number))
+        balances = queries.get_balances(session, account_number=account, as_of=params.as_of)
     return json_response(balances)
 
 
@@ -38,3 +44,12 @@ def get_history(account_number: str) -> Response:
             sealer=services().sealer,
         )
     return json_response(page)
+
+
+@bp.get("/holds/<hold_id>")
+@Operation({"200": ("The hold", HoldView)}, path=HoldPath)
+@requires("wallet:read")
+def get_hold(hold_id: str) -> Response:
+    """A hold: active, captured, voided or expired"""
+    with services().sessions() as session:
+        return json_response(find_hold(session, hold_id=hold_id))

@@ -1,5 +1,9 @@
-"""/api/wallet: submit movements, one or a batch; the requests they create are followed at
-/api/wallet/requests/{key} (producer_api.routes.requests)."""
+"""/api/wallet: submit operations, one or a batch (the seed's movements, transfers, holds
+and their captures and voids, reversals); the requests they create are followed at
+/api/wallet/requests/{key} (producer_api.routes.requests). Every submit goes through the
+same path: body, key, inbox, queue, and the optional wait for the outcome."""
+
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, request, url_for
 
@@ -12,7 +16,7 @@ from producer_api.batch_refusals import located, refuse_repeated_keys
 from producer_api.body import json_object, preferred_wait
 from producer_api.limits import account_in_body, charge
 from producer_api.openapi import Operation
-from producer_api.openapi_examples import SEED_BODIES, batch_example
+from producer_api.openapi_examples import SUBMIT_BODIES, batch_example
 from producer_api.problems import Problem
 from producer_api.responses import idempotency_key, json_response
 from producer_api.routes.requests import wait_for_outcomes
@@ -20,53 +24,110 @@ from producer_api.schemas import (
     BatchBody,
     BatchOut,
     BonusBody,
+    CaptureBody,
+    HoldBody,
+    HoldPath,
+    KeyedBody,
+    ReversalBody,
     SpendBody,
-    SubmitBody,
     SubmitHeaders,
     TopupBody,
+    TransferBody,
+    VoidBody,
     WaitHeaders,
 )
 from producer_api.services import services
 
 BATCH_MAX_BYTES = 1024 * 1024
-SUBMITS: list[tuple[OperationType, type[SubmitBody], str]] = [
-    ("topup", TopupBody, "Top up a user from the treasury"),
-    ("bonus", BonusBody, "Grant a bonus from the bonus pool"),
-    ("spend", SpendBody, "Spend from a user to revenue"),
-]
-# Where an answer names the request's key, and the request its account (OpenAPI links).
-SUBMIT_LINKS = "$response.body#/idempotencyKey", "$request.body#/accountNumber"
+# Where an answer names the request's key (OpenAPI links).
+KEY_LINK = "$response.body#/idempotencyKey"
 BATCH_LINKS = (
     "$response.body#/requests/0/idempotencyKey",
     "$request.body#/operations/0/accountNumber",
 )
 
+
+@dataclass(frozen=True)
+class Submit:
+    """One submit route: ``POST /api/wallet<rule>``, ``body`` in, the request resource out."""
+
+    operation: OperationType
+    endpoint: str  # the view's name: its OpenAPI operation id
+    rule: str
+    body: type[KeyedBody]
+    summary: str
+    account_field: str | None = "accountNumber"  # the body's account (OpenAPI links)
+    path: type[HoldPath] | None = None
+
+
+SUBMITS = [
+    Submit("topup", "topup", "/topup", TopupBody, "Top up a user from the treasury"),
+    Submit("bonus", "bonus", "/bonus", BonusBody, "Grant a bonus from the bonus pool"),
+    Submit("spend", "spend", "/spend", SpendBody, "Spend from a user to revenue"),
+    Submit(
+        "transfer",
+        "transfer",
+        "/transfer",
+        TransferBody,
+        "Transfer between two users",
+        account_field="fromAccount",
+    ),
+    Submit("hold", "place_hold", "/holds", HoldBody, "Hold funds of a user (authorize)"),
+    Submit(
+        "capture",
+        "capture_hold",
+        "/holds/<hold_id>/capture",
+        CaptureBody,
+        "Capture a hold, all or part",
+        account_field=None,
+        path=HoldPath,
+    ),
+    Submit(
+        "void",
+        "void_hold",
+        "/holds/<hold_id>/void",
+        VoidBody,
+        "Void a hold",
+        account_field=None,
+        path=HoldPath,
+    ),
+    Submit(
+        "reversal",
+        "reverse_transaction",
+        "/reversals",
+        ReversalBody,
+        "Reverse a transaction, all or part",
+        account_field=None,
+    ),
+]
+
 bp = Blueprint("wallet", __name__, url_prefix="/api/wallet")
 
 
-def _submit_route(operation: OperationType, body: type[SubmitBody], summary: str) -> None:
-    """``POST /api/wallet/<operation>``: one movement, ``body`` in, the request resource out."""
+def _submit_route(submit: Submit) -> None:
+    def view(**path: str) -> Response:
+        return _submit_one(submit.operation, submit.body, path)
 
-    def submit() -> Response:
-        return _submit_one(operation, body)
-
-    submit.__name__, submit.__doc__ = operation, summary  # its operation id and summary
-    view = requires("wallet:write")(submit)
+    view.__name__, view.__doc__ = submit.endpoint, submit.summary  # operation id and summary
+    guarded = requires("wallet:write")(view)
+    account = submit.account_field and f"$request.body#/{submit.account_field}"
     documented = Operation(
         answers={
             "200": ("Finished (after Prefer: wait, or a replay)", RequestView),
             "202": ("Accepted; poll the Location", RequestView),
         },
-        body=body,
-        example=SEED_BODIES[operation],
+        body=submit.body,
+        example=SUBMIT_BODIES[submit.operation],
+        path=submit.path,
         headers=SubmitHeaders,
-        links=SUBMIT_LINKS,
+        links=(KEY_LINK, account) if account else None,
     )
-    bp.add_url_rule(f"/{operation}", operation, documented(account_in_body(view)), methods=["POST"])
+    endpoint = submit.endpoint
+    bp.add_url_rule(submit.rule, endpoint, documented(account_in_body(guarded)), methods=["POST"])
 
 
-for _operation, _body, _summary in SUBMITS:
-    _submit_route(_operation, _body, _summary)
+for _submit in SUBMITS:
+    _submit_route(_submit)
 
 
 @bp.post("/batch")
@@ -86,7 +147,7 @@ def batch() -> Response:
     body = BatchBody.model_validate(json_object())
     refuse_repeated_keys(body)
     services().admission.admit()
-    submissions = [_submission(op.type, op, op.idempotency_key) for op in body.operations]
+    submissions = [_submission(op.type, op, op.idempotency_key, {}) for op in body.operations]
     try:
         submitted = services().submitter.submit(submissions)
     except LedgerError as error:
@@ -96,12 +157,14 @@ def batch() -> Response:
     return json_response(BatchOut(requests=views), status=status)
 
 
-def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
+def _submit_one(
+    operation: OperationType, model: type[KeyedBody], path: dict[str, str] | None = None
+) -> Response:
     body = model.model_validate(json_object())
-    charge(services().limiter, body.account_number)
+    charge(services().limiter, body.charged_account())
     key = _key(body)
     services().admission.admit()
-    submitted = services().submitter.submit([_submission(operation, body, key)])
+    submitted = services().submitter.submit([_submission(operation, body, key, path or {})])
     wait = preferred_wait(_max_wait())
     (view,), waited = wait_for_outcomes(submitted.views, wait or 0)
     response = json_response(view, status=200 if view.is_terminal else 202)
@@ -113,20 +176,14 @@ def _submit_one(operation: OperationType, model: type[SubmitBody]) -> Response:
     return response
 
 
-def _submission(operation: OperationType, body: SubmitBody, key: str) -> Submission:
-    return Submission(
-        client_id=current_client(),
-        idempotency_key=key,
-        type=operation,
-        account_number=body.account_number,
-        asset_code=body.asset_code,
-        amount=body.amount,
-        description=body.memo(),
-        metadata=body.metadata,
-    )
+def _submission(
+    operation: OperationType, body: KeyedBody, key: str, path: dict[str, str]
+) -> Submission:
+    fields = body.movement(**path)
+    return Submission(client_id=current_client(), idempotency_key=key, type=operation, **fields)
 
 
-def _key(body: SubmitBody) -> str:
+def _key(body: KeyedBody) -> str:
     header = request.headers.get("Idempotency-Key")
     if header is not None:
         header = idempotency_key("Idempotency-Key", header)
