@@ -76,6 +76,7 @@ class Outcome:
     error_code: str | None = None
     error_message: str | None = None
     attempts: int = 1  # deliveries, this one included
+    operation: str | None = None  # the request's type (topup, transfer, hold, ...)
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ def _abandoned(deliveries: int) -> BusinessRejection:
 
 
 def _outcome(request: Claimed, rejection: BusinessRejection | None) -> Outcome:
-    attempts = request.attempts + 1
+    attempts, operation = request.attempts + 1, request.movement.type
     if rejection is None:
-        return Outcome(request.id, Status.COMPLETED, attempts=attempts)
-    return Outcome(request.id, Status.FAILED, rejection.code, rejection.message, attempts)
+        return Outcome(request.id, Status.COMPLETED, attempts=attempts, operation=operation)
+    code, message = rejection.code, rejection.message
+    return Outcome(request.id, Status.FAILED, code, message, attempts, operation)

@@ -26,6 +26,15 @@ from ledger.lifecycle import Outcome
 
 POSTINGS = Counter("wallet_requests_finished_total", "Requests finished by workers", ["status"])
 FAILURES = Counter("wallet_requests_failed_total", "Failed requests by error code", ["code"])
+OPERATIONS = Counter(
+    "wallet_operations_finished_total",
+    "Requests finished by workers, by operation type and status",
+    ["operation", "status"],
+)
+HOLDS = Counter("wallet_holds_total", "Holds placed, captured, voided and expired", ["event"])
+REVERSALS = Counter("wallet_reversals_total", "Reversals posted")
+# A completed request of these types is this hold event.
+HOLD_EVENTS = {"hold": "placed", "capture": "captured", "void": "voided"}
 BATCH_SIZE = Histogram(
     "wallet_batch_size",
     "Requests posted per database transaction",
@@ -78,6 +87,16 @@ def record_posting(outcomes: list[Outcome], seconds: float) -> None:
         POSTINGS.labels(status=status).inc(count)
     for code, count in Tally(o.error_code for o in outcomes if o.error_code).items():
         FAILURES.labels(code=code).inc(count)
+    for (operation, status), count in Tally((o.operation, o.status) for o in outcomes).items():
+        OPERATIONS.labels(operation=operation, status=status).inc(count)
+        if status == "completed" and operation in HOLD_EVENTS:
+            HOLDS.labels(event=HOLD_EVENTS[operation]).inc(count)
+        if status == "completed" and operation == "reversal":
+            REVERSALS.inc(count)
+
+
+def record_expired(count: int) -> None:
+    HOLDS.labels(event="expired").inc(count)
 
 
 def record_sweep(

@@ -24,7 +24,7 @@ from ledger.lifecycle import count_crashed_delivery, process_requests
 from ledger.reaper import pending_summary, stale_requests
 from worker.broker import queue_depth
 from worker.celery_app import app
-from worker.metrics import record_sweep
+from worker.metrics import record_expired, record_sweep
 from worker.runtime import NOTHING_POSTED, runtime
 
 log = structlog.get_logger(__name__)
@@ -102,5 +102,6 @@ def expire_holds() -> dict[str, int]:
             batch = release_expired_holds(session, limit=1000)
         expired += batch
     if expired:
+        record_expired(expired)
         log.info("holds expired", count=expired)
     return {"expired": expired}

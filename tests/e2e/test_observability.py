@@ -95,3 +95,27 @@ def test_a_request_id_travels_from_the_api_into_the_worker_logs(
     (entry,) = posted()
     assert entry["request_id"] == request_id
     assert entry["completed"] == 1
+
+
+def test_worker_metrics_count_holds_and_reversals_by_operation(
+    http: Api, worker: Process, make_user: UserFactory, service_env: dict[str, str]
+) -> None:
+    user = make_user(GOLD_COINS="10")
+    url = f"http://127.0.0.1:{service_env['WORKER_METRICS_PORT']}/metrics"
+
+    def counts() -> tuple[float, float, float]:
+        text = requests.get(url, timeout=10).text
+        return (
+            sample(text, "wallet_holds_total", event="placed"),
+            sample(text, "wallet_reversals_total"),
+            sample(text, "wallet_operations_finished_total", operation="hold", status="completed"),
+        )
+
+    before = counts()
+    gold = {"accountNumber": user, "assetCode": "GOLD_COINS", "amount": 1}
+    assert http.submit("holds", {**gold, "idempotencyKey": str(uuid.uuid4())}).ok
+    spent = http.submit("spend", {**gold, "description": "x", "idempotencyKey": str(uuid.uuid4())})
+    reversal = {"transactionId": spent.json()["transaction"]["transactionId"]}
+    assert http.submit("reversals", {**reversal, "idempotencyKey": str(uuid.uuid4())}).ok
+    wait_until(lambda: counts()[1] > before[1], timeout=10, what="the reversal counted")
+    assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1)

@@ -26,6 +26,11 @@ def fresh(
     }
 
 
+def unheld(balance: str) -> dict[str, str]:
+    """The part-2 fields of a balance with no active hold, after the seed's three."""
+    return {"held": "0.00", "available": balance}
+
+
 def test_seed_readme_flow_ends_at_170_50_550(http: Api, make_user: UserFactory) -> None:
     """The README's flow on a user of its own, funded like USR-001 in the seed
     (``tests/integration/test_seed.py`` checks the seed itself), so no other test's
@@ -35,9 +40,14 @@ def test_seed_readme_flow_ends_at_170_50_550(http: Api, make_user: UserFactory) 
     assert before == {
         "accountNumber": user,
         "balances": [
-            {"code": "GOLD_COINS", "name": "Gold Coins", "balance": "100.00"},
-            {"code": "DIAMONDS", "name": "Diamonds", "balance": "50.00"},
-            {"code": "LOYALTY_POINTS", "name": "Loyalty Points", "balance": "500.00"},
+            {"code": "GOLD_COINS", "name": "Gold Coins", "balance": "100.00", **unheld("100.00")},
+            {"code": "DIAMONDS", "name": "Diamonds", "balance": "50.00", **unheld("50.00")},
+            {
+                "code": "LOYALTY_POINTS",
+                "name": "Loyalty Points",
+                "balance": "500.00",
+                **unheld("500.00"),
+            },
         ],
     }
     flow = [
