@@ -97,6 +97,15 @@ TARGETS = [
         "/s",
     ),
     _target(
+        "transfers >= 0.8x single top-ups (random users, 16 conns)",
+        lambda r: (
+            _run("transfer", "completions_per_second")(r)
+            / _run("submit-cold", "completions_per_second")(r)
+        ),
+        lambda x: x >= 0.8,
+        "x",
+    ),
+    _target(
         f"hot not slower than cold (hot/cold >= {NOISE})",
         lambda r: (
             _run("submit-hot", "completions_per_second")(r)

@@ -57,6 +57,7 @@ class Scenarios:
         users = str(self.args.users)
         hot = self.run("submit-hot", "submit.lua", BENCH_USERS="1")
         cold = self.run("submit-cold", "submit.lua", BENCH_USERS=users)
+        transfer = self.run("transfer", "transfer.lua", BENCH_USERS=users)
         wait = self.run("wait-hot", "submit.lua", BENCH_USERS="1", BENCH_WAIT="30")
         batch = self.run("batch-1000", "batch.lua", 4, BENCH_USERS=users, BENCH_BATCH="1000")
         # Each connection pauses between requests so that all of them send half the hot maximum.
@@ -64,7 +65,7 @@ class Scenarios:
         pause = max(1.0, self.args.clients * 1000 / rate - 2)
         self.progress(f"fixed rate: {rate:.0f} submits/s, a pause of {pause:.0f} ms per connection")
         fixed = self.run("fixed-50%", "submit.lua", BENCH_USERS="1", BENCH_DELAY_MS=f"{pause:.0f}")
-        return [hot, cold, wait, batch, fixed]
+        return [hot, cold, transfer, wait, batch, fixed]
 
     def profile(
         self,
