@@ -6,6 +6,8 @@ transaction (ledger.seed); posting only ever locks existing rows. Creations are 
 of each other.
 """
 
+from typing import TypeVar
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from ledger.seed import create_accounts, create_assets
 from ledger.views import AccountPage, AccountView, AssetPage, AssetView
 
 MAX_SCALE = 8
+Row = TypeVar("Row", Account, AssetType)
 
 
 def create_account(session: Session, *, account_number: str, name: str) -> tuple[AccountView, bool]:
@@ -35,15 +38,8 @@ def get_account(session: Session, *, account_number: str) -> AccountView:
 
 def list_accounts(session: Session, *, limit: int, cursor: str | None = None) -> AccountPage:
     """Accounts in creation order, ``limit`` a page; ``next_cursor`` None on the last."""
-    query = select(Account).order_by(Account.id).limit(limit + 1)
-    if cursor is not None:
-        query = query.where(Account.id > decode_cursor(cursor, "a"))
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    return AccountPage(
-        accounts=[_account_view(a) for a in rows[:limit]],
-        next_cursor=encode_cursor(rows[limit - 1].id, "a") if more else None,
-    )
+    rows, next_cursor = _page(session, Account, "a", limit, cursor)
+    return AccountPage(accounts=[_account_view(a) for a in rows], next_cursor=next_cursor)
 
 
 def freeze_account(session: Session, *, account_number: str) -> AccountView:
@@ -81,15 +77,21 @@ def create_asset(session: Session, *, code: str, name: str, scale: int) -> tuple
 
 
 def list_assets(session: Session, *, limit: int, cursor: str | None = None) -> AssetPage:
-    query = select(AssetType).order_by(AssetType.id).limit(limit + 1)
+    """Assets in creation order, ``limit`` a page; ``next_cursor`` None on the last."""
+    rows, next_cursor = _page(session, AssetType, "t", limit, cursor)
+    return AssetPage(assets=[_asset_view(a) for a in rows], next_cursor=next_cursor)
+
+
+def _page(
+    session: Session, model: type[Row], kind: str, limit: int, cursor: str | None
+) -> tuple[list[Row], str | None]:
+    """One keyset page of ``model`` by id, and the cursor after it (tagged ``kind``)."""
+    query = select(model).order_by(model.id).limit(limit + 1)
     if cursor is not None:
-        query = query.where(AssetType.id > decode_cursor(cursor, "t"))
+        query = query.where(model.id > decode_cursor(cursor, kind))
     rows = list(session.scalars(query))
     more = len(rows) > limit
-    return AssetPage(
-        assets=[_asset_view(a) for a in rows[:limit]],
-        next_cursor=encode_cursor(rows[limit - 1].id, "t") if more else None,
-    )
+    return rows[:limit], encode_cursor(rows[limit - 1].id, kind) if more else None
 
 
 def _account_view(account: Account) -> AccountView:

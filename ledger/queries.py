@@ -3,8 +3,9 @@
 import base64
 import binascii
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
@@ -34,12 +35,7 @@ def get_balances(
     account = find_account(session, account_number=account_number)
     if as_of is not None:
         return _balances_as_of(session, account, as_of)
-    rows = session.execute(
-        select(AssetType, AccountBalance.balance, AccountBalance.held)
-        .join(AccountBalance, AccountBalance.asset_id == AssetType.id)
-        .where(AccountBalance.account_id == account.id)
-        .order_by(AssetType.id)
-    )
+    rows = session.execute(_by_asset(account, AccountBalance.balance, AccountBalance.held))
     return AccountBalances(
         account_number=account.account_number,
         balances=[
@@ -63,18 +59,23 @@ def _balances_as_of(session: Session, account: Account, as_of: datetime) -> Acco
         .limit(1)
         .scalar_subquery()
     )
-    rows = session.execute(
-        select(AssetType, func.coalesce(latest, 0))
-        .join(AccountBalance, AccountBalance.asset_id == AssetType.id)
-        .where(AccountBalance.account_id == account.id)
-        .order_by(AssetType.id)
-    )
+    rows = session.execute(_by_asset(account, func.coalesce(latest, 0)))
     return AccountBalances(
         account_number=account.account_number,
         balances=[
             BalanceView(code=asset.code, name=asset.name, balance=quantize(balance, asset.scale))
             for asset, balance in rows
         ],
+    )
+
+
+def _by_asset(account: Account, *columns: Any) -> Select[Any]:
+    """The account's balance rows, one per asset in asset order: the asset and ``columns``."""
+    return (
+        select(AssetType, *columns)
+        .join(AccountBalance, AccountBalance.asset_id == AssetType.id)
+        .where(AccountBalance.account_id == account.id)
+        .order_by(AssetType.id)
     )
 
 

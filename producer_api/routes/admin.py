@@ -1,6 +1,9 @@
 """/api/accounts and /api/assets: the catalog, synchronous (no inbox). Writes need the
 ``admin`` scope, reads ``wallet:read``; lists are keyset-paginated."""
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, Response
 from pydantic import BaseModel
 
@@ -29,11 +32,7 @@ def create_account() -> Response:
     With a zero balance in every asset. The same number and name again: 200, the account;
     another name: 409 ACCOUNT_EXISTS."""
     body = AccountBody.model_validate(json_object())
-    with services().sessions.begin() as session:
-        account, created = accounts.create_account(
-            session, account_number=body.account_number, name=body.name
-        )
-    return json_response(account, status=201 if created else 200)
+    return _created(accounts.create_account, account_number=body.account_number, name=body.name)
 
 
 @bp.get("/accounts")
@@ -42,9 +41,7 @@ def create_account() -> Response:
 def list_accounts() -> Response:
     """Accounts, oldest first"""
     params = query(HistoryQuery)
-    with services().sessions() as session:
-        page = accounts.list_accounts(session, limit=params.limit, cursor=params.cursor)
-    return json_response(page)
+    return _read(accounts.list_accounts, limit=params.limit, cursor=params.cursor)
 
 
 @bp.get("/accounts/<account_number>")
@@ -52,9 +49,7 @@ def list_accounts() -> Response:
 @requires("wallet:read")
 def get_account(account_number: str) -> Response:
     """An account"""
-    with services().sessions() as session:
-        found = accounts.get_account(session, account_number=path_account(account_number))
-    return json_response(found)
+    return _read(accounts.get_account, account_number=path_account(account_number))
 
 
 @bp.post("/accounts/<account_number>/freeze")
@@ -64,9 +59,7 @@ def freeze_account(account_number: str) -> Response:
     """Freeze a user account
 
     It refuses spends, transfers out and new holds (ACCOUNT_FROZEN) and still receives."""
-    with services().sessions.begin() as session:
-        found = accounts.freeze_account(session, account_number=path_account(account_number))
-    return json_response(found)
+    return _write(accounts.freeze_account, account_number=path_account(account_number))
 
 
 @bp.post("/accounts/<account_number>/unfreeze")
@@ -74,9 +67,7 @@ def freeze_account(account_number: str) -> Response:
 @requires("admin")
 def unfreeze_account(account_number: str) -> Response:
     """Unfreeze a user account"""
-    with services().sessions.begin() as session:
-        found = accounts.unfreeze_account(session, account_number=path_account(account_number))
-    return json_response(found)
+    return _write(accounts.unfreeze_account, account_number=path_account(account_number))
 
 
 @bp.post("/assets")
@@ -92,11 +83,7 @@ def create_asset() -> Response:
     Scale 0..8 (INVALID_SCALE otherwise), with a zero balance row for every account. The
     same code, name and scale again: 200; otherwise 409 ASSET_EXISTS."""
     body = AssetBody.model_validate(json_object())
-    with services().sessions.begin() as session:
-        asset, created = accounts.create_asset(
-            session, code=body.code, name=body.name, scale=body.scale
-        )
-    return json_response(asset, status=201 if created else 200)
+    return _created(accounts.create_asset, code=body.code, name=body.name, scale=body.scale)
 
 
 @bp.get("/assets")
@@ -105,6 +92,22 @@ def create_asset() -> Response:
 def list_assets() -> Response:
     """Assets, oldest first"""
     params = query(HistoryQuery)
+    return _read(accounts.list_assets, limit=params.limit, cursor=params.cursor)
+
+
+def _read(call: Callable[..., BaseModel], **arguments: Any) -> Response:
     with services().sessions() as session:
-        page = accounts.list_assets(session, limit=params.limit, cursor=params.cursor)
-    return json_response(page)
+        return json_response(call(session, **arguments))
+
+
+def _write(call: Callable[..., BaseModel], **arguments: Any) -> Response:
+    with services().sessions.begin() as session:
+        found = call(session, **arguments)
+    return json_response(found)
+
+
+def _created(call: Callable[..., tuple[BaseModel, bool]], **arguments: Any) -> Response:
+    """201 with what ``call`` created, or 200 with what was there already, the same."""
+    with services().sessions.begin() as session:
+        found, created = call(session, **arguments)
+    return json_response(found, status=201 if created else 200)

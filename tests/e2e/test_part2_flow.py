@@ -62,7 +62,8 @@ def test_a_transfer_completes_replays_and_refuses_a_reused_key(
     ]
     replayed_is_the_same(http, "transfer", body, first)
     assert (http.balance(alice), http.balance(bob)) == ("75.00", "25.00")
-    broke = done(http, "transfer", keyed(fromAccount=bob, toAccount=alice, **gold, amount="26"))
+    overdraft = {**gold, "amount": "26"}
+    broke = done(http, "transfer", keyed(fromAccount=bob, toAccount=alice, **overdraft))
     assert broke["error"]["code"] == "INSUFFICIENT_FUNDS"
 
 
