@@ -134,6 +134,16 @@ def settle_hold(
     if settle.type == "void":
         _finish(journal, hold, balances, "voided", Decimal(0))
         return None
+    return _capture(journal, settle, hold, balances)
+
+
+def _capture(
+    journal: Journal,
+    settle: SettleHold,
+    hold: LockedHold,
+    balances: dict[BalanceKey, LockedBalance],
+) -> BusinessRejection | None:
+    """Settle ``amount`` of an active hold to revenue (default: all); release the rest."""
     amount = hold.amount if settle.amount is None else settle.amount
     if amount > hold.amount:
         scale = balances[hold.key].scale
