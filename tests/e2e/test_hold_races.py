@@ -1,7 +1,7 @@
 """Holds and reversals raced through the real worker (four pool processes, small batches
 topped up with queued requests, so types mix in one transaction), with real commits.
 Requests are recorded in the inbox and sent as wallet.post messages. The stack checks every
-ledger invariant when the test ends (tests/conftest.py, private_stack).
+ledger invariant when the test ends (tests/fixtures/stacks.py, private_stack).
 """
 
 import random
