@@ -2,7 +2,8 @@
 answer that strays from the description. The run is reproducible (a fixed seed, no example
 database) and includes the stateful phase, which follows the description's links from a
 submit to the request, the balance and the history it names. Its cache goes to a temporary
-directory, so a run leaves the work tree as it found it."""
+directory, so a run leaves the work tree as it found it. The catalog's writes are left out:
+they would change the accounts and assets every later test shares."""
 
 import re
 import subprocess
@@ -15,6 +16,9 @@ from harness.processes import BIN, Process
 from tests.fixtures.processes import DEV_KEY
 
 SEED = 20260901
+# The catalog's writes change what every later test of the session shares (a new asset adds
+# a balance to every account; a freeze stops the seed users): the in-process tier covers them.
+SHARED_STATE_WRITES = "^(createAccount|freezeAccount|unfreezeAccount|createAsset)$"
 CHECKS = ",".join(
     [
         "not_a_server_error",
@@ -38,6 +42,8 @@ def test_a_schemathesis_run_against_the_live_api_is_green(
             CHECKS,
             "--header",
             f"Authorization: Bearer {DEV_KEY}",
+            "--exclude-operation-id-regex",
+            SHARED_STATE_WRITES,
             "--phases",
             "examples,coverage,fuzzing,stateful",
             "--seed",
