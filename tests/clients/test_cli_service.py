@@ -52,12 +52,13 @@ def test_balance_and_history_print_readable_tables(
     user = make_user(GOLD_COINS="100", DIAMONDS="5")
     done = wallet_cli("balance", user)
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.splitlines() == [
-        f"account {user}",
-        "ASSET           NAME            BALANCE",
-        "GOLD_COINS      Gold Coins       100.00",
-        "DIAMONDS        Diamonds           5.00",
-        "LOYALTY_POINTS  Loyalty Points     0.00",
+    account, header, *rows = done.stdout.splitlines()
+    assert account == f"account {user}"
+    assert header.split() == ["ASSET", "NAME", "BALANCE", "HELD", "AVAILABLE"]
+    assert [row.split() for row in rows] == [
+        ["GOLD_COINS", "Gold", "Coins", "100.00", "0.00", "100.00"],
+        ["DIAMONDS", "Diamonds", "5.00", "0.00", "5.00"],
+        ["LOYALTY_POINTS", "Loyalty", "Points", "0.00", "0.00", "0.00"],
     ]
     topped = wallet_cli("topup", user, "GOLD_COINS", "100", "--wait", "10", "--key", f"c-{user}")
     assert topped.returncode == 0, topped.stderr
@@ -87,7 +88,13 @@ def test_json_output_is_the_resource_for_scripts(
     polled = json.loads(wallet_cli("request", key, "--wait", "5", "--json").stdout)
     assert polled["transaction"] == request["transaction"]
     balance = json.loads(wallet_cli("balance", user, "--json").stdout)
-    assert balance["balances"][0] == {"code": "GOLD_COINS", "name": "Gold Coins", "balance": "7.50"}
+    assert balance["balances"][0] == {
+        "code": "GOLD_COINS",
+        "name": "Gold Coins",
+        "balance": "7.50",
+        "held": "0.00",
+        "available": "7.50",
+    }
     history = json.loads(wallet_cli("history", user, "--json", "--limit", "1").stdout)
     assert [t["description"] for t in history["transactions"]] == ["Potion"]
 
