@@ -39,6 +39,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "wallet.expire_holds",
                 "schedule": settings.hold_expiry_interval_seconds,
             },
+            "sweep-webhook-deliveries": {
+                "task": "wallet.sweep_webhook_deliveries",
+                "schedule": settings.webhook_sweep_interval_seconds,
+            },
         },
         **(amqp_options(settings) if settings.broker_is_amqp else redis_options(settings)),
     }

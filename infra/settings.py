@@ -73,6 +73,23 @@ class Settings(BaseSettings):
     batch_size: int = 1000
     # The worker serves its Prometheus metrics here (0: not at all).
     worker_metrics_port: int = 9808
+    # Webhooks (ledger.outbox, worker.webhooks). A failed delivery is retried after
+    # min(MAX, BASE * 2^(attempt-1)) seconds, less up to half of it at random (jitter), until
+    # it is WEBHOOK_GIVE_UP_AFTER_SECONDS old; an attempt not answered 2xx within
+    # WEBHOOK_TIMEOUT_SECONDS failed. The beat sweeps for due deliveries every
+    # WEBHOOK_SWEEP_INTERVAL_SECONDS (a lost message, a long backoff). Workers remember which
+    # event types have subscribers for WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS: a new webhook
+    # hears of postings that long after it is registered, at the latest.
+    webhook_timeout_seconds: float = 10.0
+    webhook_backoff_base_seconds: float = 5.0
+    webhook_backoff_max_seconds: float = 3600.0
+    webhook_give_up_after_seconds: float = 86400.0
+    webhook_sweep_interval_seconds: float = 10.0
+    webhook_subscriptions_cache_seconds: float = 5.0
+    # Webhook URLs resolving to private, link-local or other non-global addresses are
+    # refused (at registration and at each delivery) unless this is true; development
+    # allows loopback besides.
+    webhook_allow_private: bool = False
 
     # --- The servers: api_server.py, Flower, make run -------------------------------------
     port: int = 3000
@@ -95,6 +112,10 @@ class Settings(BaseSettings):
             if not self.wallet_secret_key or self.wallet_secret_key == DEV_SECRET_KEY:
                 raise ValueError("WALLET_SECRET_KEY must be set when WALLET_ENV=production")
         return self
+
+    @property
+    def webhook_allow_loopback(self) -> bool:
+        return self.webhook_allow_private or self.wallet_env == "development"
 
     @property
     def secret_key(self) -> str:

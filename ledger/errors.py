@@ -102,3 +102,16 @@ class IdempotencyKeyReused(LedgerError, code="IDEMPOTENCY_KEY_REUSED"):
 
 class InvalidCursor(LedgerError, code="INVALID_CURSOR"):
     """A history cursor this service did not issue."""
+
+
+class WebhookNotFound(LedgerError, code="WEBHOOK_NOT_FOUND"):
+    """No webhook has this id."""
+
+
+class MonitorNotFound(LedgerError, code="MONITOR_NOT_FOUND"):
+    """No balance monitor has this id."""
+
+
+class WebhookUrlRefused(LedgerError, code="WEBHOOK_URL_REFUSED"):
+    """A webhook URL the service will not call: not http(s), unresolvable, or resolving to a
+    private, loopback or link-local address where those are not allowed (infra.egress)."""

@@ -230,3 +230,7 @@ class ApiKey(Base):
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
     created_at: Mapped[datetime] = _created_at()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# The webhooks' tables register on the same metadata (Alembic and the schema test see them).
+from ledger import webhook_models  # noqa: E402, F401

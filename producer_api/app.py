@@ -15,7 +15,7 @@ from producer_api import metrics
 from producer_api.metrics import init_metrics
 from producer_api.problems import register_problem_handlers
 from producer_api.request_ids import init_request_ids
-from producer_api.routes import accounts, admin, docs, health, requests, wallet
+from producer_api.routes import accounts, admin, docs, health, monitors, requests, wallet, webhooks
 from producer_api.services import Services
 
 MAX_BODY_BYTES = 64 * 1024
@@ -37,6 +37,8 @@ def create_app(
     app.register_blueprint(requests.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(monitors.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(metrics.bp)

@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_camel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from werkzeug.routing import Rule
 
-from ledger import views
+from ledger import views, webhook_views
 from producer_api.openapi_examples import INFO, PROBLEMS, READ_PROBLEMS, SUBMIT_PROBLEMS
 from producer_api.problems import ProblemOut
 
@@ -36,7 +36,8 @@ URI_TOO_LONG = {
 }
 READ_MODELS = {
     name
-    for name, value in vars(views).items()
+    for module in (views, webhook_views)
+    for name, value in vars(module).items()
     if isinstance(value, type) and issubclass(value, views.ReadModel) and name != "ReadModel"
 }
 
@@ -45,7 +46,8 @@ READ_MODELS = {
 class Operation:
     """What a route tells the document about itself; used as its decorator."""
 
-    answers: dict[str, tuple[str, type[BaseModel]]]  # status -> (description, model)
+    # status -> (description, model); no model: an answer without a body (204)
+    answers: dict[str, tuple[str, type[BaseModel] | None]]
     body: type[BaseModel] | None = None
     example: dict[str, Any] | None = None  # the body's
     path: type[BaseModel] | None = None
@@ -185,9 +187,11 @@ PROBLEM = {
 
 
 def _answer(
-    operation: Operation, status: str, description: str, model: type[BaseModel]
+    operation: Operation, status: str, description: str, model: type[BaseModel] | None
 ) -> dict[str, Any]:
-    answer: dict[str, Any] = {"description": description, "content": _content(model)}
+    answer: dict[str, Any] = {"description": description}
+    if model is not None:
+        answer["content"] = _content(model)
     if operation.links is not None and status.startswith("2"):
         key, account = operation.links
         answer["links"] = {
@@ -206,7 +210,8 @@ def _schemas(operations: list[Operation]) -> dict[str, Any]:
             modes[operation.body] = "validation"
     for operation in operations:
         for _, model in operation.answers.values():
-            modes.setdefault(model, "serialization")
+            if model is not None:
+                modes.setdefault(model, "serialization")
     modes.setdefault(ProblemOut, "serialization")
     _, schemas = models_json_schema(
         list(modes.items()), by_alias=True, ref_template=REF, schema_generator=_Published

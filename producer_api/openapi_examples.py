@@ -19,7 +19,8 @@ PROBLEMS = {
     "400": "Not JSON, a malformed parameter, or the idempotency key missing or given twice",
     "401": "No API key, or an unknown or revoked one",
     "403": "The API key lacks this operation's scope",
-    "404": "No such request, account, hold (HOLD_NOT_FOUND) or transaction (TRANSACTION_NOT_FOUND)",
+    "404": "No such request, account, hold (HOLD_NOT_FOUND), transaction (TRANSACTION_NOT_FOUND), "
+    "webhook or monitor",
     "409": "The account number or asset code is taken (ACCOUNT_EXISTS, ASSET_EXISTS)",
     "413": "The body is over the limit (64 KiB; a batch 1 MiB)",
     "415": "The body is not sent as application/json",

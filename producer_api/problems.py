@@ -20,8 +20,10 @@ from ledger.errors import (
     HoldNotFound,
     InvalidCursor,
     LedgerError,
+    MonitorNotFound,
     RequestNotFound,
     TransactionNotFound,
+    WebhookNotFound,
 )
 from producer_api.database_errors import Failure, classify, sqlstate
 from producer_api.schemas import ReadableModel
@@ -42,6 +44,7 @@ LEDGER_FIELDS = {
     "INVALID_SCALE": "scale",
     "ACCOUNT_EXISTS": "accountNumber",
     "ASSET_EXISTS": "code",
+    "WEBHOOK_URL_REFUSED": "url",
 }
 # Refusals that are not 422: what the call names does not exist (404) or is taken (409).
 LEDGER_STATUSES: dict[type[LedgerError], int] = {
@@ -50,6 +53,8 @@ LEDGER_STATUSES: dict[type[LedgerError], int] = {
     TransactionNotFound: 404,
     AccountExists: 409,
     AssetExists: 409,
+    WebhookNotFound: 404,
+    MonitorNotFound: 404,
 }
 
 

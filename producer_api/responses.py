@@ -5,6 +5,7 @@ one is ``400 VALIDATION_ERROR`` whose ``errors[].field`` names the parameter. A 
 that parses but breaks the contract is ``422``.
 """
 
+import uuid
 from typing import TypeVar
 
 from flask import Response, request
@@ -15,8 +16,10 @@ from producer_api.problems import Problem, validation_problem
 from producer_api.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
 
 Query = TypeVar("Query", bound=BaseModel)
+T = TypeVar("T")
 _account_adapter: TypeAdapter[str] = TypeAdapter(AccountNumber)
 _key_adapter: TypeAdapter[str] = TypeAdapter(IdempotencyKey)
+_id_adapter: TypeAdapter[uuid.UUID] = TypeAdapter(uuid.UUID)
 
 
 def json_response(model: BaseModel, *, status: int = 200) -> Response:
@@ -29,6 +32,10 @@ def path_account(value: str) -> str:
 
 def idempotency_key(field: str, value: str) -> str:
     return _parameter(_key_adapter, field, value)
+
+
+def path_id(field: str, value: str) -> uuid.UUID:
+    return _parameter(_id_adapter, field, value)
 
 
 def query(model: type[Query]) -> Query:
@@ -54,7 +61,7 @@ def _query_refusals(name: str, values: list[str]) -> list[str]:
     return refusals
 
 
-def _parameter(adapter: TypeAdapter[str], field: str, value: str) -> str:
+def _parameter(adapter: TypeAdapter[T], field: str, value: str) -> T:
     try:
         return adapter.validate_python(value)
     except ValidationError as error:

@@ -7,4 +7,4 @@ from infra.settings import get_settings
 
 app = Celery("wallet")
 app.conf.update(celery_config(get_settings()))
-app.conf.imports = ("worker.observability", "worker.metrics", "worker.tasks")
+app.conf.imports = ("worker.observability", "worker.metrics", "worker.tasks", "worker.webhooks")

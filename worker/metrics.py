@@ -53,6 +53,11 @@ OLDEST_PENDING = Gauge(
     "Age of the oldest pending request",
     multiprocess_mode="mostrecent",
 )
+WEBHOOK_DELIVERIES = Counter(
+    "wallet_webhook_attempts_total",
+    "Webhook delivery attempts by outcome: delivered, retry, failed (given up), refused (SSRF)",
+    ["outcome"],
+)
 BROKER_QUEUE = Gauge(
     "wallet_broker_queue_depth",
     "Messages waiting in the broker queue",
@@ -106,3 +111,9 @@ def record_sweep(
     PENDING.set(pending)
     OLDEST_PENDING.set(oldest_seconds)
     BROKER_QUEUE.set(broker_depth)
+
+
+def record_delivery(status: str, *, refused: bool) -> None:
+    """One webhook attempt: ``status`` is the delivery's after it."""
+    outcome = {"pending": "retry"}.get(status, status)
+    WEBHOOK_DELIVERIES.labels(outcome="refused" if refused else outcome).inc()

@@ -1,0 +1,131 @@
+"""The transactional outbox of webhook events: an event, and a delivery of it to each webhook
+that subscribes to its type, written in the transaction that caused it. A rolled-back posting
+leaves no event; a committed one leaves its deliveries pending until a receiver answers 2xx
+(ledger.deliveries), whatever happens to the messages that announce them.
+
+- ``record_posting_events``: the worker calls it in its posting transaction, after the
+  journal, with the batch's outcomes. One statement writes ``request.completed`` /
+  ``request.failed`` for each outcome and ``balance.below`` for each monitored balance that a
+  posting took from at-or-above the monitor's ``below`` to under it (each entry keeps the
+  balance after it, so the balance before is that, plus or minus the amount). Nothing at all
+  runs while no webhook subscribes to those types (``Subscriptions``, cached per process).
+- ``record_event(session, type=..., data=...)``: any other event in the caller's
+  transaction, e.g. ``hold.expired`` from the holds' expiry with the hold resource as
+  ``data``. It returns the new deliveries' ids: send them once the transaction commits, or
+  leave them to the beat's sweep (``WEBHOOK_SWEEP_INTERVAL_SECONDS``).
+
+A request's event stores no copy of the request: its ``data`` is rendered when delivered,
+from the request, which no longer changes once finished (ledger.deliveries.event_body).
+"""
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any, Literal, get_args
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from ledger.journal import array_literal
+from ledger.lifecycle import Outcome
+from ledger.prepared import Prepared
+from ledger.webhook_models import Webhook
+
+EventType = Literal["request.completed", "request.failed", "balance.below", "hold.expired"]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+POSTING_EVENTS = frozenset({"request.completed", "request.failed", "balance.below"})
+
+# A delivery of each new event to each webhook subscribing to its type (``events`` a CTE).
+FAN_OUT = """
+INSERT INTO webhook_deliveries (event_id, webhook_id)
+SELECT events.id, w.id FROM events JOIN webhooks w ON events.type = ANY(w.events)
+RETURNING id
+"""
+POSTING_EVENTS_CTE = """
+WITH outcome AS (
+    SELECT * FROM unnest(:request_ids, :statuses) AS o(request_id, status)
+), crossing AS (
+    SELECT m.id AS monitor_id, a.account_number, t.code, t.scale, m.below, e.balance_after,
+           e.balance_after + CASE e.direction WHEN 'DEBIT' THEN e.amount ELSE -e.amount END
+               AS balance_before,
+           tx.id AS transaction_id, tx.request_id
+    FROM transactions tx
+    JOIN ledger_entries e ON e.transaction_id = tx.id
+    JOIN balance_monitors m ON m.account_id = e.account_id AND m.asset_id = e.asset_id
+    JOIN accounts a ON a.id = e.account_id
+    JOIN asset_types t ON t.id = e.asset_id
+    WHERE 'balance.below' = ANY(:types)
+      AND tx.request_id IN (SELECT request_id FROM outcome WHERE status = 'completed')
+), events AS (
+    INSERT INTO webhook_events (id, type, request_id, data)
+    SELECT gen_random_uuid(), 'request.' || status, request_id, NULL FROM outcome
+    WHERE 'request.' || status = ANY(:types)
+    UNION ALL
+    SELECT gen_random_uuid(), 'balance.below', NULL, jsonb_build_object(
+        'monitorId', monitor_id, 'accountNumber', account_number, 'assetCode', code,
+        'below', round(below, scale)::text, 'balance', round(balance_after, scale)::text,
+        'previousBalance', round(balance_before, scale)::text,
+        'transactionId', transaction_id, 'requestId', request_id)
+    FROM crossing WHERE balance_before >= below AND balance_after < below
+    RETURNING id, type
+)"""
+RECORD_POSTING_EVENTS = Prepared(
+    "wallet_record_posting_events",
+    "".join((POSTING_EVENTS_CTE, FAN_OUT)),
+    {"request_ids": "uuid[]", "statuses": "text[]", "types": "text[]"},
+)
+EVENT_CTE = """
+WITH events AS (
+    INSERT INTO webhook_events (id, type, data)
+    SELECT gen_random_uuid(), :type, CAST(:data AS jsonb)
+    WHERE EXISTS (SELECT 1 FROM webhooks WHERE :type = ANY(events))
+    RETURNING id, type
+)"""
+RECORD_EVENT = text("".join((EVENT_CTE, FAN_OUT)))
+
+
+class Subscriptions:
+    """The event types some webhook subscribes to, read at most once per ``ttl`` seconds:
+    the posting path's only cost while nobody subscribes. One per process (not shared
+    between threads)."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._types: frozenset[str] = frozenset()
+        self._expires = float("-inf")
+
+    def types(self, session: Session) -> frozenset[str]:
+        now = time.monotonic()
+        if now >= self._expires:
+            query = select(func.unnest(Webhook.events)).distinct()
+            self._types = frozenset(session.scalars(query))
+            self._expires = now + self.ttl
+        return self._types
+
+
+def record_posting_events(
+    session: Session, *, outcomes: Sequence[Outcome], subscriptions: Subscriptions
+) -> list[int]:
+    """The events of a posting batch's outcomes, in its transaction; the ids of their
+    deliveries (none, and no statement, while no webhook subscribes)."""
+    types = subscriptions.types(session) & POSTING_EVENTS
+    if not types or not outcomes:
+        return []
+    rows = RECORD_POSTING_EVENTS.execute(
+        session,
+        {
+            "request_ids": array_literal(o.request_id for o in outcomes),
+            "statuses": array_literal(o.status for o in outcomes),
+            "types": array_literal(sorted(types)),
+        },
+    )
+    return [row[0] for row in rows]
+
+
+def record_event(session: Session, *, type: str, data: dict[str, Any]) -> list[int]:
+    """Record an event of ``type`` carrying ``data`` (JSON) in the caller's transaction, if
+    any webhook subscribes to it; the ids of its deliveries."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    rows = session.execute(RECORD_EVENT, {"type": type, "data": json.dumps(data)})
+    return [row[0] for row in rows]

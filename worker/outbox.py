@@ -1,0 +1,43 @@
+"""The posting transaction's webhook events (ledger.outbox), and the messages that announce
+their deliveries once it commits. Which event types have subscribers is remembered per pool
+process for WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS."""
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import structlog
+from celery.signals import worker_process_init
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.orm import Session
+
+from infra.settings import get_settings
+from ledger.lifecycle import Outcome
+from ledger.outbox import Subscriptions, record_posting_events
+from worker.celery_app import app
+
+DELIVER_TASK = "wallet.deliver_webhook"
+log = structlog.get_logger(__name__)
+
+
+def record_events(session: Session, outcomes: Sequence[Outcome]) -> list[int]:
+    """In the posting transaction: its events; the ids of their deliveries."""
+    return record_posting_events(session, outcomes=outcomes, subscriptions=_subscriptions())
+
+
+def announce(delivery_ids: Sequence[int]) -> None:
+    """After the commit: one message per delivery. A lost one only delays it (the sweep)."""
+    try:
+        for delivery_id in delivery_ids:
+            app.send_task(DELIVER_TASK, args=[delivery_id])
+    except BrokerError:
+        log.warning("could not announce webhook deliveries", count=len(delivery_ids))
+
+
+@lru_cache(maxsize=1)
+def _subscriptions() -> Subscriptions:
+    return Subscriptions(get_settings().webhook_subscriptions_cache_seconds)
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _forget_parent_subscriptions(**_: object) -> None:
+    _subscriptions.cache_clear()
