@@ -34,8 +34,8 @@ SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => :
 FROM webhooks w, webhook_events e
 WHERE d.id = :id AND d.status = 'pending' AND d.next_attempt_at <= now() + interval '1 second'
   AND w.id = d.webhook_id AND e.id = d.event_id
-RETURNING d.id, d.attempts, extract(epoch FROM now() - d.created_at), w.url, w.secret,
-          e.id, e.type, e.created_at, e.request_id, e.data
+RETURNING d.id, d.attempts, CAST(extract(epoch FROM now() - d.created_at) AS float8),
+          w.url, w.secret, e.id, e.type, e.created_at, e.request_id, e.data
 """
 )
 FINISH = text(
