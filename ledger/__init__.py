@@ -5,7 +5,9 @@ Owns the rules and nothing else: the models and their migrations (models, migrat
 (inbox, submission_checks), a request's lifecycle and the claim-and-post protocol (lifecycle,
 with posting, journal, prepared; the reaper's reads in reaper), the read models and the
 queries that fill them (views, queries, request_views), domain errors (errors), seed data
-and the invariant checks (seed, verify).
+and the invariant checks (seed, verify); webhooks: their tables and read models
+(webhook_models, webhook_views), the transactional outbox of events (outbox), registration
+(webhooks), balance monitors (monitors) and the delivery protocol (deliveries).
 
 Functions take a SQLAlchemy ``Session`` and plain values (keyword-only), may ``flush()`` and
 never commit: the caller that opened the transaction owns it. Imports infra/ (settings,
