@@ -109,3 +109,12 @@ def test_an_unreachable_receiver_is_a_failed_attempt() -> None:
         url = receiver.url
     answer = send(url, b"{}", secret=SECRET, settings=settings())
     assert not answer.delivered and answer.error and "ConnectError" in answer.error
+
+
+def test_a_named_host_is_called_by_its_checked_address_under_its_own_name() -> None:
+    with receiving() as receiver:
+        url = receiver.url.replace("127.0.0.1", "localhost")
+        answer = send(url, b"{}", secret=SECRET, settings=settings())
+        (received,) = receiver.wait_for(lambda _: True)
+    assert answer.delivered
+    assert received.headers["Host"] == url.split("/")[2]
