@@ -17,7 +17,7 @@ from producer_api.schemas import AccountBody, AccountPath, AssetBody, HistoryQue
 from producer_api.services import services
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
-CREATED: dict[str, tuple[str, type[BaseModel]]] = {
+CREATED: dict[str, tuple[str, type[BaseModel] | None]] = {
     "201": ("Created", AccountView),
     "200": ("Already there, the same", AccountView),
 }
