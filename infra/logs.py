@@ -50,6 +50,8 @@ def configure_logging(settings: Settings | None = None, level: str = "INFO") -> 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic announces each of its plugins at INFO on every migration run (14 lines a start).
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _renderer(as_json: bool) -> list[Processor]:
