@@ -17,8 +17,11 @@ from tests.fixtures.processes import DEV_KEY
 
 SEED = 20260901
 # The catalog's writes change what every later test of the session shares (a new asset adds
-# a balance to every account; a freeze stops the seed users): the in-process tier covers them.
-SHARED_STATE_WRITES = "^(createAccount|freezeAccount|unfreezeAccount|createAsset)$"
+# a balance to every account; a freeze stops the seed users), and so do a webhook or monitor
+# (every later posting would write events for it): the in-process tier covers them.
+SHARED_STATE_WRITES = (
+    "^(createAccount|freezeAccount|unfreezeAccount|createAsset|createWebhook|createMonitor)$"
+)
 CHECKS = ",".join(
     [
         "not_a_server_error",
