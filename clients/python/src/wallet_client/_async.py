@@ -1,16 +1,17 @@
-"""The asyncio engine: httpx.AsyncClient, asyncio.sleep (the same steps as ``_sync``)."""
+"""The asyncio engine: runs ``_engine``'s steps with httpx.AsyncClient and asyncio.sleep."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from wallet_client import _protocol as protocol
-from wallet_client._engine import Engine
-from wallet_client.models import BatchResult, HistoryItem, HistoryPage, RequestResult
+from wallet_client._engine import Engine, HistoryWalk, Machine, Outcome, Plan, Step
+from wallet_client.models import HistoryItem
+
+T = TypeVar("T")
 
 
 class AsyncEngine(Engine):
@@ -19,79 +20,21 @@ class AsyncEngine(Engine):
         self.http = http
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
-    async def send(self, call: protocol.Call) -> tuple[httpx.Response, int]:
-        """The first success of ``call``, and how many attempts it took."""
-        state = self.state(call)
-        while True:
-            state.started()
-            outcome: httpx.Response | Exception
-            try:
-                outcome = await self.http.request(
-                    call.method,
-                    call.path,
-                    content=call.body,
-                    params=call.params,
-                    headers=call.headers,
-                    timeout=self.timeout_for(call),
-                )
-            except httpx.TransportError as error:
-                outcome = error
-            delay = self.next_step(call, state, outcome)
-            if delay is None:
-                assert isinstance(outcome, httpx.Response)
-                return outcome, state.attempts
-            await self.sleep(delay)
+    async def run(self, plan: Plan[T]) -> T:
+        for step in (machine := Machine(plan(self))):
+            machine.outcome = await self.perform(step)
+        return machine.result
 
-    async def submit(
-        self, call: protocol.Call, wait: float | None, raise_on_failure: bool | None
-    ) -> RequestResult:
-        seconds = protocol.checked_wait(wait)
-        deadline = self.deadline(seconds)
-        response, attempts = await self.send(protocol.prefer_wait(call, seconds))
-        result = await self.follow(protocol.request_result(response, attempts), deadline)
-        return protocol.outcome(result, self.raises(raise_on_failure))
+    async def perform(self, step: Step) -> Outcome:
+        if isinstance(step, float):
+            await self.sleep(step)
+            return None
+        try:
+            return await self.http.request(**self.arguments(step))
+        except httpx.TransportError as error:
+            return error
 
-    async def request(
-        self, key: str, wait: float | None, raise_on_failure: bool | None
-    ) -> RequestResult:
-        seconds = protocol.checked_wait(wait)
-        deadline = self.deadline(seconds)
-        response, attempts = await self.send(protocol.request(key, seconds))
-        result = await self.follow(protocol.request_result(response, attempts, False), deadline)
-        return protocol.outcome(result, self.raises(raise_on_failure))
-
-    async def follow(self, result: RequestResult, deadline: float | None) -> RequestResult:
-        """Long-poll the request until it is finished or ``deadline`` passes."""
-        while not result.finished and (left := self.remaining(deadline)) > 0.01:
-            response, attempts = await self.send(protocol.request(result.idempotency_key, left))
-            total = result.attempts + attempts
-            result = protocol.request_result(response, total, result.replayed)
-        return result
-
-    async def batch(self, call: protocol.Call, wait: float | None) -> BatchResult:
-        seconds = protocol.checked_wait(wait)
-        deadline = self.deadline(seconds)
-        response, attempts = await self.send(protocol.prefer_wait(call, seconds))
-        results = protocol.batch_results(response, attempts)
-        return BatchResult(requests=[await self.follow(result, deadline) for result in results])
-
-    async def history(
-        self, account: str, limit: int | None, page_size: int
-    ) -> AsyncIterator[HistoryItem]:
-        left, cursor = limit, None
-        while left is None or left > 0:
-            response, _ = await self.send(
-                protocol.history(account, self.page_size(left, page_size), cursor)
-            )
-            page = HistoryPage.model_validate_json(response.content)
-            for item in page.transactions:
+    async def walk(self, walk: HistoryWalk) -> AsyncIterator[HistoryItem]:
+        while (page := walk.next_page()) is not None:
+            for item in await self.run(page):
                 yield item
-            if left is not None:
-                left -= len(page.transactions)
-            cursor = page.next_cursor
-            if not cursor or not page.transactions:
-                return
-
-    async def get(self, call: protocol.Call) -> bytes:
-        response, _ = await self.send(call)
-        return response.content

@@ -1,17 +1,24 @@
-"""What both engines share (``_sync.SyncEngine``, ``_async.AsyncEngine``): the settings and
-the decision after each attempt (``Engine.next_step``); they only add the I/O and sleeping."""
+"""What both engines share (``_sync.SyncEngine``, ``_async.AsyncEngine``), without I/O.
+
+Every operation is a generator of steps (sans-I/O): it yields a ``Call`` to make (and is sent
+back the ``httpx.Response``, or the ``httpx.TransportError`` it raised) or a float, seconds
+to sleep (sent back None), and returns its result. The retries, long polls, batches and
+history pages are written once, here; the engines only run the steps (``Steps``), one
+blocking and one with ``await``."""
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from wallet_client import _protocol as protocol
 from wallet_client._version import __version__
 from wallet_client.errors import WalletError, WalletUnavailable
+from wallet_client.models import BatchResult, HistoryItem, HistoryPage, RequestResult
 from wallet_client.retry import (
     RETRY_STATUSES,
     RetryEvent,
@@ -22,6 +29,33 @@ from wallet_client.retry import (
 )
 
 HISTORY_PAGE = 100  # the service's largest page
+T = TypeVar("T")
+Step = protocol.Call | float  # make this call, or sleep this many seconds
+Outcome = httpx.Response | Exception | None  # what a step gave
+Steps = Generator[Step, Outcome, T]
+Plan = Callable[["Engine"], Steps[T]]  # an operation, given the engine's settings
+
+
+class Machine(Generic[T]):
+    """Iterates the steps of ``steps``, the driver setting ``outcome`` after each; then
+    ``result`` is what they returned."""
+
+    result: T
+
+    def __init__(self, steps: Steps[T]) -> None:
+        self.steps = steps
+        self.outcome: Outcome = None
+
+    def __iter__(self) -> Iterator[Step]:
+        return self
+
+    def __next__(self) -> Step:
+        outcome, self.outcome = self.outcome, None
+        try:
+            return self.steps.send(outcome)
+        except StopIteration as done:
+            self.result = done.value
+            raise StopIteration from None
 
 
 class Engine:
@@ -41,8 +75,71 @@ class Engine:
     def state(self, call: protocol.Call) -> RetryState:
         return RetryState(self.policy, extra_time=call.server_wait, clock=self.clock, rng=self.rng)
 
-    def timeout_for(self, call: protocol.Call) -> httpx.Timeout:
-        return httpx.Timeout(self.timeout, read=self.timeout + call.server_wait)
+    def arguments(self, call: protocol.Call) -> dict[str, Any]:
+        """The ``request`` arguments of ``call`` (httpx.Client or httpx.AsyncClient)."""
+        timeout = httpx.Timeout(self.timeout, read=self.timeout + call.server_wait)
+        return {
+            "method": call.method,
+            "url": call.path,
+            "content": call.body,
+            "params": call.params,
+            "headers": call.headers,
+            "timeout": timeout,
+        }
+
+    def send(self, call: protocol.Call) -> Steps[tuple[httpx.Response, int]]:
+        """The first success of ``call``, and how many attempts it took."""
+        state = self.state(call)
+        while True:
+            state.started()
+            outcome = yield call
+            assert outcome is not None
+            delay = self.next_step(call, state, outcome)
+            if delay is None:
+                assert isinstance(outcome, httpx.Response)
+                return outcome, state.attempts
+            yield float(delay)
+
+    def submit(
+        self, call: protocol.Call, wait: float | None, raise_on_failure: bool | None
+    ) -> Steps[RequestResult]:
+        seconds = protocol.checked_wait(wait)
+        deadline = self.deadline(seconds)
+        response, attempts = yield from self.send(protocol.prefer_wait(call, seconds))
+        result = yield from self.follow(protocol.request_result(response, attempts), deadline)
+        return protocol.outcome(result, self.raises(raise_on_failure))
+
+    def request(
+        self, key: str, wait: float | None, raise_on_failure: bool | None
+    ) -> Steps[RequestResult]:
+        seconds = protocol.checked_wait(wait)
+        deadline = self.deadline(seconds)
+        response, attempts = yield from self.send(protocol.request(key, seconds))
+        first = protocol.request_result(response, attempts, False)
+        result = yield from self.follow(first, deadline)
+        return protocol.outcome(result, self.raises(raise_on_failure))
+
+    def follow(self, result: RequestResult, deadline: float | None) -> Steps[RequestResult]:
+        """Long-poll the request until it is finished or ``deadline`` passes."""
+        while not result.finished and (left := self.remaining(deadline)) > 0.01:
+            call = protocol.request(result.idempotency_key, left)
+            response, attempts = yield from self.send(call)
+            total = result.attempts + attempts
+            result = protocol.request_result(response, total, result.replayed)
+        return result
+
+    def batch(self, call: protocol.Call, wait: float | None) -> Steps[BatchResult]:
+        seconds = protocol.checked_wait(wait)
+        deadline = self.deadline(seconds)
+        response, attempts = yield from self.send(protocol.prefer_wait(call, seconds))
+        results = []
+        for result in protocol.batch_results(response, attempts):
+            results.append((yield from self.follow(result, deadline)))
+        return BatchResult(requests=results)
+
+    def get(self, call: protocol.Call) -> Steps[bytes]:
+        response, _ = yield from self.send(call)
+        return response.content
 
     def next_step(
         self, call: protocol.Call, state: RetryState, outcome: httpx.Response | Exception
@@ -96,9 +193,30 @@ class Engine:
     def raises(self, raise_on_failure: bool | None) -> bool:
         return self.raise_on_failure if raise_on_failure is None else raise_on_failure
 
-    @staticmethod
-    def page_size(left: int | None, page_size: int) -> int:
-        return min(page_size, HISTORY_PAGE) if left is None else min(page_size, left, HISTORY_PAGE)
+
+class HistoryWalk:
+    """An account's history, page by page: ``next_page`` is the plan of the next page's
+    items (fetched ``page_size`` at a time, at most ``limit`` in all), None after the last."""
+
+    def __init__(self, account: str, limit: int | None, page_size: int) -> None:
+        self.account, self.left, self.page_size = account, limit, page_size
+        self.cursor: str | None = None
+        self.ended = False
+
+    def next_page(self) -> Plan[list[HistoryItem]] | None:
+        if self.ended or (self.left is not None and self.left <= 0):
+            return None
+        return self.fetch
+
+    def fetch(self, engine: Engine) -> Steps[list[HistoryItem]]:
+        size = min(self.page_size, HISTORY_PAGE, *([] if self.left is None else [self.left]))
+        response, _ = yield from engine.send(protocol.history(self.account, size, self.cursor))
+        page = HistoryPage.model_validate_json(response.content)
+        if self.left is not None:
+            self.left -= len(page.transactions)
+        self.cursor = page.next_cursor
+        self.ended = not self.cursor or not page.transactions
+        return page.transactions
 
 
 def http_headers(api_key: str | None, headers: dict[str, str] | None) -> dict[str, str]:

@@ -3,61 +3,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import httpx
 
-from wallet_client import _protocol as protocol
+from wallet_client import _operations as operations
 from wallet_client._async import AsyncEngine
-from wallet_client._engine import HISTORY_PAGE, http_headers
-from wallet_client.models import (
-    Balances,
-    BatchResult,
-    HistoryItem,
-    Hold,
-    Money,
-    Operation,
-    RequestResult,
-)
-from wallet_client.retry import RetryEvent, RetryPolicy
+from wallet_client._binding import ClientBase, async_pages, awaitable
+from wallet_client._operations import Metadata
 
-Metadata = Mapping[str, Any] | None
+__all__ = ["AsyncWalletClient", "Metadata"]
 
 
-class AsyncWalletClient:
+class AsyncWalletClient(ClientBase[httpx.AsyncBaseTransport, AsyncEngine]):
     """The asyncio twin of ``WalletClient`` (same arguments, methods and semantics);
     ``transport`` is an ``httpx.AsyncBaseTransport``. Close it with ``await aclose()``
     or ``async with``."""
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str | None = None,
-        timeout: float = 10.0,
-        *,
-        max_attempts: int = 8,
-        max_retry_time: float = 30.0,
-        backoff_base: float = 0.25,
-        backoff_max: float = 8.0,
-        raise_on_failure: bool = False,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-        headers: dict[str, str] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        http = httpx.AsyncClient(
-            base_url=base_url, headers=http_headers(api_key, headers), transport=transport
-        )
-        policy = RetryPolicy(max_attempts, max_retry_time, backoff_base, backoff_max)
-        self._engine = AsyncEngine(
-            http,
-            timeout=timeout,
-            policy=policy,
-            raise_on_failure=raise_on_failure,
-            on_retry=on_retry,
-        )
+    def _connect(
+        self, http: dict[str, Any], transport: httpx.AsyncBaseTransport | None, **settings: Any
+    ) -> AsyncEngine:
+        return AsyncEngine(httpx.AsyncClient(**http, transport=transport), **settings)
 
     async def aclose(self) -> None:
         await self._engine.http.aclose()
@@ -73,169 +40,17 @@ class AsyncWalletClient:
     ) -> None:
         await self.aclose()
 
-    async def topup(
-        self,
-        account: str,
-        asset: str,
-        amount: Money,
-        *,
-        idempotency_key: str | None = None,
-        metadata: Metadata = None,
-        wait: float | None = None,
-        raise_on_failure: bool | None = None,
-    ) -> RequestResult:
-        """Credit ``account`` from the treasury."""
-        call = protocol.money_submission("topup", account, asset, amount, idempotency_key, metadata)
-        return await self._engine.submit(call, wait, raise_on_failure)
-
-    async def bonus(
-        self,
-        account: str,
-        asset: str,
-        amount: Money,
-        *,
-        reason: str,
-        idempotency_key: str | None = None,
-        metadata: Metadata = None,
-        wait: float | None = None,
-        raise_on_failure: bool | None = None,
-    ) -> RequestResult:
-        """Credit ``account`` from the bonus pool, saying why."""
-        call = protocol.money_submission(
-            "bonus", account, asset, amount, idempotency_key, metadata, reason=reason
-        )
-        return await self._engine.submit(call, wait, raise_on_failure)
-
-    async def spend(
-        self,
-        account: str,
-        asset: str,
-        amount: Money,
-        *,
-        description: str,
-        idempotency_key: str | None = None,
-        metadata: Metadata = None,
-        wait: float | None = None,
-        raise_on_failure: bool | None = None,
-    ) -> RequestResult:
-        """Debit ``account`` to revenue; fails ``INSUFFICIENT_FUNDS`` past its balance."""
-        call = protocol.money_submission(
-            "spend", account, asset, amount, idempotency_key, metadata, description=description
-        )
-        return await self._engine.submit(call, wait, raise_on_failure)
-
-    async def transfer(
-        self,
-        from_account: str,
-        to_account: str,
-        asset: str,
-        amount: Money,
-        *,
-        description: str | None = None,
-        idempotency_key: str | None = None,
-        metadata: Metadata = None,
-        wait: float | None = None,
-        raise_on_failure: bool | None = None,
-    ) -> RequestResult:
-        """Move money from one user account to another (``POST /api/wallet/transfer``)."""
-        call = protocol.transfer(
-            from_account, to_account, asset, amount, description, idempotency_key, metadata
-        )
-        return await self._engine.submit(call, wait, raise_on_failure)
-
-    async def hold(
-        self,
-        account: str,
-        asset: str,
-        amount: Money,
-        *,
-        description: str | None = None,
-        expires_in: int | None = None,
-        idempotency_key: str | None = None,
-        metadata: Metadata = None,
-        wait: float | None = None,
-        raise_on_failure: bool | None = None,
-    ) -> RequestResult:
-        """Reserve ``amount`` (capture or void it later; it expires after ``expires_in``
-        seconds, by default the service's 3600). The completed result carries ``hold``."""
-        call = protocol.money_submission(
-            "holds",
-            account,
-            asset,
-            amount,
-            idempotency_key,
-            metadata,
-            description=description,
-            expiresInSeconds=expires_in,
-        )
-        return await self._engine.submit(call, wait, raise_on_failure)
-
-    async def capture(
-        self,
-        hold_id: str,
-        amount: Money | None = None,
-        *,
-        description: str | None = None,
-        idempotency_key: str | None = None,
-        wait: float | None = None,
-        raise_on_failure: bool | None = None,
-    ) -> RequestResult:
-        """Capture the hold (all of it by default); the rest is released."""
-        call = protocol.capture(hold_id, amount, description, idempotency_key)
-        return await self._engine.submit(call, wait, raise_on_failure)
-
-    async def void(
-        self,
-        hold_id: str,
-        *,
-        idempotency_key: str | None = None,
-        wait: float | None = None,
-        raise_on_failure: bool | None = None,
-    ) -> RequestResult:
-        """Release the hold without moving money."""
-        call = protocol.void(hold_id, idempotency_key)
-        return await self._engine.submit(call, wait, raise_on_failure)
-
-    async def get_hold(self, hold_id: str) -> Hold:
-        """The hold now: ``status`` active, captured, voided or expired."""
-        return Hold.model_validate_json(await self._engine.get(protocol.hold(hold_id)))
-
-    async def reverse(
-        self,
-        transaction_id: str,
-        amount: Money | None = None,
-        *,
-        reason: str | None = None,
-        idempotency_key: str | None = None,
-        wait: float | None = None,
-        raise_on_failure: bool | None = None,
-    ) -> RequestResult:
-        """Reverse a transaction (what is left of it by default) with its legs swapped."""
-        call = protocol.reversal(transaction_id, amount, reason, idempotency_key)
-        return await self._engine.submit(call, wait, raise_on_failure)
-
-    async def batch(
-        self, operations: Iterable[Operation | Mapping[str, Any]], wait: float | None = None
-    ) -> BatchResult:
-        """Submit up to 1,000 operations at once (accepted all or none; each its own
-        request). Mappings take ``Operation``'s field names. Failures are returned."""
-        return await self._engine.batch(protocol.batch(operations), wait)
-
-    async def request(
-        self, key: str, wait: float | None = None, *, raise_on_failure: bool | None = None
-    ) -> RequestResult:
-        """The request under ``key``, after waiting up to ``wait`` s for it to finish."""
-        return await self._engine.request(key, wait, raise_on_failure)
-
-    async def balance(self, account: str, as_of: datetime | str | None = None) -> Balances:
-        """The account's balances (``as_of``: posted balances at that instant)."""
-        return Balances.model_validate_json(
-            await self._engine.get(protocol.balance(account, as_of))
-        )
-
-    def history(
-        self, account: str, limit: int | None = None, *, page_size: int = HISTORY_PAGE
-    ) -> AsyncIterator[HistoryItem]:
-        """The account's transactions, newest first, at most ``limit`` (all if None),
-        fetched ``page_size`` at a time as the iteration goes, following the cursor."""
-        return self._engine.history(account, limit, page_size)
+    # every method is written once, in _operations (parameters, docstring, plan)
+    topup = awaitable(operations.topup)
+    bonus = awaitable(operations.bonus)
+    spend = awaitable(operations.spend)
+    transfer = awaitable(operations.transfer)
+    hold = awaitable(operations.hold)
+    capture = awaitable(operations.capture)
+    void = awaitable(operations.void)
+    get_hold = awaitable(operations.get_hold)
+    reverse = awaitable(operations.reverse)
+    batch = awaitable(operations.batch)
+    request = awaitable(operations.request)
+    balance = awaitable(operations.balance)
+    history = async_pages(operations.history)
