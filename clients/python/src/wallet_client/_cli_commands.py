@@ -6,11 +6,12 @@ import argparse
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from wallet_client.client import WalletClient
 from wallet_client.models import amount_text
 
+T = TypeVar("T")
 Command = Callable[[WalletClient, argparse.Namespace], Any]
 COMMANDS: dict[str, Command] = {}
 HELP = {
@@ -29,43 +30,38 @@ HELP = {
 }
 
 
+def checked(text: str, parse: Callable[[str], T], problem: str | None) -> T:
+    """``parse(text)``, an argument's value; a ValueError becomes argparse's error, saying
+    ``problem`` (or its own message)."""
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(problem or str(error)) from None
+
+
+def refuse(message: str) -> NoReturn:
+    raise argparse.ArgumentTypeError(message)
+
+
 def amount(text: str) -> Decimal:
     """An amount argument: a decimal number (the service checks sign and scale)."""
-    try:
-        amount_text(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    checked(text, amount_text, None)
     return Decimal(text)
 
 
 def metadata(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("metadata is a JSON object") from None
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("metadata is a JSON object")
-    return value
+    value = checked(text, json.loads, "metadata is a JSON object")
+    return value if isinstance(value, dict) else refuse("metadata is a JSON object")
 
 
 def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError("seconds are 0 or more")
-    return value
+    value = checked(text, float, f"not a number of seconds: {text!r}")
+    return value if value >= 0 else refuse("seconds are 0 or more")
 
 
 def positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("at least 1")
-    return value
+    value = checked(text, int, f"not a whole number: {text!r}")
+    return value if value >= 1 else refuse("at least 1")
 
 
 def submit_options(parser: argparse.ArgumentParser, money: bool = True) -> None:
