@@ -13,9 +13,11 @@ holds a cipher, so two apps with different keys live side by side.
 import json
 from typing import Any
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 SEALED = "sealed"
+# What ``open`` raises for a sealed value none of the keys opens (or that no key can open).
+Unsealable = InvalidToken
 
 
 class Sealer:
@@ -32,6 +34,15 @@ class Sealer:
         if isinstance(value, dict) and set(value) == {SEALED} and self._cipher is not None:
             return json.loads(self._cipher.decrypt(value[SEALED].encode()))
         return value
+
+    def open(self, value: Any) -> Any:
+        """``unseal`` for a value that must be read: a sealed value this sealer cannot open
+        (no keys, or none of them sealed it) raises ``Unsealable`` instead of coming back
+        as it is."""
+        opened = self.unseal(value)
+        if isinstance(opened, dict) and set(opened) == {SEALED}:
+            raise Unsealable
+        return opened
 
 
 PLAIN = Sealer()  # no keys: values are stored and read as they are

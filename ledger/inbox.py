@@ -77,8 +77,8 @@ def payload_hash(operation: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record_request(session: Session, *, submission: Submission) -> Recorded:
-    return record_requests(session, submissions=[submission])[0]
+def record_request(session: Session, *, submission: Submission, sealer: Sealer = PLAIN) -> Recorded:
+    return record_requests(session, submissions=[submission], sealer=sealer)[0]
 
 
 def record_requests(

@@ -99,7 +99,7 @@ WITH balance AS (
 )
 UPDATE requests r
 SET status = o.status, error_code = o.code, error_message = o.message, attempts = o.attempts,
-    updated_at = now(), completed_at = now()
+    updated_at = now(), completed_at = CASE WHEN o.status = 'processing' THEN NULL ELSE now() END
 FROM unnest(:outcome_ids, :statuses, :codes, :messages, :attempts)
      AS o(id, status, code, message, attempts)
 WHERE r.id = o.id

@@ -27,19 +27,24 @@ posting transaction back and counts nothing. A crash rolls it back too; the mess
 back marked redelivered, and ``count_crashed_delivery`` stores that crash in a transaction
 of its own before the request is posted again, alone. A request that kills its worker every
 time therefore runs out of attempts (``POSTING_ABANDONED``); one that meets deadlocks or
-timeouts never does. A lost message only delays a request: the reaper (ledger.reaper) finds
-requests left pending and sends them again, and the protocol makes a second delivery harmless.
+timeouts never does. A payload the worker cannot open (sealed with a key it lacks, or
+malformed) is not posted: its delivery is counted with the batch (``processing``, so it is
+no longer a fill-in), and the reaper sends it again until it runs out of attempts; the
+operator has MAX_ATTEMPTS x REAPER_STALE_AFTER_SECONDS to give the workers the key.
+A lost message only delays a request: the reaper (ledger.reaper) finds requests left
+pending and sends them again, and the protocol makes a second delivery harmless.
 """
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from infra.sealing import PLAIN, Sealer
+from infra.sealing import PLAIN, Sealer, Unsealable
 from ledger.dispatch import post_movements
 from ledger.errors import BusinessRejection, PostingAbandoned
 from ledger.journal import Journal
@@ -47,6 +52,8 @@ from ledger.operations import Movement
 from ledger.prepared import Prepared
 
 RequestId = uuid.UUID | str  # as a message carries it, or as the database returns it
+# What opening one stored payload may raise: a key this worker lacks, a malformed payload.
+UNREADABLE = (Unsealable, KeyError, ValueError, TypeError, AttributeError, ArithmeticError)
 
 
 class Status(StrEnum):
@@ -77,6 +84,9 @@ class Outcome:
     error_message: str | None = None
     attempts: int = 1  # deliveries, this one included
     operation: str | None = None  # the request's type (topup, transfer, hold, ...)
+    # A payload this delivery could not open: the error's class (never the payload). The
+    # request is left ``processing``, its delivery counted.
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,10 @@ class Claimed:
     """A locked pending request: what posting needs, nothing hydrated."""
 
     id: str
-    movement: Movement
+    type: str
+    movement: Movement | None  # None: the payload could not be opened
     attempts: int  # deliveries counted before this one
+    unreadable: str | None = None  # why not: the error's class
 
 
 # Named requests first, in id order, waiting for a delivery that holds them; fill-ins never
@@ -131,15 +143,13 @@ def process_requests(
     if not request_ids:
         return []
     claimed = lock_requests(session, request_ids=request_ids, fill_to=fill_to, sealer=sealer)
-    live = [c for c in claimed if c.attempts < max_attempts]
+    live = [c for c in claimed if c.attempts < max_attempts and c.movement is not None]
     journal = Journal(sealer)
     rejections = post_movements(
-        session, postings=[(c.id, c.movement) for c in live], journal=journal
+        session, postings=[(c.id, c.movement) for c in live if c.movement], journal=journal
     )
     by_id = {c.id: r for c, r in zip(live, rejections, strict=True)}
-    outcomes = [
-        _outcome(c, by_id[c.id] if c.id in by_id else _abandoned(c.attempts)) for c in claimed
-    ]
+    outcomes = [_outcome(c, by_id, max_attempts) for c in claimed]
     journal.write(session, outcomes=outcomes)
     return outcomes
 
@@ -151,10 +161,16 @@ def lock_requests(
     queued requests; in arrival order. Terminal requests are left out."""
     ids = "{" + ",".join(map(str, request_ids)) + "}"
     rows = LOCK_REQUESTS.execute(session, {"ids": ids, "fill_to": fill_to})
-    return [
-        Claimed(id, Movement.from_payload(type_, sealer.unseal(payload)), attempts)
-        for id, type_, payload, attempts in rows
-    ]
+    return [_claimed(*row, sealer=sealer) for row in rows]
+
+
+def _claimed(id: str, type_: str, payload: Any, attempts: int, *, sealer: Sealer) -> Claimed:
+    """Open one row's payload; one that cannot be opened is claimed without a movement,
+    so that it is counted and the others still post."""
+    try:
+        return Claimed(id, type_, Movement.from_payload(type_, sealer.open(payload)), attempts)
+    except UNREADABLE as error:
+        return Claimed(id, type_, None, attempts, unreadable=type(error).__name__)
 
 
 def count_crashed_delivery(session: Session, *, request_id: RequestId) -> bool:
@@ -169,8 +185,19 @@ def _abandoned(deliveries: int) -> BusinessRejection:
     return PostingAbandoned(f"gave up after {deliveries} deliveries")
 
 
-def _outcome(request: Claimed, rejection: BusinessRejection | None) -> Outcome:
-    attempts, operation = request.attempts + 1, request.movement.type
+def _outcome(
+    request: Claimed, rejections: dict[str, BusinessRejection | None], max_attempts: int
+) -> Outcome:
+    """A request delivered ``max_attempts`` times already is abandoned; an unreadable one
+    has this delivery counted and waits (``processing``) for the reaper to send it again."""
+    attempts, operation = request.attempts + 1, request.type
+    if request.attempts >= max_attempts:
+        rejection: BusinessRejection | None = _abandoned(request.attempts)
+    elif request.unreadable is not None:
+        unreadable = request.unreadable
+        return Outcome(request.id, Status.PROCESSING, None, None, attempts, operation, unreadable)
+    else:
+        rejection = rejections[request.id]
     if rejection is None:
         return Outcome(request.id, Status.COMPLETED, attempts=attempts, operation=operation)
     code, message = rejection.code, rejection.message

@@ -34,6 +34,20 @@ TREASURY = "SYS-TREASURY-001"
 BONUS_POOL = "SYS-BONUS-001"
 REVENUE = "SYS-REVENUE-001"
 
+# The payload fields an operation cannot do without (ledger.lifecycle refuses to post a
+# payload that lacks one, as it refuses one it cannot open).
+_AMOUNTED = ("accountNumber", "assetCode", "amount")
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "topup": _AMOUNTED,
+    "bonus": _AMOUNTED,
+    "spend": _AMOUNTED,
+    "hold": _AMOUNTED,
+    "transfer": ("fromAccount", "toAccount", "assetCode", "amount"),
+    "capture": ("holdId",),
+    "void": ("holdId",),
+    "reversal": ("transactionId",),
+}
+
 DEFAULT_HOLD_SECONDS = 3600
 MAX_HOLD_SECONDS = 604800  # a week
 
@@ -97,6 +111,11 @@ class Movement:
 
     @classmethod
     def from_payload(cls, operation: str, payload: dict[str, Any]) -> "Movement":
+        """The movement a stored payload asks for; KeyError for an unknown operation or a
+        missing field, ValueError (or decimal's InvalidOperation) for a malformed one."""
+        missing = [name for name in REQUIRED_FIELDS[operation] if payload.get(name) is None]
+        if missing:
+            raise KeyError(f"{operation} payload without {', '.join(missing)}")
         amount = payload.get("amount")
         return cls(
             type=cast(OperationType, operation),

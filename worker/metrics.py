@@ -41,6 +41,12 @@ BATCH_SIZE = Histogram(
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
 )
 POSTING_SECONDS = Histogram("wallet_posting_seconds", "Duration of one posting transaction")
+UNREADABLE = Counter(
+    "wallet_unreadable_payloads_total",
+    "Deliveries of requests whose payload the worker could not open (a key it lacks, a"
+    " malformed payload), by error class: counted, not posted",
+    ["error"],
+)
 REENQUEUED = Counter("wallet_reaper_reenqueued_total", "Requests re-sent by the reaper")
 RETRIES = Counter("wallet_task_retries_total", "Task retries on transient errors", ["reason"])
 PENDING = Gauge(
@@ -98,6 +104,11 @@ def record_posting(outcomes: list[Outcome], seconds: float) -> None:
             HOLDS.labels(event=HOLD_EVENTS[operation]).inc(count)
         if status == "completed" and operation == "reversal":
             REVERSALS.inc(count)
+
+
+def record_unreadable(outcomes: list[Outcome]) -> None:
+    for error, count in Tally(o.unreadable for o in outcomes if o.unreadable).items():
+        UNREADABLE.labels(error=error).inc(count)
 
 
 def record_expired(count: int) -> None:

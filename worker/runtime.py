@@ -14,7 +14,7 @@ from infra.db import make_engine, make_session_factory
 from infra.sealing import Sealer
 from infra.settings import Settings, get_settings
 from ledger.lifecycle import Outcome, Status
-from worker.metrics import record_posting
+from worker.metrics import record_posting, record_unreadable
 
 log = logging.getLogger(__name__)
 NOTHING_POSTED = {"posted": 0, "completed": 0}
@@ -30,6 +30,8 @@ class Runtime:
     def report(self, outcomes: list[Outcome], seconds: float) -> dict[str, int]:
         """A posting transaction's outcomes: metrics, the wake-up of the API's waiters, a log
         line, and the task's small result."""
+        report_unreadable([o for o in outcomes if o.unreadable])
+        outcomes = finished(outcomes)
         if not outcomes:
             return dict(NOTHING_POSTED)
         record_posting(outcomes, seconds)
@@ -46,6 +48,23 @@ class Runtime:
             )
         except redis.RedisError:
             log.warning("could not publish the outcomes of %d requests", len(request_ids))
+
+
+def finished(outcomes: list[Outcome]) -> list[Outcome]:
+    """The outcomes that end a request: not the deliveries of unreadable payloads."""
+    return [o for o in outcomes if o.unreadable is None]
+
+
+def report_unreadable(outcomes: list[Outcome]) -> None:
+    """Requests whose payload could not be opened: by id and error class, never the payload."""
+    record_unreadable(outcomes)
+    for o in outcomes:
+        structlog.get_logger(__name__).error(
+            "unreadable request payload: delivery counted, not posted",
+            request_id=o.request_id,
+            error=o.unreadable,
+            attempts=o.attempts,
+        )
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ from worker.broker import queue_depth
 from worker.celery_app import app
 from worker.metrics import record_expired, record_sweep
 from worker.outbox import announce, record_events
-from worker.runtime import NOTHING_POSTED, runtime
+from worker.runtime import NOTHING_POSTED, finished, runtime
 
 log = structlog.get_logger(__name__)
 RETRY_POLICY: dict[str, Any] = {
@@ -59,7 +59,9 @@ def post_batch(request_ids: list[str], fill_to: int = 0) -> dict[str, int]:
             max_attempts=rt.settings.max_attempts,
             sealer=rt.sealer,
         )
-        deliveries = record_events(session, outcomes)  # webhooks: the transactional outbox
+        deliveries = record_events(
+            session, finished(outcomes)
+        )  # webhooks: the transactional outbox
     announce(deliveries)
     return rt.report(outcomes, time.perf_counter() - started)
 

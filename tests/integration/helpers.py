@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN, Sealer
 from ledger.inbox import Submission, record_request
 from ledger.lifecycle import process_requests
 from ledger.models import Request
@@ -25,6 +26,7 @@ def submit(
     operation: OperationType = "topup",
     amount: str = "10",
     key: str | None = None,
+    sealer: Sealer = PLAIN,
 ) -> uuid.UUID:
     submission = Submission(
         client_id="test",
@@ -35,15 +37,23 @@ def submit(
         amount=Decimal(amount),
         description="d",
     )
-    return record_request(session, submission=submission).request.id
+    return record_request(session, submission=submission, sealer=sealer).request.id
 
 
 def deliver(
-    session: Session, *request_ids: uuid.UUID, max_attempts: int = 3, fill_to: int = 0
+    session: Session,
+    *request_ids: uuid.UUID,
+    max_attempts: int = 3,
+    fill_to: int = 0,
+    sealer: Sealer = PLAIN,
 ) -> list[Request]:
     """What a worker does with one message: post its requests in one transaction."""
     process_requests(
-        session, request_ids=list(request_ids), max_attempts=max_attempts, fill_to=fill_to
+        session,
+        request_ids=list(request_ids),
+        max_attempts=max_attempts,
+        fill_to=fill_to,
+        sealer=sealer,
     )
     return [reread(session, i) for i in request_ids]
 
