@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.database_admin import drop_database
 from infra.db import make_engine, make_session_factory
+from infra.sealing import PLAIN
 from ledger.inbox import Submission, record_requests
 from ledger.lifecycle import process_requests
 from ledger.monitors import create_monitor
@@ -50,11 +51,13 @@ def posting_seconds(
         with sessions.begin() as session:
             ids = [
                 r.request.id
-                for r in record_requests(session, submissions=submissions(account, size))
+                for r in record_requests(
+                    session, submissions=submissions(account, size), sealer=PLAIN
+                )
             ]
         started = time.perf_counter()
         with sessions.begin() as session:
-            outcomes = process_requests(session, request_ids=ids, max_attempts=3)
+            outcomes = process_requests(session, request_ids=ids, max_attempts=3, sealer=PLAIN)
             posted = time.perf_counter()
             record_posting_events(session, outcomes=outcomes, subscriptions=subscriptions)
             outbox.append((time.perf_counter() - posted) / size)
@@ -72,6 +75,7 @@ def subscribe(sessions: sessionmaker[Session], events: list[str]) -> None:
             created_by="bench",
             allow_private=False,
             allow_loopback=True,
+            sealer=PLAIN,
         )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from infra.sealing import PLAIN, Sealer
+from infra.sealing import Sealer
 from ledger.request_views import get_requests_by_id
 from ledger.webhook_views import EventBody
 
@@ -111,7 +111,7 @@ def claim_delivery(session: Session, *, delivery_id: int, lease_seconds: float) 
     return None if row is None else Claim(*row)
 
 
-def event_body(session: Session, *, claim: Claim, sealer: Sealer = PLAIN) -> bytes:
+def event_body(session: Session, *, claim: Claim, sealer: Sealer) -> bytes:
     """The JSON to POST: a request's event carries the request resource, read now."""
     data = claim.data
     if claim.request_id is not None:

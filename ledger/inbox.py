@@ -11,7 +11,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from infra.sealing import PLAIN, Sealer
+from infra.sealing import Sealer
 from ledger.errors import IdempotencyKeyReused
 from ledger.lifecycle import Status
 from ledger.models import Request
@@ -77,7 +77,7 @@ def payload_hash(operation: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record_request(session: Session, *, submission: Submission, sealer: Sealer = PLAIN) -> Recorded:
+def record_request(session: Session, *, submission: Submission, sealer: Sealer) -> Recorded:
     return record_requests(session, submissions=[submission], sealer=sealer)[0]
 
 
@@ -86,7 +86,7 @@ def record_requests(
     *,
     submissions: list[Submission],
     request_ids: list[uuid.UUID] | None = None,
-    sealer: Sealer = PLAIN,
+    sealer: Sealer,
     facts: KnownFacts | None = None,
 ) -> list[Recorded]:
     """Insert each request unless its key is known; a known key with another payload is refused.

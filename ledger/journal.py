@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from infra.sealing import PLAIN, Sealer
+from infra.sealing import Sealer
 from ledger.journal_extras import JournalExtras
 from ledger.prepared import Prepared
 
@@ -133,7 +133,7 @@ WHERE r.id = o.id
 
 @dataclass
 class Journal:
-    sealer: Sealer = PLAIN  # seals each transaction's metadata
+    sealer: Sealer = field(kw_only=True)  # seals each transaction's metadata
     changed: dict[int, LockedBalance] = field(default_factory=dict)
     columns: dict[str, list[Any]] = field(
         default_factory=lambda: {name: [] for name in POSTING_COLUMNS}

@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from infra.sealing import PLAIN, Sealer, Unsealable
+from infra.sealing import Sealer, Unsealable
 from ledger.dispatch import post_movements
 from ledger.errors import BusinessRejection, PostingAbandoned
 from ledger.journal import Journal
@@ -134,7 +134,7 @@ def process_requests(
     request_ids: Sequence[RequestId],
     max_attempts: int,
     fill_to: int = 0,
-    sealer: Sealer = PLAIN,
+    sealer: Sealer,
 ) -> list[Outcome]:
     """Claim and post the pending ones among ``request_ids``, and fresh queued requests up
     to ``fill_to`` in all, each at most once; outcomes in arrival order. A request already
@@ -144,7 +144,7 @@ def process_requests(
         return []
     claimed = lock_requests(session, request_ids=request_ids, fill_to=fill_to, sealer=sealer)
     live = [c for c in claimed if c.attempts < max_attempts and c.movement is not None]
-    journal = Journal(sealer)
+    journal = Journal(sealer=sealer)
     rejections = post_movements(
         session, postings=[(c.id, c.movement) for c in live if c.movement], journal=journal
     )
@@ -155,7 +155,7 @@ def process_requests(
 
 
 def lock_requests(
-    session: Session, *, request_ids: Sequence[RequestId], fill_to: int = 0, sealer: Sealer = PLAIN
+    session: Session, *, request_ids: Sequence[RequestId], fill_to: int = 0, sealer: Sealer
 ) -> list[Claimed]:
     """Step 1: lock the named pending requests and, up to ``fill_to`` in all, other fresh
     queued requests; in arrival order. Terminal requests are left out."""

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from infra.sealing import PLAIN, Sealer
+from infra.sealing import Sealer
 from ledger.errors import AccountNotFound, InvalidCursor
 from ledger.models import (
     Account,
@@ -85,7 +85,7 @@ def get_history(
     account_number: str,
     limit: int,
     cursor: str | None = None,
-    sealer: Sealer = PLAIN,
+    sealer: Sealer,
 ) -> HistoryPage:
     """One account's entries, newest first, keyset-paginated by entry id; ``sealer`` opens
     their transactions' metadata."""

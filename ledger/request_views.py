@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from infra.sealing import PLAIN, Sealer
+from infra.sealing import Sealer
 from ledger.hold_views import get_holds, holds_by_request
 from ledger.inbox import InboxRow, find_request, find_requests_by_id
 from ledger.lifecycle import PENDING, Status
@@ -26,14 +26,14 @@ SETTLING = ("capture", "void")
 
 
 def get_request(
-    session: Session, *, client_id: str, idempotency_key: str, sealer: Sealer = PLAIN
+    session: Session, *, client_id: str, idempotency_key: str, sealer: Sealer
 ) -> RequestView | None:
     request = find_request(session, client_id=client_id, idempotency_key=idempotency_key)
     return None if request is None else request_views(session, [request], sealer=sealer)[0]
 
 
 def get_requests_by_id(
-    session: Session, *, request_ids: list[uuid.UUID], sealer: Sealer = PLAIN
+    session: Session, *, request_ids: list[uuid.UUID], sealer: Sealer
 ) -> list[RequestView]:
     found = find_requests_by_id(session, request_ids=request_ids)
     return request_views(session, [found[i] for i in request_ids], sealer=sealer)
@@ -46,7 +46,7 @@ def count_pending(session: Session, *, request_ids: list[uuid.UUID]) -> int:
 
 
 def request_views(
-    session: Session, requests: Sequence[InboxRow | Request], *, sealer: Sealer = PLAIN
+    session: Session, requests: Sequence[InboxRow | Request], *, sealer: Sealer
 ) -> list[RequestView]:
     """Views of many requests, with the transactions of the completed ones in one query;
     ``sealer`` opens payloads and metadata."""

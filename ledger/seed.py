@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from infra.database_admin import create_database_if_missing, migrate
 from infra.db import make_engine, make_session_factory
+from infra.sealing import PLAIN
 from ledger.inbox import Submission, record_requests
 from ledger.lifecycle import process_requests
 from ledger.models import Account, AccountBalance, AssetType
@@ -129,9 +130,9 @@ def fund(session: Session, *, amounts: list[tuple[str, str, Decimal]]) -> None:
         )
         for number, asset_code, amount in amounts
     ]
-    recorded = record_requests(session, submissions=submissions)
+    recorded = record_requests(session, submissions=submissions, sealer=PLAIN)
     new = [r.request.id for r in recorded if r.created]
-    process_requests(session, request_ids=new, max_attempts=1)
+    process_requests(session, request_ids=new, max_attempts=1, sealer=PLAIN)
 
 
 def prepare_wallet_database(database_url: str) -> bool:

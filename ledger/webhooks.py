@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from infra.egress import UnsafeDestination, resolve
-from infra.sealing import PLAIN, Sealer
+from infra.sealing import Sealer
 from ledger.errors import WebhookNotFound, WebhookUrlRefused
 from ledger.webhook_models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from ledger.webhook_views import (
@@ -34,7 +34,7 @@ def register_webhook(
     created_by: str,
     allow_private: bool,
     allow_loopback: bool,
-    sealer: Sealer = PLAIN,
+    sealer: Sealer,
 ) -> WebhookCreated:
     """A new webhook and its secret (shown this once); ``WebhookUrlRefused`` for a URL the
     service will not call."""

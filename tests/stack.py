@@ -26,6 +26,7 @@ from harness.processes import (
 )
 from infra.celery_config import celery_config
 from infra.db import make_engine, make_session_factory
+from infra.sealing import PLAIN
 from infra.settings import Settings
 from ledger.inbox import Submission, record_request
 from ledger.lifecycle import PENDING
@@ -125,7 +126,7 @@ class Stack:
             description="f",
         )
         with self.sessions.begin() as session:
-            return record_request(session, submission=submission).request.id
+            return record_request(session, submission=submission, sealer=PLAIN).request.id
 
     def submit(self, operation: OperationType, **fields: Any) -> uuid.UUID:
         """Record a request of any operation (Submission's fields), committed."""
@@ -133,7 +134,7 @@ class Stack:
             client_id="faults", idempotency_key=str(uuid.uuid4()), type=operation, **fields
         )
         with self.sessions.begin() as session:
-            return record_request(session, submission=submission).request.id
+            return record_request(session, submission=submission, sealer=PLAIN).request.id
 
     def send(self, *request_ids: uuid.UUID) -> None:
         """One wallet.post message naming these requests (the worker posts them together)."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from harness.postgres import PrivatePostgres
 from harness.processes import api_process, free_port, start_api, start_worker, wait_until
+from infra.sealing import PLAIN
 from ledger.inbox import Submission, record_request
 from tests.fixtures.clients import Api, UserFactory
 from tests.fixtures.databases import assert_ledger_consistent
@@ -73,6 +74,7 @@ def test_a_request_whose_message_was_never_sent_shows_its_postgres_status_then_c
                 asset_code="GOLD_COINS",
                 amount=Decimal("2"),
             ),
+            sealer=PLAIN,
         )
     assert http.get(f"/api/wallet/requests/{key}").json()["status"] == "queued"
     done = http.get(f"/api/wallet/requests/{key}", params={"wait": 20}).json()

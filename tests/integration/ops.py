@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN
 from ledger.inbox import Submission, record_request
 from ledger.lifecycle import process_requests
 from ledger.models import Hold, Request, Transaction
@@ -31,7 +32,7 @@ def record(session: Session, operation: OperationType, **fields: Any) -> uuid.UU
     submission = Submission(
         client_id="test", idempotency_key=str(uuid.uuid4()), type=operation, **fields
     )
-    return record_request(session, submission=submission).request.id
+    return record_request(session, submission=submission, sealer=PLAIN).request.id
 
 
 def record_unchecked(session: Session, operation: str, payload: dict[str, Any]) -> uuid.UUID:
@@ -56,7 +57,7 @@ def record_unchecked(session: Session, operation: str, payload: dict[str, Any]) 
 
 def post(session: Session, *request_ids: uuid.UUID) -> list[Request]:
     """One worker delivery naming these requests (one transaction's worth)."""
-    process_requests(session, request_ids=list(request_ids), max_attempts=3)
+    process_requests(session, request_ids=list(request_ids), max_attempts=3, sealer=PLAIN)
     found = [session.get(Request, i, populate_existing=True) for i in request_ids]
     assert all(r is not None for r in found)
     return found  # type: ignore[return-value]

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN
 from ledger.accounts import freeze_account
 from ledger.errors import AmountPrecision, HoldNotFound, InvalidExpiry
 from ledger.expiry import expire_holds
@@ -39,7 +40,7 @@ def place(session: Session, account: str, amount: str, seconds: int | None = Non
 def test_a_hold_reserves_funds_without_posting_and_the_request_shows_it(session: Session) -> None:
     alice = user(session, "100")
     request = run(session, "hold", account_number=alice, amount="30", description="entry fee")
-    (view,) = request_views(session, [request])
+    (view,) = request_views(session, [request], sealer=PLAIN)
     assert view.status == "completed" and view.transaction is None and view.hold is not None
     assert (view.hold.account_number, view.hold.asset_code, str(view.hold.amount)) == (
         alice,
@@ -81,7 +82,7 @@ def test_a_partial_capture_posts_the_amount_and_releases_the_rest(session: Sessi
     assert row(session, "SYS-REVENUE-001")[0] - revenue_before == Decimal(20)
     tx = transaction_of(session, capture)
     assert (tx.type, tx.amount, str(tx.hold_id)) == ("capture", Decimal(20), hold_id)
-    (view,) = request_views(session, [capture])
+    (view,) = request_views(session, [capture], sealer=PLAIN)
     assert view.transaction is not None and view.hold is not None
     assert (view.transaction.account_number, str(view.transaction.balance_after)) == (
         alice,

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN
 from ledger.inbox import Submission, record_requests
 
 
@@ -24,14 +25,14 @@ def test_a_retry_with_the_same_request_ids_still_counts_its_own_insert_as_create
 ) -> None:
     """A connection that died after the commit: the retry finds the row it inserted."""
     submissions, ids = [topup(str(uuid.uuid4()))], [uuid.uuid4()]
-    first = record_requests(session, submissions=submissions, request_ids=ids)
-    retry = record_requests(session, submissions=submissions, request_ids=ids)
+    first = record_requests(session, submissions=submissions, request_ids=ids, sealer=PLAIN)
+    retry = record_requests(session, submissions=submissions, request_ids=ids, sealer=PLAIN)
     assert [r.created for r in first] == [True]
     assert [(r.created, r.request.id) for r in retry] == [(True, ids[0])]
 
 
 def test_another_call_with_the_same_key_is_a_replay(session: Session) -> None:
     key = str(uuid.uuid4())
-    (first,) = record_requests(session, submissions=[topup(key)])
-    (again,) = record_requests(session, submissions=[topup(key)])
+    (first,) = record_requests(session, submissions=[topup(key)], sealer=PLAIN)
+    (again,) = record_requests(session, submissions=[topup(key)], sealer=PLAIN)
     assert (first.created, again.created, again.request.id) == (True, False, first.request.id)

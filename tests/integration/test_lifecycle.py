@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN
 from ledger.lifecycle import count_crashed_delivery, process_requests
 from tests.integration.helpers import deliver, gold, new_user, reread, submit
 
@@ -23,7 +24,7 @@ def test_processing_a_request_twice_posts_it_once(session: Session) -> None:
     user = new_user(session)
     request_id = submit(session, user)
     deliver(session, request_id)
-    assert process_requests(session, request_ids=[request_id], max_attempts=3) == []
+    assert process_requests(session, request_ids=[request_id], max_attempts=3, sealer=PLAIN) == []
     assert gold(session, user) == Decimal("10.00")
 
 

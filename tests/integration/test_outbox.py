@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN
 from ledger.deliveries import Answer, Backoff, claim_delivery, event_body, finish_attempt, sweep_due
 from ledger.lifecycle import Outcome, process_requests
 from ledger.monitors import create_monitor
@@ -30,13 +31,16 @@ def webhook(session: Session, *events: str) -> uuid.UUID:
         created_by="test",
         allow_private=False,
         allow_loopback=True,
+        sealer=PLAIN,
     )
     return created.webhook_id
 
 
 def post(session: Session, *request_ids: uuid.UUID) -> tuple[list[Outcome], list[int]]:
     """What the worker's posting transaction does: post, then record the events."""
-    outcomes = process_requests(session, request_ids=list(request_ids), max_attempts=3)
+    outcomes = process_requests(
+        session, request_ids=list(request_ids), max_attempts=3, sealer=PLAIN
+    )
     deliveries = record_posting_events(session, outcomes=outcomes, subscriptions=Subscriptions(0))
     return outcomes, deliveries
 
@@ -111,7 +115,7 @@ def test_record_event_writes_only_for_subscribers(session: Session) -> None:
     (delivery,) = record_event(session, type="hold.expired", data={"holdId": "h2"})
     claim = claim_delivery(session, delivery_id=delivery, lease_seconds=30)
     assert claim is not None and claim.data == {"holdId": "h2"}
-    assert b'"type":"hold.expired"' in event_body(session, claim=claim)
+    assert b'"type":"hold.expired"' in event_body(session, claim=claim, sealer=PLAIN)
     with pytest.raises(ValueError, match="unknown event type"):
         record_event(session, type="hold.exploded", data={})
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
 from ledger.lifecycle import process_requests
 from ledger.models import AccountBalance, LedgerEntry, Request, Transaction
@@ -80,7 +81,7 @@ def test_a_batch_is_posted_with_three_statements_whatever_its_size(session: Sess
 
     connection = session.connection()
     event.listen(connection, "before_cursor_execute", record)
-    outcomes = process_requests(session, request_ids=ids, max_attempts=3)
+    outcomes = process_requests(session, request_ids=ids, max_attempts=3, sealer=PLAIN)
     event.remove(connection, "before_cursor_execute", record)
     assert [o.status for o in outcomes] == ["completed"] * 6
     executed = [s.split("(")[0] for s in statements if not s.startswith("PREPARE")]
@@ -146,7 +147,7 @@ def test_amounts_finer_than_the_asset_scale_are_refused(session: Session) -> Non
 def test_the_request_view_shows_the_user_side(session: Session) -> None:
     user = new_user(session)
     (request,) = deliver(session, submit(session, user, amount="2.5"))
-    (view,) = request_views(session, [request])
+    (view,) = request_views(session, [request], sealer=PLAIN)
     assert view.transaction is not None
     assert (view.transaction.account_number, str(view.transaction.balance_after)) == (user, "2.50")
     assert [e.account_number for e in view.transaction.entries] == ["SYS-TREASURY-001", user]

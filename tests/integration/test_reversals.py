@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN
 from ledger.accounts import freeze_account
 from ledger.errors import AmountPrecision, TransactionNotFound
 from ledger.request_views import request_views
@@ -35,7 +36,7 @@ def test_a_full_reversal_swaps_the_legs_and_links_to_the_original(session: Sessi
     assert row(session, alice)[0] == Decimal(0)
     tx = transaction_of(session, reversal)
     assert (tx.type, tx.amount, str(tx.reversal_of)) == ("reversal", Decimal(40), original)
-    (view,) = request_views(session, [reversal])
+    (view,) = request_views(session, [reversal], sealer=PLAIN)
     assert view.transaction is not None and str(view.transaction.reversal_of) == original
     assert [(e.account_number, e.direction) for e in view.transaction.entries] == [
         (alice, "DEBIT"),
@@ -111,7 +112,9 @@ def test_transfers_captures_and_spends_reverse_back_to_their_payer(session: Sess
     sent = run(session, "transfer", account_number=alice, to_account=bob, amount="10")
     spent = run(session, "spend", account_number=alice, amount="20", description="d")
     held = run(session, "hold", account_number=alice, amount="30")
-    (hold_id,) = [str(v.hold.hold_id) for v in request_views(session, [held]) if v.hold]
+    (hold_id,) = [
+        str(v.hold.hold_id) for v in request_views(session, [held], sealer=PLAIN) if v.hold
+    ]
     captured = run(session, "capture", hold_id=hold_id)
     for request in (sent, spent, captured):
         original = str(transaction_of(session, request).id)

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
+from infra.sealing import PLAIN
 from ledger.accounts import freeze_account, unfreeze_account
 from ledger.errors import AccountNotFound, InvalidAccount
 from ledger.request_views import request_views
@@ -21,7 +22,7 @@ def test_a_transfer_moves_funds_from_one_user_to_another_in_one_transaction(
     assert (row(session, alice)[0], row(session, bob)[0]) == (Decimal("69.5"), Decimal("35.5"))
     tx = transaction_of(session, request)
     assert (tx.type, tx.amount) == ("transfer", Decimal("30.5"))
-    (view,) = request_views(session, [request])
+    (view,) = request_views(session, [request], sealer=PLAIN)
     assert view.transaction is not None
     assert (view.transaction.account_number, str(view.transaction.balance_after)) == (
         alice,
