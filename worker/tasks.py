@@ -26,7 +26,8 @@ from worker.broker import queue_depth
 from worker.celery_app import app
 from worker.metrics import record_expired, record_sweep
 from worker.outbox import announce, record_events
-from worker.runtime import NOTHING_POSTED, finished, runtime
+from worker.reporting import NOTHING_POSTED, finished, report
+from worker.runtime import runtime
 
 log = structlog.get_logger(__name__)
 RETRY_POLICY: dict[str, Any] = {
@@ -63,7 +64,15 @@ def post_batch(request_ids: list[str], fill_to: int = 0) -> dict[str, int]:
             session, finished(outcomes)
         )  # webhooks: the transactional outbox
     announce(deliveries)
-    return rt.report(outcomes, time.perf_counter() - started)
+    seconds, channel = time.perf_counter() - started, rt.settings.outcome_channel
+    return log_posted(report(outcomes, seconds, publisher=rt.redis, channel=channel))
+
+
+def log_posted(summary: dict[str, int]) -> dict[str, int]:
+    """The "posted" line, under this module's logger (worker.tasks): log queries use it."""
+    if summary["posted"]:
+        log.info("posted", requests=summary["posted"], completed=summary["completed"])
+    return summary
 
 
 def post_alone(request_id: str) -> dict[str, int]:

@@ -95,6 +95,7 @@ def test_a_request_id_travels_from_the_api_into_the_worker_logs(
     (entry,) = posted()
     assert entry["request_id"] == request_id
     assert entry["completed"] == 1
+    assert entry["logger"] == "worker.tasks"  # log queries name it
 
 
 def test_worker_metrics_count_holds_and_reversals_by_operation(
