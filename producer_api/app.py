@@ -13,6 +13,7 @@ from infra.logs import configure_logging
 from infra.settings import Settings, get_settings
 from producer_api import metrics
 from producer_api.metrics import init_metrics
+from producer_api.openapi import init_openapi
 from producer_api.problems import register_problem_handlers
 from producer_api.request_ids import init_request_ids
 from producer_api.routes import accounts, admin, docs, health, monitors, requests, wallet, webhooks
@@ -42,6 +43,7 @@ def create_app(
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(metrics.bp)
+    init_openapi(app)  # after the routes: one that cannot be described stops the start
     return app
 
 

@@ -6,7 +6,8 @@ the body's example, its path, query and header models). The rest comes from the 
 itself: the method and path from its URL rule, the operation id from its endpoint's name
 (``get_balance`` -> ``getBalance``), the summary and description from its docstring, the
 scope from ``requires``, the problem answers from whether it takes a body. Nothing runs per
-request: the decorator marks the view once, and the document is built once per app.
+request: the decorator marks the view once, and the app factory builds the document once,
+after its blueprints (``init_openapi``): a route that cannot be described stops the start.
 """
 
 import inspect
@@ -62,10 +63,28 @@ class Operation:
         return view
 
 
+def init_openapi(app: Flask) -> None:
+    """Build the app's description once its blueprints are registered, so that a route that
+    cannot be described (a path parameter it does not document, a link to an operation no
+    route has) stops the app at start rather than answering /openapi.json with a 500."""
+    spec = _describe(app)
+    operation_ids = {
+        o["operationId"] for methods in spec["paths"].values() for o in methods.values()
+    }
+    linked = {
+        link["operationId"]
+        for methods in spec["paths"].values()
+        for operation in methods.values()
+        for answer in operation["responses"].values()
+        for link in answer.get("links", {}).values()
+    }
+    if linked - operation_ids:
+        raise ValueError(f"links to operations no route has: {sorted(linked - operation_ids)}")
+    app.extensions["openapi"] = spec
+
+
 def openapi_spec(app: Flask) -> dict[str, Any]:
-    """The app's description, built on first use."""
-    if "openapi" not in app.extensions:
-        app.extensions["openapi"] = _describe(app)
+    """The app's description, built by ``init_openapi`` in the app factory."""
     spec: dict[str, Any] = app.extensions["openapi"]
     return spec
 
