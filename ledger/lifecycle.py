@@ -1,11 +1,20 @@
 """A request's lifecycle: its statuses, and the claim-and-post protocol that moves it.
 
+The common path: one delivery posts the request, or refuses it.
+
+    queued ──> completed
+       └─────> failed                      (business rejection)
+
+Only when a delivery is counted without an outcome (a crash, or a payload the worker cannot
+open) does the request wait in ``processing`` for the next one:
+
     queued ──> processing ──> completed
-       └──────────┴─────────> failed      (business rejection, or out of attempts)
+                 │    ▲  └──> failed       (business rejection, or out of attempts)
+                 └────┘ counted again
 
 - ``queued``: recorded by the inbox (ledger.inbox), committed before any message names it.
-- ``processing``: a delivery crashed (a killed worker) and was counted; the request waits
-  for its next delivery.
+- ``processing``: a delivery crashed (a killed worker) or could not open the payload, and
+  was counted; the request waits for its next delivery (a redelivery, or the reaper's).
 - ``completed`` | ``failed``: terminal, written with the outcome in the posting transaction.
   A failed request is never posted again: replaying its key returns the same failure.
 
