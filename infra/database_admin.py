@@ -1,5 +1,5 @@
-"""Create, migrate or drop the database named in a URL (creating and dropping go through the
-server's maintenance database). Seeding is the ledger's (ledger.seed).
+"""Create or drop the database named in a URL (through the server's maintenance database).
+Migrating and seeding are the ledger's (ledger.seed: its migrations import its models).
 
 ``python -m infra.database_admin create`` creates DATABASE_URL's database if it is missing.
 """
@@ -7,21 +7,8 @@ server's maintenance database). Seeding is the ledger's (ledger.seed).
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, create_engine, make_url, text
-
-ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
-
-
-def alembic_config(database_url: str) -> Config:
-    """Alembic's configuration for ``database_url``, leaving the caller's logging alone."""
-    config = Config(str(ALEMBIC_INI))
-    config.set_main_option("sqlalchemy.url", database_url)
-    config.attributes["configure_logger"] = False
-    return config
 
 
 def create_database_if_missing(database_url: str) -> bool:
@@ -34,11 +21,6 @@ def create_database_if_missing(database_url: str) -> bool:
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{_identifier(name)}"'))
         return not exists
-
-
-def migrate(database_url: str) -> None:
-    """Migrate the database to the newest revision (ledger/migrations)."""
-    command.upgrade(alembic_config(database_url), "head")
 
 
 def drop_database(database_url: str) -> None:

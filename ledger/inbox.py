@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer
 from ledger.errors import IdempotencyKeyReused
-from ledger.lifecycle import Status
 from ledger.models import Request
 from ledger.operations import Movement
+from ledger.statuses import Status
 from ledger.submission_checks import KnownFacts, check_submissions
 
 

@@ -21,8 +21,8 @@ from ledger.journal_extras import JournalExtras
 from ledger.prepared import Prepared
 
 if TYPE_CHECKING:
-    from ledger.lifecycle import Outcome
     from ledger.posting import Posting
+    from ledger.statuses import Outcome
 
 
 @dataclass

@@ -47,7 +47,6 @@ pending and sends them again, and the protocol makes a second delivery harmless.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import text
@@ -59,43 +58,13 @@ from ledger.errors import BusinessRejection, PostingAbandoned
 from ledger.journal import Journal
 from ledger.operations import Movement
 from ledger.prepared import Prepared
+from ledger.statuses import PENDING, TERMINAL, sql_list
+from ledger.statuses import Outcome as Outcome  # re-exported: the protocol's outcome
+from ledger.statuses import Status as Status  # re-exported: a request's statuses
 
 RequestId = uuid.UUID | str  # as a message carries it, or as the database returns it
 # What opening one stored payload may raise: a key this worker lacks, a malformed payload.
 UNREADABLE = (Unsealable, KeyError, ValueError, TypeError, AttributeError, ArithmeticError)
-
-
-class Status(StrEnum):
-    QUEUED = "queued"
-    PROCESSING = "processing"
-    COMPLETED = "completed"
-    FAILED = "failed"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL
-
-
-PENDING = (Status.QUEUED, Status.PROCESSING)
-TERMINAL = (Status.COMPLETED, Status.FAILED)
-
-
-def sql_list(statuses: Sequence[Status]) -> str:
-    """``('queued', 'processing')``: statuses as SQL literals (partial indexes match on them)."""
-    return "(" + ", ".join(f"'{status}'" for status in statuses) + ")"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    request_id: str
-    status: Status
-    error_code: str | None = None
-    error_message: str | None = None
-    attempts: int = 1  # deliveries, this one included
-    operation: str | None = None  # the request's type (topup, transfer, hold, ...)
-    # A payload this delivery could not open: the error's class (never the payload). The
-    # request is left ``processing``, its delivery counted.
-    unreadable: str | None = None
 
 
 @dataclass(frozen=True)

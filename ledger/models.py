@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ledger.lifecycle import PENDING, Status, sql_list
+from ledger.statuses import PENDING, Status, sql_list
 
 MONEY = Numeric(38, 18)
 REQUEST_TYPES = ("topup", "bonus", "spend", "transfer", "hold", "capture", "void", "reversal")
@@ -125,7 +125,7 @@ class Request(Base):
     # Sealed at rest when keys are set (infra.sealing): read through ledger.inbox.
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     payload_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default=Status.QUEUED)  # ledger.lifecycle
+    status: Mapped[str] = mapped_column(String(16), default=Status.QUEUED)  # ledger.statuses
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)

@@ -5,8 +5,8 @@ The lifecycle they recover is ledger.lifecycle's."""
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ledger.lifecycle import PENDING
 from ledger.models import Request
+from ledger.statuses import PENDING
 
 
 def stale_requests(

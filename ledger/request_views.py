@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from infra.sealing import Sealer
 from ledger.hold_views import get_holds, holds_by_request
 from ledger.inbox import InboxRow, find_request, find_requests_by_id
-from ledger.lifecycle import PENDING, Status
 from ledger.models import (
     Account,
     AssetType,
@@ -20,6 +19,7 @@ from ledger.models import (
     Transaction,
 )
 from ledger.money import quantize
+from ledger.statuses import PENDING, Status
 from ledger.views import EntryView, ErrorView, HoldView, RequestView, TransactionView
 
 SETTLING = ("capture", "void")

@@ -1,22 +1,29 @@
 """Seed data of the original service, posted as ordinary ledger transactions. Idempotent.
 
 Run: ``python -m ledger.seed`` (uses DATABASE_URL); ``prepare_wallet_database`` creates,
-migrates and seeds a database in one call (make run, the tests, the bench).
+migrates and seeds a database in one call (make run, the tests, the bench). ``migrate`` and
+``alembic_config`` run the ledger's migrations (alembic.ini: ledger/migrations, which import
+ledger.models) and live here, beside their models; creating and dropping a database is
+infra's (infra.database_admin).
 """
 
 from decimal import Decimal
+from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import ColumnElement, literal, select, text, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from infra.database_admin import create_database_if_missing, migrate
+from infra.database_admin import create_database_if_missing
 from infra.db import make_engine, make_session_factory
 from infra.sealing import PLAIN
 from ledger.inbox import Submission, record_requests
 from ledger.lifecycle import process_requests
 from ledger.models import Account, AccountBalance, AssetType
 
+ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 SEED_CLIENT = "seed"
 ASSETS = [
     ("GOLD_COINS", "Gold Coins"),
@@ -133,6 +140,20 @@ def fund(session: Session, *, amounts: list[tuple[str, str, Decimal]]) -> None:
     recorded = record_requests(session, submissions=submissions, sealer=PLAIN)
     new = [r.request.id for r in recorded if r.created]
     process_requests(session, request_ids=new, max_attempts=1, sealer=PLAIN)
+
+
+def alembic_config(database_url: str) -> Config:
+    """Alembic's configuration (alembic.ini: ledger/migrations) for ``database_url``, leaving
+    the caller's logging alone."""
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("sqlalchemy.url", database_url)
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def migrate(database_url: str) -> None:
+    """Migrate the database to the newest revision (ledger/migrations)."""
+    command.upgrade(alembic_config(database_url), "head")
 
 
 def prepare_wallet_database(database_url: str) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ledger.lifecycle import Status
+from ledger.statuses import Status
 
 SIGNED_ENTRIES = """
     CREATE OR REPLACE TEMPORARY VIEW signed_entries AS

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from ledger.lifecycle import Status
+from ledger.statuses import Status
 
 
 def model_title(model: type[BaseModel]) -> str:

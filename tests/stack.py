@@ -29,10 +29,10 @@ from infra.db import make_engine, make_session_factory
 from infra.sealing import PLAIN
 from infra.settings import Settings
 from ledger.inbox import Submission, record_request
-from ledger.lifecycle import PENDING
 from ledger.models import Request, Transaction
 from ledger.operations import OperationType
 from ledger.seed import create_accounts, fund
+from ledger.statuses import PENDING
 
 
 class Stack:

@@ -22,7 +22,7 @@ from prometheus_client import (
 )
 
 from infra.settings import get_settings
-from ledger.lifecycle import Outcome
+from ledger.statuses import Outcome
 
 POSTINGS = Counter("wallet_requests_finished_total", "Requests finished by workers", ["status"])
 FAILURES = Counter("wallet_requests_failed_total", "Failed requests by error code", ["code"])

@@ -8,7 +8,7 @@ import logging
 import redis
 import structlog
 
-from ledger.lifecycle import Outcome, Status
+from ledger.statuses import Outcome, Status
 from worker.metrics import record_posting, record_unreadable
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
 from ledger.deliveries import Answer, Backoff, claim_delivery, event_body, finish_attempt, sweep_due
-from ledger.lifecycle import Outcome, process_requests
+from ledger.lifecycle import process_requests
 from ledger.monitors import create_monitor
 from ledger.outbox import Subscriptions, record_event, record_posting_events
 from ledger.seed import fund
+from ledger.statuses import Outcome
 from ledger.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEvent
 from ledger.webhooks import register_webhook
 from tests.integration.helpers import new_user, submit

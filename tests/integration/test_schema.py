@@ -10,8 +10,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from infra.database_admin import alembic_config, create_database_if_missing, drop_database
+from infra.database_admin import create_database_if_missing, drop_database
 from ledger.models import Base
+from ledger.seed import alembic_config
 from tests.fixtures.databases import PG_SERVER
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
-from ledger.lifecycle import Status, process_requests
+from ledger.lifecycle import process_requests
+from ledger.statuses import Status
 from tests.integration.helpers import deliver, gold, new_user, reread, submit
 
 KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()

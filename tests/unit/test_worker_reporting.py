@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 
 from infra.logs import configure_logging
 from infra.settings import Settings
-from ledger.lifecycle import Outcome, Status
+from ledger.statuses import Outcome, Status
 from worker.reporting import report
 from worker.tasks import log_posted
 
