@@ -37,6 +37,8 @@ class Enqueuer:
         self._trace_ids: list[str] = []
         self._ready = threading.Condition()
         self._sender_pid: int | None = None
+        self._sender: threading.Thread | None = None
+        self._closed = False
 
     def put(self, triples: list[Triple], trace_id: str | None = None) -> None:
         """Queue ``triples`` for the next message; never blocks on the broker."""
@@ -56,12 +58,23 @@ class Enqueuer:
             return
         self._sender_pid = os.getpid()
         self._pending, self._trace_ids = [], []
-        threading.Thread(target=self._send_forever, name="enqueuer", daemon=True).start()
+        self._sender = threading.Thread(target=self._send_forever, name="enqueuer", daemon=True)
+        self._sender.start()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Send what is handed over already, then stop the sender thread (an app torn down)."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        if self._sender is not None and self._sender_pid == os.getpid():
+            self._sender.join(timeout)
 
     def _send_forever(self) -> None:
         while True:
             with self._ready:
-                self._ready.wait_for(lambda: bool(self._pending))
+                self._ready.wait_for(lambda: bool(self._pending) or self._closed)
+                if not self._pending:
+                    return
                 burst, trace_ids = self._pending, self._trace_ids
                 self._pending, self._trace_ids = [], []
             try:

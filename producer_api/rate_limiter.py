@@ -51,9 +51,13 @@ return 0
 class RateLimiter:
     def __init__(self, redis_url: str, *, per_key: str, per_account: str) -> None:
         client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._client = client
         self._script = client.register_script(SLIDING_WINDOWS)
         self._budgets = {"key": _budget(per_key), "account": _budget(per_account)}
         self._open_until = 0.0
+
+    def close(self) -> None:
+        self._client.close()
 
     def retry_after(self, **identities: str) -> int | None:
         """Charge each named budget (``key=..., account=...``) if all have room; else the

@@ -39,15 +39,19 @@ class Services:
     redis: redis.Redis
     limiter: RateLimiter
     admission: Admission
+    autocommit_engine: Engine | None = None  # the submits', unless a test passed sessions
 
     @classmethod
     def build(
         cls, settings: Settings, engine: Engine, sessions: sessionmaker[Session] | None = None
     ) -> "Services":
         """``sessions``: tests pass their own rolled-back ones, then used for every write."""
-        autocommit_sessions = sessions or make_session_factory(
-            make_engine(engine.url, pool_size=settings.db_pool_size, autocommit=True)
-        )
+        autocommit_engine, autocommit_sessions = None, sessions
+        if autocommit_sessions is None:
+            autocommit_engine = make_engine(
+                engine.url, pool_size=settings.db_pool_size, autocommit=True
+            )
+            autocommit_sessions = make_session_factory(autocommit_engine)
         sessions = sessions or make_session_factory(engine)
         sealer = Sealer(settings.metadata_encryption_keys)
         celery = celery_client(settings)
@@ -81,7 +85,21 @@ class Services:
                 per_key=settings.rate_limit_per_key,
                 per_account=settings.rate_limit_per_account,
             ),
+            autocommit_engine=autocommit_engine,
         )
+
+    def close(self) -> None:
+        """Tear the app down: stop its threads (enqueuer, outcome listener), close its
+        Celery app and Redis clients, dispose of its engines. A server process never needs
+        this; a test that builds apps does, so that none outlives it."""
+        self.submitter.enqueuer.close()
+        self.waiter.close()
+        self.celery.close()
+        self.redis.close()
+        self.limiter.close()
+        self.engine.dispose()
+        if self.autocommit_engine is not None:
+            self.autocommit_engine.dispose()
 
 
 def services() -> Services:

@@ -29,6 +29,8 @@ class OutcomeWaiter:
         self._waiters: dict[str, set[threading.Event]] = {}
         self._lock = threading.Lock()
         self._listener_pid: int | None = None
+        self._listener: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def wait(self, request_ids: list[str], seconds: float, is_done: Callable[[], bool]) -> bool:
         """Return once ``is_done()`` holds or ``seconds`` have passed: True. False at once if
@@ -68,22 +70,38 @@ class OutcomeWaiter:
             if self._listener_pid == os.getpid():
                 return
             self._listener_pid = os.getpid()
-        threading.Thread(target=self._listen_forever, name="outcome-listener", daemon=True).start()
+            listener = threading.Thread(
+                target=self._listen_forever, name="outcome-listener", daemon=True
+            )
+            self._listener = listener
+        listener.start()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the listener thread and its Redis connection (an app torn down)."""
+        self._closed.set()
+        if self._listener is not None and self._listener_pid == os.getpid():
+            self._listener.join(timeout)
 
     def _listen_forever(self) -> None:
-        while True:
+        while not self._closed.is_set():
             try:
                 self._listen()
             except (redis.RedisError, OSError) as error:
                 log.warning("outcome listener lost Redis (%s); reconnecting", error)
-                time.sleep(1)
+                self._closed.wait(1)
 
     def _listen(self) -> None:
         client = redis.Redis.from_url(self._redis_url, health_check_interval=10)
         pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
-        pubsub.subscribe(self._channel)
-        for message in pubsub.listen():
-            self._wake(_request_ids(message["data"]))
+        try:
+            pubsub.subscribe(self._channel)
+            while not self._closed.is_set():  # polled, so that close() needs no second thread
+                message = pubsub.get_message(timeout=POLL_SECONDS)
+                if message is not None:
+                    self._wake(_request_ids(message["data"]))
+        finally:
+            pubsub.close()
+            client.close()
 
     def _wake(self, request_ids: list[str]) -> None:
         with self._lock:

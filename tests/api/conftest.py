@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from infra.settings import Settings
 from producer_api.api_keys import create_key
 from producer_api.app import create_app
+from producer_api.services import Services
 from tests.fixtures.processes import DEV_KEY, METADATA_KEY
 
 
@@ -59,11 +60,18 @@ def app_settings(rollback_engine: Engine, redis_url: str) -> Settings:
     )
 
 
+def close_app(app: Flask) -> None:
+    """Tear down what the factory built: threads, the Celery app, Redis clients, engines."""
+    services: Services = app.extensions["wallet"]
+    services.close()
+
+
 @pytest.fixture(scope="session")
-def shared_app(app_settings: Settings, tx_sessions: sessionmaker[Session]) -> Flask:
+def shared_app(app_settings: Settings, tx_sessions: sessionmaker[Session]) -> Iterator[Flask]:
     app = create_app(app_settings, sessions=tx_sessions)
     app.config["TESTING"] = True
-    return app
+    yield app
+    close_app(app)
 
 
 @pytest.fixture
@@ -74,9 +82,11 @@ def app(shared_app: Flask, connection: Connection) -> Flask:
 @pytest.fixture
 def fresh_app(
     app_settings: Settings, tx_sessions: sessionmaker[Session], connection: Connection
-) -> Flask:
+) -> Iterator[Flask]:
     """An app of this test's own, for a test that adds routes to it."""
-    return create_app(app_settings, sessions=tx_sessions)
+    app = create_app(app_settings, sessions=tx_sessions)
+    yield app
+    close_app(app)
 
 
 @pytest.fixture

@@ -71,6 +71,8 @@ def apps(
         tx_sessions,
     )
     yield one, other
+    one.services.close()
+    other.services.close()
     redis_client.delete(one.settings.celery_queue, other.settings.celery_queue)
 
 
