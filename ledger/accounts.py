@@ -95,14 +95,8 @@ def _page(
 
 
 def _account_view(account: Account) -> AccountView:
-    return AccountView(
-        account_number=account.account_number,
-        name=account.name,
-        kind=account.kind,
-        status=account.status,
-        created_at=account.created_at,
-    )
+    return AccountView.model_validate(account, from_attributes=True)  # the same names
 
 
 def _asset_view(asset: AssetType) -> AssetView:
-    return AssetView(code=asset.code, name=asset.name, scale=asset.scale)
+    return AssetView.model_validate(asset, from_attributes=True)

@@ -34,6 +34,7 @@ from ledger.journal_extras import PlacedHold
 from ledger.money import format_amount
 from ledger.operations import REVENUE
 from ledger.posting import BalanceKey, Posting, insufficient, post_one
+from ledger.prepared import lock_by_id
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,7 @@ WHERE h.id = ANY(CAST(:ids AS uuid[])) ORDER BY h.id FOR UPDATE OF h
 
 def lock_holds(session: Session, *, ids: set[str]) -> dict[str, LockedHold]:
     """Lock these holds in ascending id order; unknown ids are left out."""
-    if not ids:
-        return {}
-    rows = session.execute(LOCK_HOLDS, {"ids": sorted(ids)})
-    return {row[0]: LockedHold(*row) for row in rows}
+    return lock_by_id(session, LOCK_HOLDS, ids=ids, make=LockedHold)
 
 
 def place_hold(

@@ -8,13 +8,15 @@ exists lives in the connection's ``info``, which dies with it too.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult
+from sqlalchemy import CursorResult, TextClause
 from sqlalchemy.orm import Session
 from sqlalchemy.util.typing import TupleAny, Unpack
 
+Row = TypeVar("Row")
 _PARAMETER = re.compile(r"(?<![:\w]):([a-z_]+)")
 
 
@@ -43,3 +45,14 @@ class Prepared:
             prepared.add(self.name)
         placeholders = ", ".join(f"CAST(%({n})s AS {t})" for n, t in self.types.items())
         return connection.exec_driver_sql(f"EXECUTE {self.name}({placeholders})", parameters)
+
+
+def lock_by_id(
+    session: Session, statement: TextClause, *, ids: set[str], make: Callable[..., Row]
+) -> dict[str, Row]:
+    """Lock the rows ``statement`` selects for ``ids`` (its first column the id as text; it
+    locks in ascending id order, ``ORDER BY ... FOR UPDATE``), each made by ``make``; unknown
+    ids are left out. The holds a batch settles, the transactions it reverses."""
+    if not ids:
+        return {}
+    return {row[0]: make(*row) for row in session.execute(statement, {"ids": sorted(ids)})}

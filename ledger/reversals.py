@@ -26,6 +26,7 @@ from ledger.errors import (
 from ledger.journal import Journal, LockedBalance
 from ledger.money import format_amount
 from ledger.posting import BalanceKey, Posting, post_one
+from ledger.prepared import lock_by_id
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,7 @@ WHERE t.id = ANY(CAST(:ids AS uuid[])) ORDER BY t.id FOR UPDATE OF t
 
 def lock_originals(session: Session, *, ids: set[str]) -> dict[str, LockedOriginal]:
     """Lock these transactions in ascending id order; unknown ids are left out."""
-    if not ids:
-        return {}
-    rows = session.execute(LOCK_ORIGINALS, {"ids": sorted(ids)})
-    return {row[0]: LockedOriginal(*row) for row in rows}
+    return lock_by_id(session, LOCK_ORIGINALS, ids=ids, make=LockedOriginal)
 
 
 def reverse(
