@@ -89,11 +89,16 @@ def openapi_spec(app: Flask) -> dict[str, Any]:
     return spec
 
 
+# Published before the read models moved to the ledger; any other page keeps "Page", so that
+# AccountPage and AccountView never meet under one name.
+LEGACY_NAMES = {"HistoryPage": "HistoryOut"}
+
+
 def published_name(name: str) -> str:
     """The component name of a model: the ledger's read models keep the names the API has
     always published for its resources (RequestView -> RequestOut, HistoryPage -> HistoryOut)."""
     if name in READ_MODELS:
-        return re.sub(r"(View|Page)$", "", name) + "Out"
+        return LEGACY_NAMES.get(name) or re.sub(r"View$", "", name) + "Out"
     return name
 
 
