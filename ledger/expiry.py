@@ -33,9 +33,17 @@ WHERE b.id = e.balance_id
 def expire_holds(session: Session, *, now: datetime | None = None, limit: int = 1000) -> int:
     """Expire up to ``limit`` active holds past their expiry (at ``now``, by default the
     transaction's time); return how many. The caller commits."""
+    return len(release_expired(session, now=now, limit=limit))
+
+
+def release_expired(
+    session: Session, *, now: datetime | None = None, limit: int = 1000
+) -> list[str]:
+    """As ``expire_holds``, returning the expired holds' ids (for their ``hold.expired``)."""
     picked = session.execute(PICK_EXPIRED, {"now": now, "limit": limit}).all()
     if not picked:
-        return 0
+        return []
     session.execute(LOCK_BALANCES, {"ids": sorted({balance_id for _, balance_id in picked})})
-    session.execute(RELEASE, {"ids": [hold_id for hold_id, _ in picked]})
-    return len(picked)
+    hold_ids = [hold_id for hold_id, _ in picked]
+    session.execute(RELEASE, {"ids": hold_ids})
+    return hold_ids

@@ -1,7 +1,11 @@
 """What a posting batch writes besides balances, transactions and entries: holds placed,
 holds settled (captured, voided, found expired), transactions' reversed amounts. One
 statement, sent only when the batch has any of them, before the journal's own statement
-(whose transactions may name a settled hold or a reversed original)."""
+(whose transactions may name a settled hold or a reversed original).
+
+Holds a capture or void found past their expiry (settled ``expired``) are also noted on the
+session (``lazily_expired``), so the posting transaction can raise their ``hold.expired``.
+"""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,6 +13,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ledger.prepared import Prepared
+
+LAZILY_EXPIRED = "wallet.lazily_expired_holds"
 
 WRITE_EXTRAS = Prepared(
     "wallet_write_extras",
@@ -71,6 +77,8 @@ class JournalExtras:
         if not (self.placed or self.settled or self.reversed):
             return
         placed = self.placed
+        expired = [id for id, (status, _) in self.settled.items() if status == "expired"]
+        session.info.setdefault(LAZILY_EXPIRED, []).extend(expired)
         WRITE_EXTRAS.execute(
             session,
             {
@@ -89,3 +97,10 @@ class JournalExtras:
                 "reversed_amounts": list(self.reversed.values()),
             },
         )
+
+
+def lazily_expired(session: Session) -> list[str]:
+    """The ids of holds this session's postings found past their expiry (and expired), once:
+    the list is emptied."""
+    found: list[str] = session.info.pop(LAZILY_EXPIRED, [])
+    return found

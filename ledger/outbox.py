@@ -10,9 +10,11 @@ leaves no event; a committed one leaves its deliveries pending until a receiver 
   balance after it, so the balance before is that, plus or minus the amount): one set-based
   statement for the requests' events and one for the crossings, each only while some webhook
   subscribes to its types (``Subscriptions``, cached per process); none at all otherwise.
+- ``record_holds_expired``: ``hold.expired`` for each hold the expiry sweep (ledger.expiry)
+  or a capture/void (ledger.holds, ``lazily_expired``) expired in the caller's transaction,
+  with the hold resource (as GET /api/wallet/holds/{holdId} shows it) as ``data``.
 - ``record_event(session, type=..., data=...)``: any other event in the caller's
-  transaction, e.g. ``hold.expired`` from the holds' expiry with the hold resource as
-  ``data``. It returns the new deliveries' ids: send them once the transaction commits, or
+  transaction. It returns the new deliveries' ids: send them once the transaction commits, or
   leave them to the beat's sweep (``WEBHOOK_SWEEP_INTERVAL_SECONDS``).
 
 A request's event stores no copy of the request: its ``data`` is rendered when delivered,
@@ -21,12 +23,14 @@ from the request, which no longer changes once finished (ledger.deliveries.event
 
 import json
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Sequence
 from typing import Any, Literal, get_args
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ledger.hold_views import get_holds
 from ledger.journal import array_literal
 from ledger.lifecycle import Outcome, Status
 from ledger.prepared import Prepared
@@ -136,6 +140,21 @@ def record_posting_events(
     if "balance.below" in types and completed:
         rows = RECORD_CROSSINGS.execute(session, {"request_ids": array_literal(completed)})
         deliveries += [row[0] for row in rows]
+    return deliveries
+
+
+def record_holds_expired(
+    session: Session, *, hold_ids: Collection[str], subscriptions: Subscriptions
+) -> list[int]:
+    """A ``hold.expired`` per hold (expired in this transaction), while subscribed; the ids
+    of their deliveries."""
+    if not hold_ids or "hold.expired" not in subscriptions.types(session):
+        return []
+    views = get_holds(session, hold_ids=[uuid.UUID(str(h)) for h in hold_ids])
+    deliveries = []
+    for _, view in sorted(views.items()):
+        data = view.model_dump(mode="json", by_alias=True)
+        deliveries += record_event(session, type="hold.expired", data=data)
     return deliveries
 
 

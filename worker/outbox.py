@@ -11,8 +11,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.orm import Session
 
 from infra.settings import get_settings
+from ledger.journal_extras import lazily_expired
 from ledger.lifecycle import Outcome
-from ledger.outbox import Subscriptions, record_posting_events
+from ledger.outbox import Subscriptions, record_holds_expired, record_posting_events
 from worker.celery_app import app
 
 DELIVER_TASK = "wallet.deliver_webhook"
@@ -20,8 +21,15 @@ log = structlog.get_logger(__name__)
 
 
 def record_events(session: Session, outcomes: Sequence[Outcome]) -> list[int]:
-    """In the posting transaction: its events; the ids of their deliveries."""
-    return record_posting_events(session, outcomes=outcomes, subscriptions=_subscriptions())
+    """In the posting transaction: its events (holds it found expired included); the ids of
+    their deliveries."""
+    deliveries = record_posting_events(session, outcomes=outcomes, subscriptions=_subscriptions())
+    return deliveries + record_expired_events(session, lazily_expired(session))
+
+
+def record_expired_events(session: Session, hold_ids: Sequence[str]) -> list[int]:
+    """In the transaction that expired these holds: their ``hold.expired``."""
+    return record_holds_expired(session, hold_ids=hold_ids, subscriptions=_subscriptions())
 
 
 def announce(delivery_ids: Sequence[int]) -> None:

@@ -19,13 +19,13 @@ from typing import Any
 import structlog
 from sqlalchemy.exc import OperationalError
 
-from ledger.expiry import expire_holds as release_expired_holds
+from ledger.expiry import release_expired
 from ledger.lifecycle import count_crashed_delivery, process_requests
 from ledger.reaper import pending_summary, stale_requests
 from worker.broker import queue_depth
 from worker.celery_app import app
 from worker.metrics import record_expired, record_sweep
-from worker.outbox import announce, record_events
+from worker.outbox import announce, record_events, record_expired_events
 from worker.reporting import NOTHING_POSTED, finished, report
 from worker.runtime import runtime
 
@@ -109,12 +109,15 @@ def reap_stale_requests() -> dict[str, int]:
 
 @app.task(name="wallet.expire_holds", **RETRY_POLICY)  # type: ignore[untyped-decorator]
 def expire_holds() -> dict[str, int]:
-    """Release active holds past their expiry (a thousand per transaction, until none)."""
+    """Release active holds past their expiry (a thousand per transaction, until none), each
+    transaction with their ``hold.expired`` events, announced once it commits."""
     expired, batch = 0, 1000
     while batch == 1000:
         with runtime().sessions.begin() as session:
-            batch = release_expired_holds(session, limit=1000)
-        expired += batch
+            hold_ids = release_expired(session, limit=1000)
+            deliveries = record_expired_events(session, hold_ids)
+        announce(deliveries)
+        expired, batch = expired + len(hold_ids), len(hold_ids)
     if expired:
         record_expired(expired)
         log.info("holds expired", count=expired)

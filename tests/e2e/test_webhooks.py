@@ -141,3 +141,20 @@ def test_an_event_never_announced_is_delivered_by_the_sweep(
             session.scalar(select(func.count()).where(WebhookEvent.data["holdId"].astext == hold))
             == 1
         )
+
+
+def test_a_hold_the_beat_expires_arrives_as_hold_expired_with_the_hold_resource(
+    http: Api, register: Register, make_user: UserFactory
+) -> None:
+    user = make_user(GOLD_COINS="50")
+    hold: dict[str, object] = {"accountNumber": user, "assetCode": "GOLD_COINS", "amount": "20"}
+    hold |= {"expiresInSeconds": 1, "idempotencyKey": str(uuid.uuid4())}
+    with receiving() as receiver:
+        register(receiver, ["hold.expired"])
+        placed = http.submit("holds", hold).json()
+        assert placed["status"] == "completed", placed
+        hold_id = placed["hold"]["holdId"]
+        (received,) = receiver.wait_for(lambda e: e["data"].get("holdId") == hold_id)
+    assert received.event["type"] == "hold.expired"
+    assert received.event["data"] == http.get(f"/api/wallet/holds/{hold_id}").json()
+    assert received.event["data"]["status"] == "expired"
