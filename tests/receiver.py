@@ -1,6 +1,9 @@
 """A webhook receiver for tests: an HTTP server on 127.0.0.1 in a thread that records each
-POST and answers with the statuses it is given (then 200)."""
+POST and answers with the statuses it is given (then 200). For fault tests it can also fail
+the first ``fail_first`` attempts of every event (500), and hang: while ``gate`` is clear,
+each POST is recorded and then left unanswered (``hanging`` counts them) until it is set."""
 
+import contextlib
 import json
 import queue
 import threading
@@ -25,13 +28,28 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], fail_first: int = 0) -> None:
         self.statuses = list(statuses)
+        self.fail_first = fail_first
         self.received: queue.Queue[Received] = queue.Queue()
+        self.log: list[Received] = []  # every POST, in order of arrival
         self.url = ""
+        self.gate = threading.Event()
+        self.gate.set()
+        self.hanging = 0
+        self._attempts: dict[object, int] = {}  # by event id
+        self._lock = threading.Lock()
 
     def answer(self, received: Received) -> int:
+        with self._lock:
+            self.log.append(received)
+            event_id = received.event.get("id")
+            earlier = self._attempts[event_id] = self._attempts.get(event_id, 0) + 1
+            self.hanging += not self.gate.is_set()
         self.received.put(received)
+        self.gate.wait()
+        if earlier <= self.fail_first:
+            return 500
         return self.statuses.pop(0) if self.statuses else 200
 
     def wait_for(
@@ -48,16 +66,18 @@ class Receiver:
 
 
 @contextmanager
-def receiving(statuses: list[int] | None = None) -> Iterator[Receiver]:
-    receiver = Receiver(statuses or [])
+def receiving(statuses: list[int] | None = None, fail_first: int = 0) -> Iterator[Receiver]:
+    receiver = Receiver(statuses or [], fail_first)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             received = Received(dict(self.headers.items()), body, time.monotonic())
-            self.send_response(receiver.answer(received))
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            status = receiver.answer(received)
+            with contextlib.suppress(OSError):  # the sender gave up (timeout, killed)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
         def log_message(self, *_: Any) -> None:
             pass
@@ -69,5 +89,6 @@ def receiving(statuses: list[int] | None = None) -> Iterator[Receiver]:
     try:
         yield receiver
     finally:
+        receiver.gate.set()
         server.shutdown()
         server.server_close()
