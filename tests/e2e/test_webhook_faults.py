@@ -15,6 +15,7 @@ from sqlalchemy import text
 from wallet_client.webhooks import WebhookVerificationError, sign, verify
 
 from harness.processes import BIN, Process, start_worker, wait_until
+from infra.sealing import PLAIN
 from ledger.webhooks import register_webhook
 from tests.receiver import Receiver, receiving
 from tests.stack import Stack, pool_children
@@ -36,6 +37,7 @@ def subscribe(stack: Stack, receiver: Receiver) -> str:
             created_by="test",
             allow_private=False,
             allow_loopback=True,
+            sealer=PLAIN,  # the private stack runs without METADATA_ENCRYPTION_KEYS
         )
     return created.secret
 
