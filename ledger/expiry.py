@@ -30,16 +30,9 @@ WHERE b.id = e.balance_id
 """)
 
 
-def expire_holds(session: Session, *, now: datetime | None = None, limit: int = 1000) -> int:
+def expire_holds(session: Session, *, now: datetime | None = None, limit: int = 1000) -> list[str]:
     """Expire up to ``limit`` active holds past their expiry (at ``now``, by default the
-    transaction's time); return how many. The caller commits."""
-    return len(release_expired(session, now=now, limit=limit))
-
-
-def release_expired(
-    session: Session, *, now: datetime | None = None, limit: int = 1000
-) -> list[str]:
-    """As ``expire_holds``, returning the expired holds' ids (for their ``hold.expired``)."""
+    transaction's time); return their ids (for their ``hold.expired``). The caller commits."""
     picked = session.execute(PICK_EXPIRED, {"now": now, "limit": limit}).all()
     if not picked:
         return []

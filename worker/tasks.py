@@ -19,7 +19,7 @@ from typing import Any
 import structlog
 from sqlalchemy.exc import OperationalError
 
-from ledger.expiry import release_expired
+from ledger.expiry import expire_holds as release_expired_holds
 from ledger.lifecycle import count_crashed_delivery, process_requests
 from ledger.reaper import pending_summary, stale_requests
 from worker.broker import queue_depth
@@ -114,7 +114,7 @@ def expire_holds() -> dict[str, int]:
     expired, batch = 0, 1000
     while batch == 1000:
         with runtime().sessions.begin() as session:
-            hold_ids = release_expired(session, limit=1000)
+            hold_ids = release_expired_holds(session, limit=1000)
             deliveries = record_expired_events(session, hold_ids)
         announce(deliveries)
         expired, batch = expired + len(hold_ids), len(hold_ids)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from ledger.expiry import release_expired
+from ledger.expiry import expire_holds
 from ledger.hold_views import get_hold
 from ledger.journal_extras import lazily_expired
 from ledger.outbox import Subscriptions, record_holds_expired
@@ -29,7 +29,7 @@ def sweep(session: Session, *, after_seconds: int) -> list[int]:
     """What the beat's expiry does in one transaction: release, then record the events."""
     now = session.scalar(select(func.now()))
     assert now is not None
-    expired = release_expired(session, now=now + timedelta(seconds=after_seconds))
+    expired = expire_holds(session, now=now + timedelta(seconds=after_seconds))
     return record_holds_expired(session, hold_ids=expired, subscriptions=Subscriptions(0))
 
 

@@ -142,8 +142,8 @@ def test_the_sweep_expires_holds_past_their_time_and_releases_them(session: Sess
     soon, later = place(session, alice, "10", seconds=60), place(session, alice, "20")
     now = session.scalar(select(func.now()))
     assert now is not None
-    assert expire_holds(session, now=now + timedelta(seconds=59)) == 0
-    assert expire_holds(session, now=now + timedelta(seconds=61)) == 1
+    assert expire_holds(session, now=now + timedelta(seconds=59)) == []
+    assert len(expire_holds(session, now=now + timedelta(seconds=61))) == 1
     assert (get_hold(session, hold_id=soon).status, get_hold(session, hold_id=later).status) == (
         "expired",
         "active",
