@@ -37,6 +37,7 @@ RETRY_POLICY: dict[str, Any] = {
     "retry_jitter": True,
     "max_retries": 12,
 }
+EXPIRY_BATCH = 1000  # holds released per transaction by the expiry sweep
 
 
 @app.task(name="wallet.post", bind=True, **RETRY_POLICY)  # type: ignore[untyped-decorator]
@@ -60,9 +61,8 @@ def post_batch(request_ids: list[str], fill_to: int = 0) -> dict[str, int]:
             max_attempts=rt.settings.max_attempts,
             sealer=rt.sealer,
         )
-        deliveries = record_events(
-            session, finished(outcomes)
-        )  # webhooks: the transactional outbox
+        # Webhooks: the transactional outbox, written in the posting's own transaction.
+        deliveries = record_events(session, finished(outcomes))
     announce(deliveries)
     seconds, channel = time.perf_counter() - started, rt.settings.outcome_channel
     return log_posted(report(outcomes, seconds, publisher=rt.redis, channel=channel))
@@ -111,10 +111,10 @@ def reap_stale_requests() -> dict[str, int]:
 def expire_holds() -> dict[str, int]:
     """Release active holds past their expiry (a thousand per transaction, until none), each
     transaction with their ``hold.expired`` events, announced once it commits."""
-    expired, batch = 0, 1000
-    while batch == 1000:
+    expired, batch = 0, EXPIRY_BATCH
+    while batch == EXPIRY_BATCH:
         with runtime().sessions.begin() as session:
-            hold_ids = release_expired_holds(session, limit=1000)
+            hold_ids = release_expired_holds(session, limit=EXPIRY_BATCH)
             deliveries = record_expired_events(session, hold_ids)
         announce(deliveries)
         expired, batch = expired + len(hold_ids), len(hold_ids)
