@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # below the server's threads per process: API_THREADS, 32 by default).
     max_waiters_per_process: int = 16
     db_pool_size: int = 10
+    # The enqueuer sends at most one message per this many milliseconds per process
+    # (producer_api.enqueuer): 0 sends each burst as soon as the previous send returns.
+    enqueue_min_interval_ms: float = 10.0
     # Admission control: submits are refused (503) while the line of requests not yet picked
     # up by a worker is this long, or its head has waited this many seconds. Sized from the
     # measured posting rate (README, Performance): 5,000 is 3-4 s at ~1,500 postings/s. The

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import make_engine
 from infra.logs import configure_logging
+from infra.memory import freeze_startup_heap
 from infra.settings import Settings, get_settings
 from producer_api import metrics
 from producer_api.metrics import init_metrics
@@ -50,4 +51,6 @@ def create_app(
 def server_app() -> Flask:
     settings = get_settings()
     configure_logging(settings)
-    return create_app(settings)
+    app = create_app(settings)
+    freeze_startup_heap()  # infra.memory: full collections stalled every call of a process
+    return app

@@ -65,7 +65,10 @@ class Services:
             submitter=SubmitService(
                 sessions=sessions,
                 autocommit_sessions=autocommit_sessions,
-                enqueuer=Enqueuer(celery_sender(celery)),
+                enqueuer=Enqueuer(
+                    celery_sender(celery),
+                    min_interval=settings.enqueue_min_interval_ms / 1000,
+                ),
                 sealer=sealer,
                 facts=KnownFacts(),
             ),

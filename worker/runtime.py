@@ -8,6 +8,7 @@ from celery.signals import worker_process_init
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import make_engine, make_session_factory
+from infra.memory import freeze_startup_heap
 from infra.sealing import Sealer
 from infra.settings import Settings, get_settings
 
@@ -35,3 +36,4 @@ def runtime() -> Runtime:
 @worker_process_init.connect  # type: ignore[untyped-decorator]
 def _forget_parent_resources(**_: object) -> None:
     runtime.cache_clear()
+    freeze_startup_heap()

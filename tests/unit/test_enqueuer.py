@@ -73,3 +73,27 @@ def test_a_hanging_broker_leaves_requests_past_the_bound_to_the_reaper(
     broker.release.set()
     wait_until(lambda: len(broker.messages) == 2, timeout=10, what="the second message")
     assert broker.messages[1][0] == [triple(n) for n in range(1, 4)]
+
+
+def test_paced_sends_coalesce_what_arrives_within_the_interval() -> None:
+    broker = SlowBroker()
+    broker.release.set()  # a fast broker: only the pacing can coalesce
+    enqueuer = Enqueuer(broker.send, min_interval=60.0)
+    enqueuer.put([triple(0)], "call-0")  # idle: sent at once
+    wait_until(lambda: len(broker.messages) == 1, timeout=10, what="the first message")
+    for n in range(1, 4):
+        enqueuer.put([triple(n)], f"call-{n}")
+    enqueuer.close()  # a closing enqueuer sends what it holds without waiting out the pace
+    assert broker.messages == [
+        ([triple(0)], ["call-0"]),
+        ([triple(n) for n in range(1, 4)], [f"call-{n}" for n in range(1, 4)]),
+    ]
+
+
+def test_flower_sees_the_first_triples_and_the_count() -> None:
+    triples = [triple(n) for n in range(25)]
+    shown = enqueuer_module.args_repr(triples)
+    assert shown.startswith("([['id-0', 'key-0', 'topup'], ")
+    assert "'key-9'" in shown and "'key-10'" not in shown
+    assert shown.endswith(", ... 15 more],)")
+    assert enqueuer_module.args_repr([triple(1)]) == "([['id-1', 'key-1', 'topup']],)"
