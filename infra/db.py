@@ -16,6 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 T = TypeVar("T")
 
 
+# A backend whose client died (a SIGKILLed worker) notices within a second even while it
+# waits on a lock, and rolls back, instead of holding row locks until it is granted.
+OPTIONS = "-c client_connection_check_interval=1000"
+# A replica that does not answer is given up on quickly: its reads go to the primary.
+READ_CONNECT_TIMEOUT_SECONDS = 2
+
+
 def make_engine(
     database_url: str | URL, *, pool_size: int = 10, autocommit: bool = False
 ) -> Engine:
@@ -28,9 +35,25 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
-        # A backend whose client died (a SIGKILLed worker) notices within a second even while
-        # it waits on a lock, and rolls back, instead of holding row locks until it is granted.
-        connect_args={"options": "-c client_connection_check_interval=1000"},
+        connect_args={"options": OPTIONS},
+    )
+
+
+def make_read_engine(database_url: str | URL, *, pool_size: int = 10) -> Engine:
+    """The engine of the read replica (DATABASE_READ_URL): every transaction read-only, even
+    where the URL names a server that could write (a pooler, the primary itself), and a
+    connection attempt given up after a couple of seconds, so that a replica that is down
+    costs a read little before it goes to the primary."""
+    return create_engine(
+        database_url,
+        isolation_level="READ COMMITTED",
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        connect_args={
+            "options": f"{OPTIONS} -c default_transaction_read_only=on",
+            "connect_timeout": READ_CONNECT_TIMEOUT_SECONDS,
+        },
     )
 
 

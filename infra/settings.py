@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     # with it, and without a WALLET_SECRET_KEY (the HMAC key under which API keys are hashed).
     wallet_env: Literal["development", "production"] = "development"
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/wallet"
+    # A streaming replica (hot standby) of DATABASE_URL for balance and history reads; unset,
+    # every read goes to the primary (README, Read replica). Request statuses, holds, accounts
+    # and every write always go to the primary.
+    database_read_url: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
     # The Celery broker: unset, the Redis at REDIS_URL; amqp://user:password@host:5672/vhost
     # runs the task queue on RabbitMQ (README, Choosing a broker). Redis stays for rate limits
@@ -54,6 +58,12 @@ class Settings(BaseSettings):
     # The enqueuer sends at most one message per this many milliseconds per process
     # (producer_api.enqueuer): 0 sends each burst as soon as the previous send returns.
     enqueue_min_interval_ms: float = 10.0
+    # A read with ?after=<key> waits up to this long for the replica to replay that request's
+    # commit, then reads from the primary instead.
+    replica_wait_max_seconds: float = 1.0
+    # After the replica failed to answer (down, refusing connections), reads go to the primary
+    # for this long before the replica is tried again.
+    replica_retry_after_seconds: float = 5.0
     # Admission control: submits are refused (503) while the line of requests not yet picked
     # up by a worker is this long, or its head has waited this many seconds. Sized from the
     # measured posting rate (README, Performance): 5,000 is 3-4 s at ~1,500 postings/s. The

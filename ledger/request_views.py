@@ -32,6 +32,16 @@ def get_request(
     return None if request is None else request_views(session, [request], sealer=sealer)[0]
 
 
+def find_status(session: Session, *, client_id: str, idempotency_key: str) -> Status | None:
+    """The request's status alone (one index probe), None if the client has no such key."""
+    status = session.scalar(
+        select(Request.status).where(
+            Request.client_id == client_id, Request.idempotency_key == idempotency_key
+        )
+    )
+    return None if status is None else Status(status)
+
+
 def get_requests_by_id(
     session: Session, *, request_ids: list[uuid.UUID], sealer: Sealer
 ) -> list[RequestView]:

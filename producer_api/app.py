@@ -31,7 +31,9 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    app.extensions["wallet"] = Services.build(settings, engine, sessions)
+    app.extensions["wallet"] = built = Services.build(settings, engine, sessions)
+    if built.reads.has_replica:
+        app.extensions[metrics.BEFORE_SCRAPE] = [built.reads.sample_lag]
     init_request_ids(app)
     init_metrics(app)
     register_problem_handlers(app)

@@ -5,7 +5,7 @@ process imports this)."""
 import os
 import time
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -32,7 +32,44 @@ SHEDDING = Gauge(
     multiprocess_mode="mostrecent",  # a dead process's last value never outvotes the living
 )
 SHED = Counter("wallet_api_submits_shed_total", "Submits refused with 503 by admission control")
+# The read replica (producer_api.reads). The gauges carry the replica's host:port/database
+# and exist only where DATABASE_READ_URL is set; they are sampled at each scrape.
+READS = Counter(
+    "wallet_reads_total", "Balance and history reads, by the server that answered", ["source"]
+)
+REPLICA_FALLBACKS = Counter(
+    "wallet_replica_fallbacks_total",
+    "Reads meant for the replica that the primary answered: wait_bound (?after= not replayed "
+    "within REPLICA_WAIT_MAX_SECONDS), unavailable (the replica failed), not_found (an "
+    "account the replica does not know yet)",
+    ["reason"],
+)
+REPLICA_WAIT = Histogram(
+    "wallet_replica_wait_seconds",
+    "How long a read with ?after= waited for the replica to replay its request",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+REPLICA_LAG_BYTES = Gauge(
+    "wallet_replica_lag_bytes",
+    "WAL the primary has written that the replica has not replayed yet",
+    ["replica"],
+    multiprocess_mode="mostrecent",
+)
+REPLICA_LAG_SECONDS = Gauge(
+    "wallet_replica_lag_seconds",
+    "0 if the replica has replayed all the primary wrote, else the age of the last "
+    "transaction it replayed",
+    ["replica"],
+    multiprocess_mode="mostrecent",
+)
+REPLICA_UP = Gauge(
+    "wallet_replica_up",
+    "1 if the replica answered the last lag sample, else 0",
+    ["replica"],
+    multiprocess_mode="mostrecent",
+)
 bp = Blueprint("metrics", __name__)
+BEFORE_SCRAPE = "wallet_before_scrape"  # app.extensions: callables run before each scrape
 
 
 def init_metrics(app: Flask) -> None:
@@ -42,6 +79,8 @@ def init_metrics(app: Flask) -> None:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    for refresh in current_app.extensions.get(BEFORE_SCRAPE, ()):
+        refresh()  # gauges sampled now (the replica's lag)
     registry = REGISTRY
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()

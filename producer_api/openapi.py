@@ -57,6 +57,8 @@ class Operation:
     # Where a successful answer names the request's key and the request the account: each
     # 2xx answer then links to the request, and to the account's balance and history.
     links: tuple[str, str] | None = None
+    # The problem answers it lists; by default a submit's (with a body) or a read's.
+    problems: tuple[str, ...] | None = None
 
     def __call__(self, view: View) -> View:
         setattr(view, MARK, self)
@@ -151,7 +153,7 @@ def _operation(operation: Operation, view: Callable[..., Any]) -> dict[str, Any]
         *_parameters(operation.query, "query"),
         *_parameters(operation.headers, "header"),
     ]
-    problems = SUBMIT_PROBLEMS if operation.body else READ_PROBLEMS
+    problems = operation.problems or (SUBMIT_PROBLEMS if operation.body else READ_PROBLEMS)
     described["responses"] = {
         **{
             status: _answer(operation, status, *answer)

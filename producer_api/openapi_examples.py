@@ -21,7 +21,8 @@ PROBLEMS = {
     "403": "The API key lacks this operation's scope",
     "404": "No such request, account, hold (HOLD_NOT_FOUND), transaction (TRANSACTION_NOT_FOUND), "
     "webhook or monitor",
-    "409": "The account number or asset code is taken (ACCOUNT_EXISTS, ASSET_EXISTS)",
+    "409": "The account number or asset code is taken (ACCOUNT_EXISTS, ASSET_EXISTS); the "
+    "request named by a read's after is not finished yet (REQUEST_NOT_FINISHED)",
     "413": "The body is over the limit (64 KiB; a batch 1 MiB)",
     "415": "The body is not sent as application/json",
     "422": "A field is invalid, the account or asset is unknown, or the idempotency key was "
@@ -33,6 +34,7 @@ PROBLEMS = {
 }
 SUBMIT_PROBLEMS = ("400", "401", "403", "404", "409", "413", "415", "422", "429", "503")
 READ_PROBLEMS = ("400", "401", "403", "404", "429", "503")
+AFTER_READ_PROBLEMS = ("400", "401", "403", "404", "409", "429", "503")  # reads taking after
 # The README's calls: "Try it out" at /docs replays its flow. A capture's and a void's hold,
 # and a reversal's transaction, are ids the server made: the examples show their shape.
 SUBMIT_BODIES: dict[str, dict[str, Any]] = {

@@ -188,9 +188,20 @@ class HistoryQuery(CamelModel):
     cursor: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
+AFTER = (
+    "the idempotency key of a finished request of yours: the answer reflects it (read from "
+    "the replica once it has replayed it, else from the primary); 409 if it is not finished"
+)
+
+
+class AccountHistoryQuery(HistoryQuery):
+    after: IdempotencyKey | None = Field(default=None, description=AFTER)
+
+
 class BalanceQuery(CamelModel):
     model_config = ConfigDict(extra="forbid")
     as_of: AwareDatetime | None = None  # RFC 3339, with its offset
+    after: IdempotencyKey | None = Field(default=None, description=AFTER)
 
 
 class AccountBody(CamelModel):

@@ -2,8 +2,8 @@
 
 Everything with state lives here, on the app (``app.extensions["wallet"]``), never in a module:
 the sealer, the memory of known assets and accounts, the key cache, the rate limiter, the
-Celery client, the enqueuer, the waiters. Two apps built with different settings share none
-of it.
+Celery client, the enqueuer, the waiters, the read router (and its replica's engine). Two apps
+built with different settings share none of it.
 """
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from infra.db import make_engine, make_session_factory
+from infra.db import make_engine, make_read_engine, make_session_factory
 from infra.sealing import Sealer
 from infra.settings import Settings
 from ledger.submission_checks import KnownFacts
@@ -22,6 +22,7 @@ from producer_api.admission import Admission
 from producer_api.credentials import Authenticator
 from producer_api.enqueuer import Enqueuer, celery_client, celery_sender
 from producer_api.rate_limiter import RateLimiter
+from producer_api.reads import ReadRouter, replica_name
 from producer_api.submit import SubmitService
 from producer_api.waiting import OutcomeWaiter
 
@@ -39,7 +40,9 @@ class Services:
     redis: redis.Redis
     limiter: RateLimiter
     admission: Admission
+    reads: ReadRouter
     autocommit_engine: Engine | None = None  # the submits', unless a test passed sessions
+    read_engine: Engine | None = None  # the replica's (DATABASE_READ_URL), if set
 
     @classmethod
     def build(
@@ -54,6 +57,7 @@ class Services:
             autocommit_sessions = make_session_factory(autocommit_engine)
         sessions = sessions or make_session_factory(engine)
         sealer = Sealer(settings.metadata_encryption_keys)
+        read_engine, reads = cls._reads(settings, sessions)
         celery = celery_client(settings)
         return cls(
             settings=settings,
@@ -88,8 +92,27 @@ class Services:
                 per_key=settings.rate_limit_per_key,
                 per_account=settings.rate_limit_per_account,
             ),
+            reads=reads,
             autocommit_engine=autocommit_engine,
+            read_engine=read_engine,
         )
+
+    @staticmethod
+    def _reads(
+        settings: Settings, primary: sessionmaker[Session]
+    ) -> tuple[Engine | None, ReadRouter]:
+        """Balance and history reads: on the replica if DATABASE_READ_URL is set (its engine,
+        for ``close``), else on the primary (producer_api.reads)."""
+        url = settings.database_read_url
+        engine = make_read_engine(url, pool_size=settings.db_pool_size) if url else None
+        router = ReadRouter(
+            primary,
+            make_session_factory(engine) if engine else None,
+            replica_name=replica_name(url) if url else "",
+            wait_max_seconds=settings.replica_wait_max_seconds,
+            retry_after_seconds=settings.replica_retry_after_seconds,
+        )
+        return engine, router
 
     def close(self) -> None:
         """Tear the app down: stop its threads (enqueuer, outcome listener), close its
@@ -101,8 +124,9 @@ class Services:
         self.redis.close()
         self.limiter.close()
         self.engine.dispose()
-        if self.autocommit_engine is not None:
-            self.autocommit_engine.dispose()
+        for engine in (self.autocommit_engine, self.read_engine):
+            if engine is not None:
+                engine.dispose()
 
 
 def services() -> Services:

@@ -1,49 +1,79 @@
 """/api/wallet/balance, /history and /holds/{holdId}: an account's balances (now, or posted
-as of an instant) and entries, and a hold, read from Postgres."""
+as of an instant) and entries, and a hold, read from Postgres: balances and history from the
+read replica when one is set, after the request named by ``after`` if any
+(producer_api.reads); a hold from the primary."""
+
+from collections.abc import Callable
 
 from flask import Blueprint, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from ledger import queries
 from ledger.hold_views import get_hold as find_hold
 from ledger.views import AccountBalances, HistoryPage, HoldView
-from producer_api.auth import requires
+from producer_api.auth import current_client, requires
 from producer_api.openapi import Operation
+from producer_api.openapi_examples import AFTER_READ_PROBLEMS
+from producer_api.reads import SOURCE_HEADER
 from producer_api.responses import json_response, path_account, query
-from producer_api.schemas import AccountPath, BalanceQuery, HistoryQuery, HoldPath
+from producer_api.schemas import AccountHistoryQuery, AccountPath, BalanceQuery, HoldPath
 from producer_api.services import services
 
 bp = Blueprint("accounts", __name__, url_prefix="/api/wallet")
 
 
 @bp.get("/balance/<account_number>")
-@Operation({"200": ("Balances", AccountBalances)}, path=AccountPath, query=BalanceQuery)
+@Operation(
+    {"200": ("Balances", AccountBalances)},
+    path=AccountPath,
+    query=BalanceQuery,
+    problems=AFTER_READ_PROBLEMS,
+)
 @requires("wallet:read")
 def get_balance(account_number: str) -> Response:
     """An account's balances
 
     Posted, held (active holds) and available (posted - held); with asOf (RFC 3339), the
-    posted balances at that instant, from the ledger entries (held and available null)."""
+    posted balances at that instant, from the ledger entries (held and available null). With
+    after (a finished request's idempotency key), they reflect that request. The
+    Wallet-Read-Source header says which server answered (replica or primary)."""
     account, params = path_account(account_number), query(BalanceQuery)
-    with services().sessions() as session:
-        balances = queries.get_balances(session, account_number=account, as_of=params.as_of)
-    return json_response(balances)
+    return _read(
+        lambda session: queries.get_balances(session, account_number=account, as_of=params.as_of),
+        params.after,
+    )
 
 
 @bp.get("/history/<account_number>")
-@Operation({"200": ("One page", HistoryPage)}, path=AccountPath, query=HistoryQuery)
+@Operation(
+    {"200": ("One page", HistoryPage)},
+    path=AccountPath,
+    query=AccountHistoryQuery,
+    problems=AFTER_READ_PROBLEMS,
+)
 @requires("wallet:read")
 def get_history(account_number: str) -> Response:
-    """An account's entries, newest first"""
-    account, params = path_account(account_number), query(HistoryQuery)
-    with services().sessions() as session:
-        page = queries.get_history(
-            session,
-            account_number=account,
-            limit=params.limit,
-            cursor=params.cursor,
-            sealer=services().sealer,
+    """An account's entries, newest first
+
+    With after (a finished request's idempotency key), the page reflects that request. The
+    Wallet-Read-Source header says which server answered (replica or primary)."""
+    account, params = path_account(account_number), query(AccountHistoryQuery)
+    sealer = services().sealer
+
+    def page(session: Session) -> HistoryPage:
+        return queries.get_history(
+            session, account_number=account, limit=params.limit, cursor=params.cursor, sealer=sealer
         )
-    return json_response(page)
+
+    return _read(page, params.after)
+
+
+def _read(work: Callable[[Session], BaseModel], after: str | None) -> Response:
+    read = services().reads.read(work, client_id=current_client(), after=after)
+    response = json_response(read.value)
+    response.headers[SOURCE_HEADER] = read.source
+    return response
 
 
 @bp.get("/holds/<hold_id>")

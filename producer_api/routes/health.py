@@ -16,7 +16,8 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """503 if Postgres or Redis is unreachable. While submits are shed the answer stays 200
+    """503 if Postgres or Redis is unreachable (the read replica's state is reported, and
+    never fails it). While submits are shed the answer stays 200
     with ``"status": "shedding"``: the backlog is shared by every API process, so failing
     readiness would take them all out of the load balancer, reads included."""
     checks = {"postgres": _postgres_ok(), "redis": _redis_ok()}
@@ -28,7 +29,20 @@ def readyz() -> Response:
         status="shedding" if backlog.shedding else "ready",
         checks=checks,
         backlog={"pending": backlog.pending, "oldestSeconds": round(backlog.oldest_seconds, 3)},
+        **_replica(),
     )
+
+
+def _replica() -> dict[str, object]:
+    """The read replica's lag, reported and never failing readiness: reads go to the primary
+    while the replica is down or behind (producer_api.reads). Nothing without a replica."""
+    if not services().reads.has_replica:
+        return {}
+    lag = services().reads.sample_lag()
+    if lag is None:
+        return {"replica": {"reachable": False}}
+    seconds = round(lag.seconds, 3)
+    return {"replica": {"reachable": True, "lagBytes": lag.bytes, "lagSeconds": seconds}}
 
 
 def _postgres_ok() -> bool:
