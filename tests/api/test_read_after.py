@@ -65,8 +65,9 @@ def test_after_a_finished_request_reads_it_from_the_primary(
     assert gold["balance"] == "15.00"
     history = client.get(f"/api/wallet/history/{user}", query_string={"after": key, "limit": 1})
     assert history.headers["Wallet-Read-Source"] == "primary"
-    assert history.get_json()["transactions"][0]["transactionId"] == (
-        done["transaction"]["transactionId"]
+    assert (
+        history.get_json()["transactions"][0]["transactionId"]
+        == (done["transaction"]["transactionId"])
     )
 
 
