@@ -30,6 +30,9 @@ HELP = {
 }
 
 
+AFTER_HELP = "reflect this finished request (its idempotency key), even on a lagging replica"
+
+
 def checked(text: str, parse: Callable[[str], T], problem: str | None) -> T:
     """``parse(text)``, an argument's value; a ValueError becomes argparse's error, saying
     ``problem`` (or its own message)."""
@@ -83,6 +86,8 @@ def add_commands(
     parsers["balance"].add_argument("--as-of", help="posted balances at this RFC 3339 instant")
     parsers["history"].add_argument("account")
     parsers["history"].add_argument("--limit", type=positive, default=20, help="at most (20)")
+    for name in ("balance", "history"):
+        parsers[name].add_argument("--after", metavar="KEY", help=AFTER_HELP)
     for name in ("topup", "bonus", "spend", "hold"):
         for argument in ("account", "asset"):
             parsers[name].add_argument(argument)
@@ -128,12 +133,12 @@ def submit(args: argparse.Namespace) -> dict[str, Any]:
 
 @command("balance")
 def balance(client: WalletClient, args: argparse.Namespace) -> Any:
-    return client.balance(args.account, as_of=args.as_of)
+    return client.balance(args.account, as_of=args.as_of, after=args.after)
 
 
 @command("history")
 def history(client: WalletClient, args: argparse.Namespace) -> Any:
-    return args.account, list(client.history(args.account, limit=args.limit))
+    return args.account, list(client.history(args.account, limit=args.limit, after=args.after))
 
 
 @command("topup")

@@ -198,8 +198,11 @@ class HistoryWalk:
     """An account's history, page by page: ``next_page`` is the plan of the next page's
     items (fetched ``page_size`` at a time, at most ``limit`` in all), None after the last."""
 
-    def __init__(self, account: str, limit: int | None, page_size: int) -> None:
+    def __init__(
+        self, account: str, limit: int | None, page_size: int, after: protocol.After = None
+    ) -> None:
         self.account, self.left, self.page_size = account, limit, page_size
+        self.after = after  # sent with every page: each may meet another replica
         self.cursor: str | None = None
         self.ended = False
 
@@ -210,7 +213,8 @@ class HistoryWalk:
 
     def fetch(self, engine: Engine) -> Steps[list[HistoryItem]]:
         size = min(self.page_size, HISTORY_PAGE, *([] if self.left is None else [self.left]))
-        response, _ = yield from engine.send(protocol.history(self.account, size, self.cursor))
+        call = protocol.history(self.account, size, self.cursor, self.after)
+        response, _ = yield from engine.send(call)
         page = HistoryPage.model_validate_json(response.content)
         if self.left is not None:
             self.left -= len(page.transactions)

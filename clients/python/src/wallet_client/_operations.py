@@ -194,14 +194,22 @@ def request(
     return lambda engine: engine.request(key, wait, raise_on_failure)
 
 
-def balance(account: str, as_of: datetime | str | None = None) -> Plan[Balances]:
-    """The account's balances (``as_of``: posted balances at that instant)."""
-    return read(protocol.balance(account, as_of), Balances)
+def balance(
+    account: str, as_of: datetime | str | None = None, *, after: protocol.After = None
+) -> Plan[Balances]:
+    """The account's balances (``as_of``: posted balances at that instant; ``after``: a
+    finished request, or its idempotency key, that they must reflect)."""
+    return read(protocol.balance(account, as_of, after), Balances)
 
 
 def history(
-    account: str, limit: int | None = None, *, page_size: int = HISTORY_PAGE
+    account: str,
+    limit: int | None = None,
+    *,
+    page_size: int = HISTORY_PAGE,
+    after: protocol.After = None,
 ) -> HistoryWalk:
     """The account's transactions, newest first, at most ``limit`` (all if None),
-    fetched ``page_size`` at a time as the iteration goes, following the cursor."""
-    return HistoryWalk(account, limit, page_size)
+    fetched ``page_size`` at a time as the iteration goes, following the cursor
+    (``after``: a finished request, or its idempotency key, that they must reflect)."""
+    return HistoryWalk(account, limit, page_size, after)

@@ -149,8 +149,19 @@ def request(key: str, wait: float) -> Call:
     return Call("GET", f"{API}/requests/{segment(key)}", params=params, server_wait=seconds)
 
 
-def balance(account: str, as_of: datetime | str | None) -> Call:
-    params = {}
+After = RequestResult | str | None  # a finished request (or its key) a read must reflect
+
+
+def after_params(after: After) -> dict[str, str]:
+    """``?after=<idempotencyKey>``: the read reflects that request, answered by the replica
+    once it has replayed it, else by the primary (409 REQUEST_NOT_FINISHED while pending)."""
+    if after is None:
+        return {}
+    return {"after": after.idempotency_key if isinstance(after, RequestResult) else after}
+
+
+def balance(account: str, as_of: datetime | str | None, after: After = None) -> Call:
+    params = after_params(after)
     if isinstance(as_of, datetime):
         if as_of.tzinfo is None:
             raise ValueError("as_of needs a time zone (RFC 3339), e.g. datetime.now(UTC)")
@@ -160,8 +171,8 @@ def balance(account: str, as_of: datetime | str | None) -> Call:
     return Call("GET", f"{API}/balance/{segment(account)}", params=params)
 
 
-def history(account: str, limit: int, cursor: str | None) -> Call:
-    params = {"limit": str(limit)}
+def history(account: str, limit: int, cursor: str | None, after: After = None) -> Call:
+    params = {"limit": str(limit), **after_params(after)}
     if cursor:
         params["cursor"] = cursor
     return Call("GET", f"{API}/history/{segment(account)}", params=params)
