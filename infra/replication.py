@@ -28,8 +28,13 @@ class Lag:
     seconds: float
 
 
-def measure_lag(primary: Session, replica: Session) -> Lag:
-    position = primary.scalar(PRIMARY_POSITION)
+def wal_position(primary: Session) -> str:
+    """The primary's WAL write position, to measure a replica against (``lag_behind``)."""
+    return str(primary.execute(PRIMARY_POSITION).scalar_one())
+
+
+def lag_behind(replica: Session, position: str) -> Lag:
+    """How far ``replica`` is behind the primary's WAL ``position`` (read just before)."""
     row = replica.execute(REPLICA_BEHIND, {"primary": position}).one()
     if not row.standby or not row.behind:
         return Lag(0, 0.0)

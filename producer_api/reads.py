@@ -45,7 +45,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from infra.replication import Lag, measure_lag
+from infra.replication import Lag, lag_behind, wal_position
 from ledger.errors import AccountNotFound
 from ledger.request_views import find_status
 from ledger.statuses import Status
@@ -117,8 +117,13 @@ class ReadRouter:
         if self._replica is None:
             return None
         try:
-            with self._primary() as primary, self._replica() as replica:
-                lag = measure_lag(primary, replica)
+            with self._primary() as primary:
+                position = wal_position(primary)
+        except (DBAPIError, PoolTimeout):
+            return None  # the primary's trouble, not the replica's (and /readyz says it)
+        try:
+            with self._replica() as replica:
+                lag = lag_behind(replica, position)
         except (DBAPIError, PoolTimeout) as error:
             self._failed(error)
             REPLICA_UP.labels(self.replica_name).set(0)
