@@ -9,11 +9,12 @@ all, checking that each read shows the top-up's ``balanceAfter`` (read-your-writ
 ``--batch-threads`` N, N more threads keep posting batch calls of 1,000 top-ups to other users
 meanwhile (each waiting for its batch: no backlog), the write load the replica must replay.
 
-A sampler measures the lag every ``--sample-ms``: bytes (the primary's WAL write position less
-the replica's replay position, read back to back) and seconds (from reading the primary's
-position to the replica having replayed past it, polled every millisecond: how long a write
-takes to reach the replica). Prints their p50/p99/max, the reads answered by the replica and
-by the primary (by the API's own counters too), and the reads' latency.
+A sampler measures the lag every ``--sample-ms``: bytes (the primary's flushed WAL position,
+what it can stream, less the replica's replay position, read back to back) and seconds (from
+reading the primary's position to the replica having replayed past it, polled every
+millisecond: how long a write takes to reach the replica). Prints their p50/p99/max, the
+reads answered by the replica and by the primary (by the API's own counters too), the reads'
+latency, and what the replica's log says of recovery conflicts.
 """
 
 import argparse
@@ -58,7 +59,7 @@ class Sampler(threading.Thread):
 
     def sample(self, primary: Connection, replica: Connection) -> None:
         started = time.monotonic()
-        position = primary.execute(text("SELECT pg_current_wal_lsn()")).scalar_one()
+        position = primary.execute(text("SELECT pg_current_wal_flush_lsn()")).scalar_one()
         query = text("SELECT pg_wal_lsn_diff(:p, pg_last_wal_replay_lsn())")
         self.bytes.append(max(0, int(replica.execute(query, {"p": position}).scalar_one())))
         while int(replica.execute(query, {"p": position}).scalar_one()) > 0:
@@ -192,6 +193,17 @@ def measure(base_url: str, primary: Engine, replica: Engine, args: argparse.Name
     )
 
 
+def replay_waits(log: str) -> str:
+    """What the replica's log says of replay waiting for its queries (recovery conflicts)
+    and of its streaming being restarted."""
+    lines = log.splitlines()
+    waits = [line for line in lines if "recovery conflict" in line or "due to conflict" in line]
+    restarts = [line for line in lines if "started streaming" in line]
+    shown = "".join(f"\n  {line}" for line in waits[:5])
+    counts = f"{len(waits)} recovery-conflict lines, {len(restarts)} streaming starts"
+    return f"replica log: {counts}{shown}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=3000)
@@ -227,6 +239,7 @@ def main() -> None:
         on_replica = create_engine(env["DATABASE_READ_URL"], isolation_level="AUTOCOMMIT")
         stopping += [on_primary.dispose, on_replica.dispose]
         print(measure(base_url, on_primary, on_replica, args), flush=True)
+        print(replay_waits(replica.log()), flush=True)
     finally:
         for stop in reversed(stopping):
             stop()

@@ -47,6 +47,7 @@ class PrivateReplica(PrivatePostgres):
             "port": str(self.port),
             "unix_socket_directories": f"'{self.socket_dir}'",
             "hot_standby": "on",
+            "log_recovery_conflict_waits": "on",  # replay waiting for a standby query: logged
         }
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
