@@ -12,7 +12,9 @@ meanwhile (each waiting for its batch: no backlog), the write load the replica m
 A sampler measures the lag every ``--sample-ms``: bytes (the primary's flushed WAL position,
 what it can stream, less the replica's replay position, read back to back) and seconds (from
 reading the primary's position to the replica having replayed past it, polled every
-millisecond: how long a write takes to reach the replica). Prints their p50/p99/max, the
+millisecond: how long a write takes to reach the replica; a sample still waiting when the
+load ends is dropped: a record the primary flushed only in part, with no commit after it,
+is flushed by the primary's next standby snapshot, up to 15 s later). Prints their p50/p99/max, the
 reads answered by the replica and by the primary (by the API's own counters too), the reads'
 latency, and what the replica's log says of recovery conflicts.
 """
@@ -63,6 +65,8 @@ class Sampler(threading.Thread):
         query = text("SELECT pg_wal_lsn_diff(:p, pg_last_wal_replay_lsn())")
         self.bytes.append(max(0, int(replica.execute(query, {"p": position}).scalar_one())))
         while int(replica.execute(query, {"p": position}).scalar_one()) > 0:
+            if self.stopping.is_set():  # the load is over: the last WAL may be flushed late
+                return
             time.sleep(0.001)
         self.seconds.append(time.monotonic() - started)
 
