@@ -6,7 +6,9 @@ Seconds: 0 when it has, else the age of the last transaction it replayed
 (``pg_last_xact_replay_timestamp()``, the primary's commit time; both servers' clocks are
 assumed in sync). That age overstates the lag after the primary was idle (the first commit
 after an idle hour shows an hour until it is replayed), so an alert on it waits a few minutes
-(deploy/prometheus-alerts.yml). A server that is not in recovery (a URL naming the primary
+(deploy/prometheus-alerts.yml). On a quiet primary a record flushed only in part (no commit
+after it) shows as a few bytes behind until the primary flushes the rest, at the latest with
+its next standby snapshot (15 s). A server that is not in recovery (a URL naming the primary
 itself, or a promoted replica) is 0 behind.
 """
 
