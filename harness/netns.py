@@ -8,12 +8,12 @@ host; nothing else of the root namespace is touched. Namespace names are global:
 ``wlt<pid>``, unique per run, and ``sweep_stale`` removes what a run killed before its
 teardown left behind.
 
-Partitions drop packets silently, as a failed switch or a firewall does: no reset, no ICMP,
-the peer's TCP just stops hearing back. The kernels this runs on may have neither netfilter's
-command line tools nor netem, so a cut is a tc filter (clsact + u32, in the kernel since 4.5)
-on the egress of each side's ``eth0`` that redirects the matching IP packets to an IFB device
-left down, where they are discarded. Only IP packets match: ARP still answers, as on a real
-network where the fault is further up.
+Partitions drop packets silently, as a failed switch or a firewall between hosts does: no
+reset, no ICMP, each side's TCP just stops hearing back and retransmits. The kernels this runs
+on may have neither netfilter's command line tools nor netem, so a cut is a tc filter (clsact
++ u32, in the kernel since 4.5) on the bridge port where the packets enter, which redirects
+the matching IP packets to an IFB device left down, where they are discarded. Only IP packets
+match: ARP still answers, as on a real network where the fault is further up.
 """
 
 import contextlib
@@ -23,8 +23,7 @@ import os
 import re
 import signal
 import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import count
 
 PREFIX = "wlt"
@@ -118,7 +117,6 @@ class Host:
     name: str
     namespace: str
     addresses: list[str]
-    _filters: Iterator[int] = field(default_factory=lambda: count(1))
 
     @property
     def address(self) -> str:
@@ -128,38 +126,21 @@ class Host:
         """``args`` run inside this host's network namespace."""
         return ["ip", "netns", "exec", self.namespace, *args]
 
-    def drop(self, *matches: str) -> int:
-        """Discard the IP packets leaving eth0 that match every ``ip dst|src <prefix>``
-        pair in ``matches``; the filter's preference, for ``undrop``."""
-        preference = next(self._filters)
-        run(
-            *self.command(["tc", "filter", "add", "dev", "eth0", "egress", "protocol", "ip"]),
-            *("pref", str(preference), "u32"),
-            *(f for i in range(0, len(matches), 2) for f in ("match", "ip", *matches[i : i + 2])),
-            *("action", "mirred", "egress", "redirect", "dev", DROP_DEVICE),
-        )
-        return preference
-
-    def undrop(self, preference: int) -> None:
-        run(
-            *self.command(["tc", "filter", "del", "dev", "eth0", "egress"]),
-            *("protocol", "ip", "pref", str(preference)),
-        )
-
 
 @dataclass
 class Cut:
-    """A partition between ``host`` and some addresses of ``peer``, both ways."""
+    """A partition between ``host`` and some addresses of ``peer``, both ways: filters on
+    the bridge's ports."""
 
+    network: "Network"
     host: Host
     peer: Host
     addresses: list[str]
-    filters: list[tuple[Host, int]]
+    filters: list[tuple[str, int]]  # (bridge port, preference)
 
     def heal(self) -> None:
         while self.filters:
-            host, preference = self.filters.pop()
-            host.undrop(preference)
+            self.network.undrop(*self.filters.pop())
 
 
 class Network:
@@ -174,12 +155,14 @@ class Network:
         self.namespace = f"{self.tag}-net"
         self.hosts: dict[str, Host] = {}
         self.root_address = ""
+        self._filters = count(1)
 
     def create(self) -> "Network":
         """The bridge's namespace and the root namespace's port on it."""
         run("ip", "netns", "add", self.namespace)
         self._in_net("link", "add", BRIDGE, "type", "bridge")
         self._in_net("link", "set", BRIDGE, "up")
+        self._in_net("link", "add", DROP_DEVICE, "type", "ifb")
         self.root_address = next(self._addresses)
         run("ip", "link", "add", self.tag, "type", "veth", "peer", "name", "root", "netns",
             self.namespace)  # fmt: skip
@@ -202,8 +185,7 @@ class Network:
             run(*inside, "addr", "add", f"{address}/{self.prefixlen}", "dev", "eth0")
         run(*inside, "link", "set", "eth0", "up")
         run(*inside, "link", "set", "lo", "up")
-        run(*inside, "link", "add", DROP_DEVICE, "type", "ifb")
-        run(*host.command(["tc", "qdisc", "add", "dev", "eth0", "clsact"]))
+        self._tc("qdisc", "add", "dev", name, "clsact")
         return host
 
     def cut(self, host: Host, peer: Host, addresses: list[str] | None = None) -> Cut:
@@ -212,9 +194,31 @@ class Network:
         addresses = addresses or peer.addresses
         filters = []
         for address in addresses:
-            filters.append((host, host.drop("dst", f"{address}/32")))
-            filters.append((peer, peer.drop("src", f"{address}/32", "dst", f"{host.address}/32")))
-        return Cut(host, peer, addresses, filters)
+            filters.append((host.name, self.drop(host.name, "dst", f"{address}/32")))
+            to_host = ("src", f"{address}/32", "dst", f"{host.address}/32")
+            filters.append((peer.name, self.drop(peer.name, *to_host)))
+        return Cut(self, host, peer, addresses, filters)
+
+    def drop(self, port: str, *matches: str) -> int:
+        """Discard the IP packets that enter the bridge through ``port`` (a host's name) and
+        match every ``dst|src <prefix>`` pair of ``matches``; the filter's preference, for
+        ``undrop``. Dropped on the bridge, past the sender's own stack: its TCP sees nothing
+        fail (a drop on its own egress would be reported to it, and it would give up on the
+        connection within seconds instead of retransmitting for many minutes)."""
+        preference = next(self._filters)
+        pairs = [("match", "ip", *matches[i : i + 2]) for i in range(0, len(matches), 2)]
+        self._tc(
+            *("filter", "add", "dev", port, "ingress", "protocol", "ip"),
+            *("pref", str(preference), "u32", *(word for pair in pairs for word in pair)),
+            *("action", "mirred", "egress", "redirect", "dev", DROP_DEVICE),
+        )
+        return preference
+
+    def undrop(self, port: str, preference: int) -> None:
+        self._tc("filter", "del", "dev", port, "ingress", "protocol", "ip", "pref", str(preference))
+
+    def _tc(self, *args: str) -> None:
+        run("ip", "netns", "exec", self.namespace, "tc", *args)
 
     def close(self) -> None:
         for namespace in [*(h.namespace for h in self.hosts.values()), self.namespace]:

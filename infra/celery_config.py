@@ -55,17 +55,39 @@ def redis_options(settings: Settings) -> dict[str, Any]:
     # An unacknowledged message returns to the queue after the visibility timeout (acks_late
     # above); kombu sweeps for such messages every unacked_restore_interval seconds.
     visibility = settings.broker_visibility_timeout_seconds
+    restore_interval = max(1, min(10, visibility // 2))
     return {
         "broker_transport_options": {
             "visibility_timeout": visibility,
-            "unacked_restore_interval": max(1, min(10, visibility // 2)),
+            "unacked_restore_interval": restore_interval,
             "unacked_restore_throttle": 1,
+            # The sweep's lock in Redis, which kombu holds 300 s unless released. A worker
+            # whose SET of it timed out during a partition never releases it, yet the kernel
+            # still delivers the SET once the network heals: no worker restored anything for
+            # five minutes (tests/cluster/). One interval bounds that; two sweeps at once are
+            # safe (each message is restored in a WATCH/MULTI transaction).
+            "unacked_mutex_expire": restore_interval,
+            # A Redis that stops answering without closing the connection (a partition):
+            # without a socket timeout, an ack or a publish (a task's retry) waits on the dead
+            # connection for the kernel's ~15 min of retransmissions, and a reconnect for its
+            # ~2 min of SYNs; a consumer's BRPOP that gets no reply is dropped after this long
+            # past its own 1 s timeout (kombu's health check, 25 s by default).
+            **dead_peer_redis_options(settings.dead_peer_seconds),
         },
         # Publish through the default ("") exchange, straight to the queue by name. With a
         # named exchange, kombu's Redis transport routes through a _kombu.binding.* key that
         # a FLUSHDB or a Redis restart deletes, after which every publish fails until the
         # worker restarts.
         "task_default_exchange": "",
+    }
+
+
+def dead_peer_redis_options(seconds: float) -> dict[str, Any]:
+    return {
+        "socket_timeout": seconds,
+        "socket_connect_timeout": seconds,
+        "socket_keepalive": True,
+        "health_check_interval": max(1, round(seconds)),
     }
 
 

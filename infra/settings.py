@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     celery_queue: str = "wallet"
     # An unacknowledged task message returns to the queue after this long (Redis transport).
     broker_visibility_timeout_seconds: int = 300
+    # A connection whose peer stops answering (a partition, a host lost with its connections
+    # open: packets dropped, no reset) is given up within about this long, to the database by
+    # both ends (infra.db), to the broker by workers and beat (infra.celery_config). Else the
+    # kernel's defaults hold: 2 h before a keepalive probe, ~15 min of retransmissions, ~2 min
+    # for a connect; a worker cut off from the database mid-transaction kept its row locks,
+    # and all posting waited, that long (tests/cluster/).
+    dead_peer_seconds: float = 15.0
     # Redis pub/sub channel on which workers announce finished requests to waiting API calls.
     outcome_channel: str = "wallet:outcomes"
     # console (readable lines) or json (one object per line); by default console in

@@ -30,7 +30,11 @@ def create_app(
     settings = settings or get_settings()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        dead_peer_seconds=settings.dead_peer_seconds,
+    )
     app.extensions["wallet"] = built = Services.build(settings, engine, sessions)
     if built.reads.has_replica:
         app.extensions[metrics.BEFORE_SCRAPE] = [built.reads.sample_lag]

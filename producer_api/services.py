@@ -52,7 +52,10 @@ class Services:
         autocommit_engine, autocommit_sessions = None, sessions
         if autocommit_sessions is None:
             autocommit_engine = make_engine(
-                engine.url, pool_size=settings.db_pool_size, autocommit=True
+                engine.url,
+                pool_size=settings.db_pool_size,
+                autocommit=True,
+                dead_peer_seconds=settings.dead_peer_seconds,
             )
             autocommit_sessions = make_session_factory(autocommit_engine)
         sessions = sessions or make_session_factory(engine)
@@ -104,7 +107,13 @@ class Services:
         """Balance and history reads: on the replica if DATABASE_READ_URL is set (its engine,
         for ``close``), else on the primary (producer_api.reads)."""
         url = settings.database_read_url
-        engine = make_read_engine(url, pool_size=settings.db_pool_size) if url else None
+        engine = (
+            make_read_engine(
+                url, pool_size=settings.db_pool_size, dead_peer_seconds=settings.dead_peer_seconds
+            )
+            if url
+            else None
+        )
         router = ReadRouter(
             primary,
             make_session_factory(engine) if engine else None,

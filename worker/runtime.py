@@ -24,7 +24,9 @@ class Runtime:
 @lru_cache(maxsize=1)
 def runtime() -> Runtime:
     settings = get_settings()
-    engine = make_engine(settings.database_url, pool_size=2)
+    engine = make_engine(
+        settings.database_url, pool_size=2, dead_peer_seconds=settings.dead_peer_seconds
+    )
     return Runtime(
         settings=settings,
         sessions=make_session_factory(engine),

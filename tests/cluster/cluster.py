@@ -31,6 +31,7 @@ API_PORT = 3000
 API_HOSTS = ("api1", "api2")
 WORKER_HOSTS = ("w1", "w2")
 RECEIVED = re.compile(r"Task wallet\.post\[([0-9a-f-]+)\] received")
+FINISHED = re.compile(r"Task wallet\.post\[([0-9a-f-]+)\] (?:succeeded|raised|retry)")
 
 # Lowered from the defaults so that a partition's recovery takes seconds, not minutes: the
 # reaper re-sends a request left pending 5 s (default 15 s, every 10 s), an unacknowledged
@@ -40,7 +41,7 @@ TIMINGS = {
     "REAPER_INTERVAL_SECONDS": "1",
     "REAPER_STALE_AFTER_SECONDS": "5",
     "BROKER_VISIBILITY_TIMEOUT_SECONDS": "10",
-    "DATABASE_DEAD_PEER_SECONDS": "5",
+    "DEAD_PEER_SECONDS": "5",
 }
 
 
@@ -68,8 +69,9 @@ class Cluster(Stack):
     """A ``Stack`` (its checks and helpers) whose database, Redis and processes live on
     hosts of ``network``."""
 
-    def __init__(self, network: Network, database_url: str, log_dir: Path) -> None:
-        self.network = network
+    def __init__(self, network: Network, postgres: HostPostgres, log_dir: Path) -> None:
+        self.network, self.postgres = network, postgres
+        database_url = f"{postgres.server_url()}/wallet"
         self.db = network.hosts["db"]
         self.postgres_address, self.redis_address = self.db.addresses
         redis_url = f"redis://{self.redis_address}:{REDIS_PORT}/0"
@@ -127,6 +129,14 @@ class Cluster(Stack):
             )
             return int(count or 0)
 
+    def completed_after(self, at: datetime) -> int:
+        """Requests finished after ``at`` (database time)."""
+        with self.sessions() as session:
+            count = session.scalar(
+                select(func.count()).select_from(Request).where(Request.completed_at > at)
+            )
+            return int(count or 0)
+
     def now(self) -> datetime:
         with self.engine.connect() as connection:
             found: datetime = connection.scalar(text("SELECT clock_timestamp()"))
@@ -144,27 +154,24 @@ class Cluster(Stack):
 
     # --- What the processes logged ------------------------------------------------------
 
-    def log_lines(self, host: str) -> list[dict[str, object]]:
-        lines = []
+    def logged_after(self, host: str, text: str, after: datetime) -> bool:
+        """Whether ``host``'s process logged a line holding ``text`` after ``after``."""
         for line in self.on[host].log().splitlines():
-            if line.startswith("{"):
+            if text in line and line.startswith("{"):
                 with contextlib.suppress(ValueError):
-                    lines.append(json.loads(line))
-        return lines
-
-    def first_after(self, host: str, event: str, after: datetime) -> datetime | None:
-        """When ``host``'s process first logged a line whose event matches ``event`` (a
-        regular expression) after ``after``."""
-        pattern = re.compile(event)
-        for line in self.log_lines(host):
-            at = datetime.fromisoformat(str(line.get("timestamp")))
-            if at > after and pattern.search(str(line.get("event", ""))):
-                return at
-        return None
+                    stamp = json.loads(line).get("timestamp")
+                    if stamp and datetime.fromisoformat(stamp) > after:
+                        return True
+        return False
 
     def received(self, host: str) -> set[str]:
         """Ids of the wallet.post messages ``host``'s worker has received so far."""
         return set(RECEIVED.findall(self.on[host].log()))
+
+    def unfinished(self, host: str) -> set[str]:
+        """Ids of the wallet.post messages ``host``'s worker received and has not finished."""
+        log = self.on[host].log()
+        return set(RECEIVED.findall(log)) - set(FINISHED.findall(log))
 
 
 def utc_now() -> datetime:
@@ -188,9 +195,8 @@ def running_cluster(log_dir: Path) -> Iterator[Cluster]:
         redis = host_redis(db, db.addresses[1], log_dir)
         teardown.callback(redis.stop)
         start_host_redis(redis, db.addresses[1])
-        database_url = f"{postgres.server_url()}/wallet"
-        prepare_wallet_database(database_url)
-        cluster = Cluster(network, database_url, log_dir)
+        prepare_wallet_database(f"{postgres.server_url()}/wallet")
+        cluster = Cluster(network, postgres, log_dir)
         teardown.callback(cluster.close)
         for name in API_HOSTS:
             cluster.start_api_on(name)
