@@ -55,3 +55,27 @@ def test_the_apis_client_bounds_every_socket_operation_on_either_broker(
         timeouts, BROKER_SOCKET_TIMEOUT
     )
     assert client.conf.broker_url == (url or "redis://cache:6379/0")
+
+
+def test_workers_give_up_a_silent_redis_within_the_dead_peer_bound() -> None:
+    """A partition drops packets without a reset: without socket timeouts an ack or a
+    publish waited on the dead connection for the kernel's ~15 min of retransmissions
+    (tests/cluster/: after a 60 s partition, workers came back 48 s after the heal)."""
+    options = celery_config(settings(dead_peer_seconds=7))["broker_transport_options"]
+    assert options["socket_timeout"] == options["socket_connect_timeout"] == 7
+    assert options["socket_keepalive"] is True
+    assert options["health_check_interval"] == 7
+
+
+@pytest.mark.parametrize(("visibility", "interval"), [(300, 10), (10, 5), (1, 1)])
+def test_the_restore_lock_expires_after_one_sweep_interval(visibility: int, interval: int) -> None:
+    """kombu holds it 300 s unless released: a SET that reached Redis only after a partition
+    healed, from a worker that had given up on it, stopped every sweep that long."""
+    config = celery_config(settings(broker_visibility_timeout_seconds=visibility))
+    options = config["broker_transport_options"]
+    assert options["unacked_restore_interval"] == options["unacked_mutex_expire"] == interval
+
+
+def test_the_apis_client_keeps_its_own_short_timeouts_on_redis() -> None:
+    options = celery_client(settings(dead_peer_seconds=30)).conf.broker_transport_options
+    assert options["socket_timeout"] == options["socket_connect_timeout"] == BROKER_SOCKET_TIMEOUT
