@@ -5,6 +5,6 @@ from celery import Celery
 from infra.celery_config import celery_config
 from infra.settings import get_settings
 
-app = Celery("wallet")
+app = Celery("wallet", task_cls="worker.acks:WalletTask")
 app.conf.update(celery_config(get_settings()))
 app.conf.imports = ("worker.observability", "worker.metrics", "worker.tasks", "worker.webhooks")
