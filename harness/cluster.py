@@ -6,13 +6,12 @@ Inside a namespace the ports are the usual ones (5432, 6379): nothing else liste
 the machine's own servers, in the root namespace, are never in reach.
 """
 
-import socket
 import subprocess
 from pathlib import Path
 
 from harness.netns import Host
 from harness.postgres import PrivatePostgres
-from harness.processes import Process, wait_until
+from harness.processes import Process
 
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
@@ -70,18 +69,3 @@ def host_redis(host: Host, address: str, log_dir: Path) -> Process:
     args = ["redis-server", "--port", str(REDIS_PORT), "--bind", address, "--save", ""]
     args += ["--appendonly", "no", "--dir", str(log_dir), "--protected-mode", "no"]
     return on_host(host, Process(f"redis-{host.name}", args, {"PATH": "/usr/bin:/bin"}, log_dir))
-
-
-def start_host_redis(process: Process, address: str, *, timeout: float = 30) -> Process:
-    process.start()
-
-    def answers() -> bool:
-        try:
-            with socket.create_connection((address, REDIS_PORT), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    wait_until(answers, timeout=timeout, what=f"Redis at {address}")
-    return process

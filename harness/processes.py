@@ -83,18 +83,20 @@ def redis_process(log_dir: Path, port: int, name: str = "redis") -> Process:
     return Process(name, args, dict(os.environ), log_dir)
 
 
-def start_redis(process: Process, port: int, *, timeout: float = 30) -> Process:
+def start_redis(
+    process: Process, port: int, *, host: str = "127.0.0.1", timeout: float = 30
+) -> Process:
     process.start()
 
     def answers() -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            with socket.create_connection((host, port), timeout=1) as sock:
                 sock.sendall(b"PING\r\n")
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
             return False
 
-    wait_until(answers, timeout=timeout, what=f"Redis on port {port}")
+    wait_until(answers, timeout=timeout, what=f"Redis at {host}:{port}")
     return process
 
 

@@ -6,6 +6,7 @@ ever comes back; the server's side is closed. New connections are relayed as bef
 import contextlib
 import socket
 import threading
+from collections.abc import Callable
 
 
 class ForgetfulRelay:
@@ -15,12 +16,14 @@ class ForgetfulRelay:
         self.port: int = self.listener.getsockname()[1]
         self._lock = threading.Lock()
         self._flows: list[tuple[socket.socket, socket.socket, threading.Event]] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        threading.Thread(
+            target=accept_forever, args=(self.listener, self._serve), daemon=True
+        ).start()
 
     def forget(self) -> int:
         """Black-hole every connection relayed so far; how many there were."""
         with self._lock:
-            flows, self._flows = self._flows, []
+            flows = [flow for flow in self._flows if not flow[2].is_set()]
         for _, upstream, forgotten in flows:
             forgotten.set()
             _shut(upstream)
@@ -31,18 +34,23 @@ class ForgetfulRelay:
         for client, upstream, _ in self._flows:
             _shut(client, upstream)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            forgotten = threading.Event()
-            with self._lock:
-                self._flows.append((client, upstream, forgotten))
-            for args in ((client, upstream, forgotten), (upstream, client, forgotten)):
-                threading.Thread(target=_pump, args=args, daemon=True).start()
+    def _serve(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        forgotten = threading.Event()
+        with self._lock:
+            self._flows.append((client, upstream, forgotten))
+        threading.Thread(target=_pump, args=(upstream, client, forgotten), daemon=True).start()
+        _pump(client, upstream, forgotten)
+
+
+def accept_forever(listener: socket.socket, serve: Callable[[socket.socket], None]) -> None:
+    """Serve each connection ``listener`` accepts in a thread of its own, until it is closed."""
+    while True:
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            return
+        threading.Thread(target=serve, args=(client,), daemon=True).start()
 
 
 def _pump(source: socket.socket, target: socket.socket, forgotten: threading.Event) -> None:

@@ -10,6 +10,8 @@ import socket
 import threading
 from typing import Literal
 
+from tests.relay import accept_forever
+
 Mode = Literal["drop", "hold"]
 
 
@@ -22,7 +24,9 @@ class LossyProxy:
         self.lock = threading.Lock()
         self.answer_lost = threading.Event()
         self.sockets: list[socket.socket] = [self.listener]
-        threading.Thread(target=self._accept, daemon=True).start()
+        threading.Thread(
+            target=accept_forever, args=(self.listener, self._serve), daemon=True
+        ).start()
 
     @property
     def url(self) -> str:
@@ -32,14 +36,6 @@ class LossyProxy:
         for sock in self.sockets:
             with contextlib.suppress(OSError):
                 sock.close()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
         upstream = socket.create_connection(("127.0.0.1", self.target_port))

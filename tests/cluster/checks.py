@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from harness.processes import wait_until
 from ledger.models import Request, Transaction
-from ledger.statuses import PENDING
 from tests.cluster.cluster import Cluster
 from tests.cluster.load import Submit, client
 
@@ -78,7 +77,3 @@ def balances(cluster: Cluster, users: list[str]) -> dict[str, Decimal]:
     """Each user's gold as the API reads it (through api2)."""
     with client(cluster.urls["api2"]) as wallet:
         return {user: wallet.balance(user)["GOLD_COINS"].balance for user in users}
-
-
-def pending_keys(rows: dict[str, Request]) -> list[str]:
-    return [key for key, row in rows.items() if row.status in PENDING]

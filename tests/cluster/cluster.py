@@ -12,15 +12,23 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from harness.cluster import REDIS_PORT, HostPostgres, host_redis, on_host, start_host_redis
+from harness.cluster import REDIS_PORT, HostPostgres, host_redis, on_host
 from harness.netns import Host, Network
-from harness.processes import ROOT, Process, api_process, start_api, start_worker, worker_process
+from harness.processes import (
+    ROOT,
+    Process,
+    api_process,
+    start_api,
+    start_redis,
+    start_worker,
+    worker_process,
+)
 from ledger.models import Request
 from ledger.seed import prepare_wallet_database
 from ledger.statuses import PENDING
@@ -154,6 +162,10 @@ class Cluster(Stack):
 
     # --- What the processes logged ------------------------------------------------------
 
+    def logs(self, host: str, text: str) -> Callable[[datetime], bool]:
+        """A condition: ``host``'s process logged a line holding ``text`` after a time."""
+        return lambda after: self.logged_after(host, text, after)
+
     def logged_after(self, host: str, text: str, after: datetime) -> bool:
         """Whether ``host``'s process logged a line holding ``text`` after ``after``."""
         for line in self.on[host].log().splitlines():
@@ -174,10 +186,6 @@ class Cluster(Stack):
         return set(RECEIVED.findall(log)) - set(FINISHED.findall(log))
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @contextlib.contextmanager
 def running_cluster(log_dir: Path) -> Iterator[Cluster]:
     """Build the network and hosts, start the servers and processes; tear all of it down
@@ -194,7 +202,7 @@ def running_cluster(log_dir: Path) -> Iterator[Cluster]:
         postgres.start()
         redis = host_redis(db, db.addresses[1], log_dir)
         teardown.callback(redis.stop)
-        start_host_redis(redis, db.addresses[1])
+        start_redis(redis, REDIS_PORT, host=db.addresses[1])
         prepare_wallet_database(f"{postgres.server_url()}/wallet")
         cluster = Cluster(network, postgres, log_dir)
         teardown.callback(cluster.close)

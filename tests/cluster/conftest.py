@@ -1,7 +1,6 @@
 """The cluster tier's one cluster (tests/cluster/cluster.py), shared by its tests: building
 it takes a few seconds, and every test leaves it healed."""
 
-import os
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -9,6 +8,7 @@ import pytest
 
 from harness.netns import sweep_stale, unavailable
 from tests.cluster.cluster import Cluster, running_cluster
+from tests.fixtures.required import skip_or_fail
 
 OPENING = Decimal(100)
 
@@ -17,12 +17,8 @@ OPENING = Decimal(100)
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """Skipped where namespaces cannot be made (not root, no iproute2), unless
     WALLET_REQUIRE_NETNS=1 (CI, this machine): then that is a failure."""
-    reason = unavailable()
-    if reason:
-        message = f"the cluster tier builds hosts as network namespaces: {reason}"
-        if os.environ.get("WALLET_REQUIRE_NETNS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    what = "the cluster tier builds hosts as network namespaces"
+    skip_or_fail(unavailable(), what, "WALLET_REQUIRE_NETNS")
     sweep_stale()
     with running_cluster(tmp_path_factory.mktemp("cluster")) as built:
         yield built

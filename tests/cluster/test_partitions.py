@@ -10,6 +10,7 @@ Then every accepted request is checked finished, posted once, and the ledger ver
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -22,6 +23,22 @@ from tests.cluster.cluster import API_HOSTS, WORKER_HOSTS, Cluster
 from tests.cluster.load import Load, Submit, client, submit
 
 pytestmark = pytest.mark.slow
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """Seconds: the cut's length, then from the heal until the cut host served again and
+    until every request recorded before the heal was finished."""
+
+    partition: float
+    serving: float
+    drained: float
+
+    def __str__(self) -> str:
+        return (
+            f"cut for {self.partition:.1f}s; after the heal, serving again in "
+            f"{self.serving:.1f}s, everything recorded before it finished in {self.drained:.1f}s"
+        )
 
 
 class Scenario:
@@ -60,8 +77,10 @@ class Scenario:
     def since(self, start: datetime) -> float:
         return (self.cluster.now() - start).total_seconds()
 
-    def heal(self, cut: Cut, serving: Callable[[datetime], bool], what: str) -> tuple[float, float]:
-        """Heal ``cut``; seconds until ``serving(healed)`` holds, and until every request
+    def heal(
+        self, cut: Cut, cut_at: datetime, serving: Callable[[datetime], bool], what: str
+    ) -> "Recovery":
+        """Heal ``cut``; time until ``serving(healed)`` holds, and until every request
         recorded before the heal is finished."""
         healed = self.cluster.now()
         cut.heal()
@@ -72,7 +91,7 @@ class Scenario:
             timeout=120,
             what="the requests recorded before the heal finished",
         )
-        return back, self.since(healed)
+        return Recovery((healed - cut_at).total_seconds(), back, self.since(healed))
 
     def finish(self) -> None:
         self.load.stop()
@@ -86,8 +105,9 @@ def test_w1_cut_off_from_db_in_the_middle_of_a_batch(
     cluster: Cluster, users: dict[str, Decimal]
 ) -> None:
     """The whole db host (PostgreSQL and Redis) out of w1's reach while w1's batch holds row
-    locks (the hot system rows among them): the database drops w1's connections within the
-    dead-peer bound, w2 posts meanwhile, w1's message comes back to w2."""
+    locks (the hot system rows among them): the database drops w1's connections, and rolls
+    its batch back, within the dead-peer bound, and w2 posts meanwhile (the reaper and the
+    visibility timeout send it what w1 held)."""
     scenario = Scenario(cluster, users)
     try:
         victim, stalled = scenario.stalled_mid_batch("w1")
@@ -101,16 +121,11 @@ def test_w1_cut_off_from_db_in_the_middle_of_a_batch(
         wait_until(
             lambda: cluster.completed_after(cut_at) >= 50, timeout=60, what="w2 posting meanwhile"
         )
-        partition = scenario.since(cut_at)
-        serving, drained = scenario.heal(
-            cut, lambda healed: cluster.logged_after("w1", '"posted"', healed), "w1 posting"
-        )
+        recovery = scenario.heal(cut, cut_at, cluster.logs("w1", '"posted"'), "w1 posting")
     finally:
         scenario.finish()
     print(
-        f"w1 | db for {partition:.1f}s: the database dropped w1's connections {dropped:.1f}s "
-        f"after the cut; after the heal, w1 posted again in {serving:.1f}s, everything "
-        f"recorded before the heal finished in {drained:.1f}s"
+        f"w1 | db: the database dropped w1's connections {dropped:.1f}s after the cut; {recovery}"
     )
 
 
@@ -135,22 +150,21 @@ def test_api1_cut_off_from_redis_accepts_and_the_reaper_sends(
             return sum(row.status == "completed" for row in rows) >= 20
 
         wait_until(reaped, timeout=60, what="what api1 accepted while cut off, completed")
-        partition = scenario.since(cut_at)
         reaper = "reaper re-enqueued stale requests"
         assert any(cluster.logged_after(w, reaper, cut_at) for w in WORKER_HOSTS)
         during = scenario.load.accepted("api1", after=started)
         slowest = max(s.seconds for s in during)
-        serving, drained = scenario.heal(
+        recovery = scenario.heal(
             cut,
+            cut_at,
             lambda _: scenario.probe("api1", user, wait=2).status == "completed",
             "a submit through api1 completed within its 2 s wait",
         )
     finally:
         scenario.finish()
     print(
-        f"api1 | redis for {partition:.1f}s: {len(during)} submits accepted through api1 "
-        f"(slowest {slowest:.2f}s), sent by the reaper; after the heal, api1 enqueued again "
-        f"in {serving:.1f}s, everything recorded before the heal finished in {drained:.1f}s"
+        f"api1 | redis: {len(during)} submits accepted through api1 (slowest {slowest:.2f}s), "
+        f"sent by the reaper; {recovery}"
     )
 
 
@@ -173,14 +187,11 @@ def test_w2_cut_off_from_redis_with_unacknowledged_messages(
         wait_until(
             lambda: held <= cluster.received("w1"), timeout=60, what="w2's messages sent to w1"
         )
-        partition = scenario.since(cut_at)
-        serving, drained = scenario.heal(
-            cut, lambda healed: cluster.logged_after("w2", "] received", healed), "w2 receiving"
-        )
+        redelivered = scenario.since(cut_at)
+        recovery = scenario.heal(cut, cut_at, cluster.logs("w2", "] received"), "w2 receiving")
     finally:
         scenario.finish()
     print(
-        f"w2 | redis for {partition:.1f}s: {len(held)} unacknowledged messages delivered to w1 "
-        f"{partition:.1f}s after the cut; after the heal, w2 received again in {serving:.1f}s, "
-        f"everything recorded before the heal finished in {drained:.1f}s"
+        f"w2 | redis: {len(held)} unacknowledged messages delivered to w1 {redelivered:.1f}s "
+        f"after the cut; {recovery}"
     )
