@@ -142,6 +142,10 @@ class Cut:
         while self.filters:
             self.network.undrop(*self.filters.pop())
 
+    @property
+    def healed(self) -> bool:
+        return not self.filters
+
 
 class Network:
     """A bridge with hosts on it. ``close()`` removes every namespace and link it made and
@@ -156,6 +160,7 @@ class Network:
         self.hosts: dict[str, Host] = {}
         self.root_address = ""
         self._filters = count(1)
+        self.cuts: list[Cut] = []
 
     def create(self) -> "Network":
         """The bridge's namespace and the root namespace's port on it."""
@@ -197,7 +202,15 @@ class Network:
             filters.append((host.name, self.drop(host.name, "dst", f"{address}/32")))
             to_host = ("src", f"{address}/32", "dst", f"{host.address}/32")
             filters.append((peer.name, self.drop(peer.name, *to_host)))
-        return Cut(self, host, peer, addresses, filters)
+        cut = Cut(self, host, peer, addresses, filters)
+        self.cuts.append(cut)
+        return cut
+
+    def heal_all(self) -> None:
+        """Heal every cut still open (a test that failed mid-partition)."""
+        for cut in self.cuts:
+            cut.heal()
+        self.cuts.clear()
 
     def drop(self, port: str, *matches: str) -> int:
         """Discard the IP packets that enter the bridge through ``port`` (a host's name) and

@@ -20,8 +20,12 @@ T = TypeVar("T")
 
 
 DEAD_PEER_SECONDS: float = Settings.model_fields["dead_peer_seconds"].default
-# A replica that does not answer is given up on quickly: its reads go to the primary.
+# A replica that does not answer is given up on quickly: its reads go to the primary. A
+# silent one (a partition) within READ_DEAD_PEER_SECONDS of a query sent; a pool used up
+# (reads polling with ?after= during a lag spike) after READ_POOL_TIMEOUT_SECONDS.
 READ_CONNECT_TIMEOUT_SECONDS = 2
+READ_DEAD_PEER_SECONDS = 3.0
+READ_POOL_TIMEOUT_SECONDS = 0.5
 
 
 def make_engine(
@@ -55,13 +59,14 @@ def make_read_engine(
     where the URL names a server that could write (a pooler, the primary itself), and a
     connection attempt given up after a couple of seconds, so that a replica that is down
     costs a read little before it goes to the primary."""
-    options = dead_peer_options(dead_peer_seconds)
+    options = dead_peer_options(min(dead_peer_seconds, READ_DEAD_PEER_SECONDS))
     return create_engine(
         database_url,
         isolation_level="READ COMMITTED",
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
+        pool_timeout=READ_POOL_TIMEOUT_SECONDS,
         connect_args={
             **options,
             "options": f"{options['options']} -c default_transaction_read_only=on",

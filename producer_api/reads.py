@@ -116,6 +116,9 @@ class ReadRouter:
         is no replica)."""
         if self._replica is None:
             return None
+        if time.monotonic() < self._down_until:  # failed lately: not asked again (a silent
+            REPLICA_UP.labels(self.replica_name).set(0)  # one would hold /readyz and scrapes)
+            return None
         try:
             with self._primary() as primary:
                 position = wal_position(primary)
@@ -185,11 +188,14 @@ class ReadRouter:
             return Fallback("unavailable")
 
     def _failed(self, error: Exception) -> None:
-        """A bug (SQL the replica refuses) is raised; a replica that is down is left alone for
-        ``retry_after`` seconds; a cancelled query (a recovery conflict) only for this read."""
+        """A replica that is down is left alone for ``retry_after`` seconds; anything else
+        (a query cancelled by a recovery conflict, SQL the replica refuses, e.g. a migration
+        it has not replayed yet) only for this read: the primary answers it, and raises if
+        the SQL is wrong there too."""
         failure = classify(error) if isinstance(error, DBAPIError) else Failure.BUSY
         if failure is Failure.BUG or failure is Failure.REFUSED:
-            raise error
+            log.error("the read replica %s refused a read: %s", self.replica_name, error)
+            return
         if failure is Failure.UNAVAILABLE:
             if time.monotonic() >= self._down_until:
                 log.warning(

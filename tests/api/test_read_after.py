@@ -22,6 +22,7 @@ from producer_api.app import create_app
 from tests.api.conftest import close_app
 from tests.api.helpers import assert_refused, post
 from tests.api.part2 import balance, keyed_client, new_user, submit
+from tests.fixtures.databases import PG_SERVER
 
 SCOPES = ["wallet:read", "wallet:write"]
 READS = ("balance", "history")
@@ -152,7 +153,7 @@ def test_after_a_request_the_replica_never_shows_falls_back_at_the_bound(
     waited = time.monotonic() - started
     assert answer.status_code == 200
     assert answer.headers["Wallet-Read-Source"] == "primary"
-    assert 0.2 <= waited < 1.0, waited
+    assert 0.2 <= waited < 3.2, waited  # the bound, and slack for a loaded machine
     assert fallbacks("wait_bound") == before + 1
     assert_refused(
         client.get("/api/wallet/balance/USR-001?after=nope"), 404, "REQUEST_NOT_FOUND", "after"
@@ -185,3 +186,21 @@ def test_readyz_reports_the_replicas_lag_only_where_there_is_one(
     assert "replica" not in client.get("/readyz").get_json()
     ready = keyed_client(replica_app, db, SCOPES).get("/readyz").get_json()
     assert ready["replica"] == {"reachable": True, "lagBytes": 0, "lagSeconds": 0.0}
+
+
+def test_a_replica_that_refuses_the_sql_sends_the_read_to_the_primary(
+    app_settings: Settings, tx_sessions: sessionmaker[Session], db: Session
+) -> None:
+    """A replica without the wallet's tables (as one that has not replayed a migration yet)
+    refuses the read's SQL: the primary answers it, never a 500."""
+    tableless = f"{PG_SERVER}/postgres"
+    settings = app_settings.model_copy(update={"database_read_url": tableless})
+    app = create_app(settings, sessions=tx_sessions)
+    try:
+        client = keyed_client(app, db, SCOPES)
+        for read in READS:
+            answer = client.get(f"/api/wallet/{read}/USR-001")
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            assert answer.headers["Wallet-Read-Source"] == "primary"
+    finally:
+        close_app(app)

@@ -51,7 +51,23 @@ class Scenario:
         urls = {api: cluster.urls[api] for api in apis}
         self.load = Load(urls, list(users), threads=6, pace=0.05).start()
         self.probes: list[Submit] = []
-        wait_until(lambda: len(self.load.accepted()) >= 50, timeout=30, what="the load flowing")
+        try:
+            wait_until(lambda: len(self.load.accepted()) >= 50, timeout=30, what="load flowing")
+        except BaseException:
+            self.load.stop()
+            raise
+
+    def __enter__(self) -> "Scenario":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Heal whatever is still cut (the cluster is shared by the tests that follow); then
+        check, unless the test failed: its own error is the one to see."""
+        self.cluster.network.heal_all()
+        if kind is not None:
+            self.load.stop()
+            return
+        self.finish()
 
     def probe(self, api: str, user: str, *, wait: float | None = None) -> Submit:
         with client(self.cluster.urls[api]) as wallet:
@@ -108,8 +124,7 @@ def test_w1_cut_off_from_db_in_the_middle_of_a_batch(
     locks (the hot system rows among them): the database drops w1's connections, and rolls
     its batch back, within the dead-peer bound, and w2 posts meanwhile (the reaper and the
     visibility timeout send it what w1 held)."""
-    scenario = Scenario(cluster, users)
-    try:
+    with Scenario(cluster, users) as scenario:
         victim, stalled = scenario.stalled_mid_batch("w1")
         with cluster.balances_locked(victim):
             wait_until(stalled, timeout=30, what="a batch of w1 waiting on a lock")
@@ -122,8 +137,6 @@ def test_w1_cut_off_from_db_in_the_middle_of_a_batch(
             lambda: cluster.completed_after(cut_at) >= 50, timeout=60, what="w2 posting meanwhile"
         )
         recovery = scenario.heal(cut, cut_at, cluster.logs("w1", '"posted"'), "w1 posting")
-    finally:
-        scenario.finish()
     print(
         f"w1 | db: the database dropped w1's connections {dropped:.1f}s after the cut; {recovery}"
     )
@@ -137,9 +150,8 @@ def test_api1_cut_off_from_redis_accepts_and_the_reaper_sends(
     goes through api1 alone: requests through api2 would have their messages' batches take
     api1's queued requests along (micro-batching fills a batch with queued requests), and the
     reaper would have nothing left to send."""
-    scenario = Scenario(cluster, users, apis=("api1",))
     user = next(iter(users))
-    try:
+    with Scenario(cluster, users, apis=("api1",)) as scenario:
         cut = cluster.network.cut(cluster.host("api1"), cluster.db, [cluster.redis_address])
         cut_at = cluster.now()
         started = time.monotonic()
@@ -160,8 +172,6 @@ def test_api1_cut_off_from_redis_accepts_and_the_reaper_sends(
             lambda _: scenario.probe("api1", user, wait=2).status == "completed",
             "a submit through api1 completed within its 2 s wait",
         )
-    finally:
-        scenario.finish()
     print(
         f"api1 | redis: {len(during)} submits accepted through api1 (slowest {slowest:.2f}s), "
         f"sent by the reaper; {recovery}"
@@ -174,8 +184,7 @@ def test_w2_cut_off_from_redis_with_unacknowledged_messages(
     """w2 loses Redis with messages unacknowledged (one blocked mid-batch): w2 finishes them
     in the database but cannot acknowledge them; after the visibility timeout they are
     delivered to w1, which finds their requests finished and posts nothing twice."""
-    scenario = Scenario(cluster, users)
-    try:
+    with Scenario(cluster, users) as scenario:
         victim, stalled = scenario.stalled_mid_batch("w2")
         with cluster.balances_locked(victim):
             wait_until(stalled, timeout=30, what="a batch of w2 waiting on a lock")
@@ -189,8 +198,6 @@ def test_w2_cut_off_from_redis_with_unacknowledged_messages(
         )
         redelivered = scenario.since(cut_at)
         recovery = scenario.heal(cut, cut_at, cluster.logs("w2", "] received"), "w2 receiving")
-    finally:
-        scenario.finish()
     print(
         f"w2 | redis: {len(held)} unacknowledged messages delivered to w1 {redelivered:.1f}s "
         f"after the cut; {recovery}"
