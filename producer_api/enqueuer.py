@@ -62,10 +62,12 @@ class Enqueuer:
             if len(self._pending) >= MAX_PENDING:
                 log.warning("enqueuer backlog full; the reaper will send %d requests", len(triples))
                 return
+            idle = not self._pending
             self._pending.extend(triples)
             if trace_id and len(self._trace_ids) < MAX_TRACE_IDS:
                 self._trace_ids.append(trace_id)
-            self._ready.notify()
+            if idle:  # else the sender knows already (and may be waiting out its pace)
+                self._ready.notify()
 
     def _ensure_sender(self) -> None:
         # Started lazily, after the server has forked: threads do not survive a fork.

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import make_engine, make_session_factory
@@ -38,4 +38,10 @@ def runtime() -> Runtime:
 @worker_process_init.connect  # type: ignore[untyped-decorator]
 def _forget_parent_resources(**_: object) -> None:
     runtime.cache_clear()
+
+
+@worker_init.connect  # type: ignore[untyped-decorator]
+def _freeze_before_forking(**_: object) -> None:
+    # In the main process, before the pool forks: a child that froze its own copy would
+    # touch (and so copy) every page it shares with the parent.
     freeze_startup_heap()
