@@ -68,8 +68,11 @@ def test_a_schemathesis_run_against_the_live_api_is_green(
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     # The stateful phase ran its scenarios. Its "API Links: N covered" figure is not asserted:
-    # with the same seed, versions and code it read more than 0 in one CI run and 0 on a
-    # later machine (every scenario passing both times).
+    # a link is followed only from a 2xx answer, and the phase generates its bodies (accounts
+    # like "T26" that do not exist: 4xx), so whether one is followed depends on generation,
+    # not on the service (more than 0 in one CI run, 0 with the same seed on a later
+    # machine). That every link names an existing operation, its parameters and the answer's
+    # fields is checked in-process (tests/api/test_openapi_links.py).
     scenarios = re.search(r"Stateful.*?Scenarios:\s+(\d+)", run.stdout, re.S)
     assert scenarios and int(scenarios.group(1)) > 0, run.stdout[-3000:]
 
