@@ -39,14 +39,8 @@ def make_engine(
     unit of work). A pool of its own: switching a pooled connection in and out of autocommit
     costs statements of its own at every checkout. ``dead_peer_seconds``: see
     ``dead_peer_options`` (DEAD_PEER_SECONDS)."""
-    return create_engine(
-        database_url,
-        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_recycle=1800,
-        connect_args=dead_peer_options(dead_peer_seconds),
-    )
+    isolation = "AUTOCOMMIT" if autocommit else "READ COMMITTED"
+    return _engine(database_url, isolation, pool_size, dead_peer_options(dead_peer_seconds))
 
 
 def make_read_engine(
@@ -60,18 +54,35 @@ def make_read_engine(
     connection attempt given up after a couple of seconds, so that a replica that is down
     costs a read little before it goes to the primary."""
     options = dead_peer_options(min(dead_peer_seconds, READ_DEAD_PEER_SECONDS))
+    connect_args = {
+        **options,
+        "options": f"{options['options']} -c default_transaction_read_only=on",
+        "connect_timeout": READ_CONNECT_TIMEOUT_SECONDS,
+    }
+    return _engine(
+        database_url,
+        "READ COMMITTED",
+        pool_size,
+        connect_args,
+        pool_timeout=READ_POOL_TIMEOUT_SECONDS,
+    )
+
+
+def _engine(
+    database_url: str | URL,
+    isolation_level: str,
+    pool_size: int,
+    connect_args: dict[str, Any],
+    **options: Any,
+) -> Engine:
     return create_engine(
         database_url,
-        isolation_level="READ COMMITTED",
+        isolation_level=isolation_level,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
-        pool_timeout=READ_POOL_TIMEOUT_SECONDS,
-        connect_args={
-            **options,
-            "options": f"{options['options']} -c default_transaction_read_only=on",
-            "connect_timeout": READ_CONNECT_TIMEOUT_SECONDS,
-        },
+        connect_args=connect_args,
+        **options,
     )
 
 

@@ -10,7 +10,6 @@ Each operation sees the running state the ones before it left (balances, held am
 statuses, reversed amounts): a capture and a void of one hold in one batch, one wins.
 """
 
-import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import BusinessRejection, HoldNotFound, TransactionNotFound
 from ledger.holds import LockedHold, PlaceHold, SettleHold, lock_holds, place_hold, settle_hold
 from ledger.journal import Journal, LockedBalance
-from ledger.operations import DEFAULT_HOLD_SECONDS, REVENUE, Movement, legs_for
+from ledger.operations import DEFAULT_HOLD_SECONDS, REVENUE, Movement, legs_for, parse_uuid
 from ledger.posting import BalanceKey, Posting, lock_parties, post_one
 from ledger.reversals import LockedOriginal, Reverse, lock_originals, reverse
 
@@ -48,13 +47,13 @@ def operation_for(request_id: str, movement: Movement) -> Operation:
     """What the request asks for (valid: the inbox checked it)."""
     type_, amount = movement.type, movement.amount
     if type_ == "reversal":
-        if (original := _uuid_text(movement.transaction_id)) is None:
+        if (original := parse_uuid(movement.transaction_id)) is None:
             return TransactionNotFound(f"transaction {movement.transaction_id!r} does not exist")
-        return Reverse(request_id, original, amount, movement.description)
+        return Reverse(request_id, str(original), amount, movement.description)
     if type_ in ("capture", "void"):
-        if (hold := _uuid_text(movement.hold_id)) is None:
+        if (hold := parse_uuid(movement.hold_id)) is None:
             return HoldNotFound(f"hold {movement.hold_id!r} does not exist")
-        return SettleHold(request_id, type_, hold, amount, movement.description)
+        return SettleHold(request_id, type_, str(hold), amount, movement.description)
     user, code = str(movement.account_number), str(movement.asset_code)
     if type_ == "hold":
         seconds = movement.expires_in_seconds or DEFAULT_HOLD_SECONDS
@@ -86,13 +85,6 @@ def _posting(request_id: str, movement: Movement, user: str, code: str) -> Posti
         users,
         refuse_frozen,
     )
-
-
-def _uuid_text(value: object) -> str | None:
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        return None
 
 
 def _keys(

@@ -10,14 +10,13 @@ from sqlalchemy.orm import Session
 from ledger.errors import HoldNotFound
 from ledger.models import Account, AssetType, Hold
 from ledger.money import quantize
+from ledger.operations import parse_uuid
 from ledger.views import HoldView
 
 
 def get_hold(session: Session, *, hold_id: uuid.UUID | str) -> HoldView:
-    try:
-        found = _holds(session, Hold.id == uuid.UUID(str(hold_id)))
-    except ValueError:
-        found = []
+    parsed = parse_uuid(hold_id)
+    found = _holds(session, Hold.id == parsed) if parsed else []
     if not found:
         raise HoldNotFound(f"hold {str(hold_id)!r} does not exist")
     return found[0][1]

@@ -25,10 +25,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ledger.operations import OPERATION_TYPES
 from ledger.statuses import PENDING, Status, sql_list
 
 MONEY = Numeric(38, 18)
-REQUEST_TYPES = ("topup", "bonus", "spend", "transfer", "hold", "capture", "void", "reversal")
 HOLD_STATUSES = ("active", "captured", "voided", "expired")
 
 
@@ -103,7 +103,7 @@ class Request(Base):
         UniqueConstraint("client_id", "idempotency_key", name="uq_request_client_key"),
         UniqueConstraint("seq", name="uq_requests_seq"),
         CheckConstraint(f"status IN {sql_list(list(Status))}", name="status_known"),
-        CheckConstraint(f"type IN {REQUEST_TYPES}", name="type_known"),
+        CheckConstraint(f"type IN {OPERATION_TYPES}", name="type_known"),
         Index(
             "ix_requests_pending",
             "updated_at",

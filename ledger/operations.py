@@ -10,6 +10,7 @@ seed service: a top-up debits SYS-TREASURY-001 and credits the user.
 - reversal: the original transaction's legs swapped, for all or part of its amount.
 """
 
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, cast
@@ -29,6 +30,15 @@ OPERATION_TYPES: tuple[OperationType, ...] = (
 )
 # Operations that post no transaction of their own.
 WITHOUT_TRANSACTION: tuple[OperationType, ...] = ("hold", "void")
+
+
+def parse_uuid(value: object) -> uuid.UUID | None:
+    """``value`` as a UUID (the ids a payload names), or None if it is not one."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
 
 TREASURY = "SYS-TREASURY-001"
 BONUS_POOL = "SYS-BONUS-001"

@@ -19,6 +19,7 @@ from ledger.models import (
     Transaction,
 )
 from ledger.money import quantize
+from ledger.operations import parse_uuid
 from ledger.statuses import PENDING, Status
 from ledger.views import EntryView, ErrorView, HoldView, RequestView, TransactionView
 
@@ -83,7 +84,9 @@ def _holds(
     no query when there is none."""
     placed = [r.id for r in requests if r.type == "hold" and r.status == Status.COMPLETED]
     named = {
-        r.id: _uuid(sealer.unseal(r.payload).get("holdId")) for r in requests if r.type in SETTLING
+        r.id: parse_uuid(sealer.unseal(r.payload).get("holdId"))
+        for r in requests
+        if r.type in SETTLING
     }
     found = holds_by_request(session, request_ids=placed) if placed else {}
     wanted = {hold_id for hold_id in named.values() if hold_id is not None}
@@ -91,13 +94,6 @@ def _holds(
         settled = get_holds(session, hold_ids=wanted)
         found |= {r: settled[h] for r, h in named.items() if h in settled}
     return found
-
-
-def _uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _view(

@@ -4,7 +4,6 @@ asset). Refused here, a request is never recorded. What may change (a frozen acc
 hold no longer active, funds) is the worker's to check."""
 
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from ledger.errors import (
 )
 from ledger.models import Account, AssetType, Hold, LedgerEntry, Transaction
 from ledger.money import decimal_places, quantize
-from ledger.operations import MAX_HOLD_SECONDS
+from ledger.operations import MAX_HOLD_SECONDS, parse_uuid
 
 if TYPE_CHECKING:
     from ledger.inbox import Submission
@@ -93,8 +92,8 @@ class _Memo:
 def _referenced_scales(session: Session, submissions: list["Submission"]) -> dict[str, int]:
     """The asset scale of each hold and transaction the submissions name (by id as text);
     a hold or transaction, once there, stays, with its asset. No query if none is named."""
-    holds = {h for s in submissions if s.hold_id and (h := _uuid(s.hold_id))}
-    txs = {t for s in submissions if s.transaction_id and (t := _uuid(s.transaction_id))}
+    holds = {h for s in submissions if s.hold_id and (h := parse_uuid(s.hold_id))}
+    txs = {t for s in submissions if s.transaction_id and (t := parse_uuid(s.transaction_id))}
     found: dict[str, int] = {}
     if holds:
         rows = session.execute(
@@ -112,13 +111,6 @@ def _referenced_scales(session: Session, submissions: list["Submission"]) -> dic
         )
         found |= {str(id_): scale for id_, scale in rows}
     return found
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _checked(
@@ -151,11 +143,11 @@ def _check_user(number: str, kinds: dict[str, str]) -> None:
 def _scale(submission: "Submission", scales: dict[str, int]) -> int:
     """The scale of the asset the submission moves, found by code, hold or transaction."""
     if submission.hold_id is not None:
-        if (scale := scales.get(str(_uuid(submission.hold_id)))) is None:
+        if (scale := scales.get(str(parse_uuid(submission.hold_id)))) is None:
             raise HoldNotFound(f"hold {submission.hold_id!r} does not exist")
         return scale
     if submission.transaction_id is not None:
-        if (scale := scales.get(str(_uuid(submission.transaction_id)))) is None:
+        if (scale := scales.get(str(parse_uuid(submission.transaction_id)))) is None:
             raise TransactionNotFound(f"transaction {submission.transaction_id!r} does not exist")
         return scale
     if (scale := scales.get(submission.asset_code or "")) is None:

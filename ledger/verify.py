@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ledger.operations import WITHOUT_TRANSACTION
 from ledger.statuses import Status
 
 SIGNED_ENTRIES = """
@@ -47,7 +48,7 @@ CHECKS: dict[str, str] = {
         GROUP BY r.client_id, r.idempotency_key HAVING count(t.id) > 1""",
     "completed requests have a transaction (holds and voids: none), others none": f"""
         SELECT r.id, r.status FROM requests r LEFT JOIN transactions t ON t.request_id = r.id
-        WHERE (r.status = '{Status.COMPLETED}' AND r.type NOT IN ('hold', 'void'))
+        WHERE (r.status = '{Status.COMPLETED}' AND r.type NOT IN {WITHOUT_TRANSACTION})
               <> (t.id IS NOT NULL)
            OR t.type <> r.type""",  # noqa: S608
     "completed hold requests have a hold, other requests none": f"""

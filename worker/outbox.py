@@ -3,18 +3,16 @@ their deliveries once it commits. Which event types have subscribers is remember
 process for WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS."""
 
 from collections.abc import Sequence
-from functools import lru_cache
 
 import structlog
-from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.orm import Session
 
-from infra.settings import get_settings
 from ledger.journal_extras import lazily_expired
 from ledger.lifecycle import Outcome
-from ledger.outbox import Subscriptions, record_holds_expired, record_posting_events
+from ledger.outbox import record_holds_expired, record_posting_events
 from worker.celery_app import app
+from worker.runtime import runtime
 
 DELIVER_TASK = "wallet.deliver_webhook"
 log = structlog.get_logger(__name__)
@@ -23,13 +21,15 @@ log = structlog.get_logger(__name__)
 def record_events(session: Session, outcomes: Sequence[Outcome]) -> list[int]:
     """In the posting transaction: its events (holds it found expired included); the ids of
     their deliveries."""
-    deliveries = record_posting_events(session, outcomes=outcomes, subscriptions=_subscriptions())
+    deliveries = record_posting_events(
+        session, outcomes=outcomes, subscriptions=runtime().subscriptions
+    )
     return deliveries + record_expired_events(session, lazily_expired(session))
 
 
 def record_expired_events(session: Session, hold_ids: Sequence[str]) -> list[int]:
     """In the transaction that expired these holds: their ``hold.expired``."""
-    return record_holds_expired(session, hold_ids=hold_ids, subscriptions=_subscriptions())
+    return record_holds_expired(session, hold_ids=hold_ids, subscriptions=runtime().subscriptions)
 
 
 def announce(delivery_ids: Sequence[int]) -> None:
@@ -39,13 +39,3 @@ def announce(delivery_ids: Sequence[int]) -> None:
             app.send_task(DELIVER_TASK, args=[delivery_id])
     except BrokerError:
         log.warning("could not announce webhook deliveries", count=len(delivery_ids))
-
-
-@lru_cache(maxsize=1)
-def _subscriptions() -> Subscriptions:
-    return Subscriptions(get_settings().webhook_subscriptions_cache_seconds)
-
-
-@worker_process_init.connect  # type: ignore[untyped-decorator]
-def _forget_parent_subscriptions(**_: object) -> None:
-    _subscriptions.cache_clear()

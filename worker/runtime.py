@@ -11,6 +11,7 @@ from infra.db import make_engine, make_session_factory
 from infra.memory import freeze_startup_heap
 from infra.sealing import Sealer
 from infra.settings import Settings, get_settings
+from ledger.outbox import Subscriptions
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     sealer: Sealer
     redis: redis.Redis
+    subscriptions: Subscriptions  # which webhook event types have subscribers, remembered
 
 
 @lru_cache(maxsize=1)
@@ -32,6 +34,7 @@ def runtime() -> Runtime:
         sessions=make_session_factory(engine),
         sealer=Sealer(settings.metadata_encryption_keys),
         redis=redis.Redis.from_url(settings.redis_url, socket_timeout=2),
+        subscriptions=Subscriptions(settings.webhook_subscriptions_cache_seconds),
     )
 
 

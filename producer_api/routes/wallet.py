@@ -157,14 +157,12 @@ def batch() -> Response:
     return json_response(BatchOut(requests=views), status=status)
 
 
-def _submit_one(
-    operation: OperationType, model: type[KeyedBody], path: dict[str, str] | None = None
-) -> Response:
+def _submit_one(operation: OperationType, model: type[KeyedBody], path: dict[str, str]) -> Response:
     body = model.model_validate(json_object())
     charge(services().limiter, body.charged_account())
     key = _key(body)
     services().admission.admit()
-    submitted = services().submitter.submit([_submission(operation, body, key, path or {})])
+    submitted = services().submitter.submit([_submission(operation, body, key, path)])
     wait = preferred_wait(_max_wait())
     (view,), waited = wait_for_outcomes(submitted.views, wait or 0)
     response = json_response(view, status=200 if view.is_terminal else 202)

@@ -214,8 +214,7 @@ class HistoryWalk:
     def fetch(self, engine: Engine) -> Steps[list[HistoryItem]]:
         size = min(self.page_size, HISTORY_PAGE, *([] if self.left is None else [self.left]))
         call = protocol.history(self.account, size, self.cursor, self.after)
-        response, _ = yield from engine.send(call)
-        page = HistoryPage.model_validate_json(response.content)
+        page = HistoryPage.model_validate_json((yield from engine.get(call)))
         if self.left is not None:
             self.left -= len(page.transactions)
         self.cursor = page.next_cursor
