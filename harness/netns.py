@@ -142,10 +142,6 @@ class Cut:
         while self.filters:
             self.network.undrop(*self.filters.pop())
 
-    @property
-    def healed(self) -> bool:
-        return not self.filters
-
 
 class Network:
     """A bridge with hosts on it. ``close()`` removes every namespace and link it made and

@@ -26,13 +26,13 @@ class ForgetfulRelay:
             flows = [flow for flow in self._flows if not flow[2].is_set()]
         for _, upstream, forgotten in flows:
             forgotten.set()
-            _shut(upstream)
+            shut(upstream)
         return len(flows)
 
     def close(self) -> None:
-        _shut(self.listener)
+        shut(self.listener)
         for client, upstream, _ in self._flows:
-            _shut(client, upstream)
+            shut(client, upstream)
 
     def _serve(self, client: socket.socket) -> None:
         upstream = socket.create_connection(("127.0.0.1", self.target_port))
@@ -60,7 +60,8 @@ def _pump(source: socket.socket, target: socket.socket, forgotten: threading.Eve
                 target.sendall(data)
 
 
-def _shut(*sockets: socket.socket) -> None:
+def shut(*sockets: socket.socket) -> None:
+    """Shut down, which wakes a thread blocked reading it (close alone would not)."""
     for sock in sockets:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)

@@ -116,17 +116,8 @@ class Stack:
         amount: str = "1",
         asset: str = "GOLD_COINS",
     ) -> uuid.UUID:
-        submission = Submission(
-            client_id="faults",
-            idempotency_key=str(uuid.uuid4()),
-            type=operation,
-            account_number=user,
-            asset_code=asset,
-            amount=Decimal(amount),
-            description="f",
-        )
-        with self.sessions.begin() as session:
-            return record_request(session, submission=submission, sealer=PLAIN).request.id
+        fields = {"account_number": user, "asset_code": asset, "amount": Decimal(amount)}
+        return self.submit(operation, **fields, description="f")
 
     def submit(self, operation: OperationType, **fields: Any) -> uuid.UUID:
         """Record a request of any operation (Submission's fields), committed."""

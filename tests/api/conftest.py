@@ -15,9 +15,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.settings import Settings
-from producer_api.api_keys import create_key
 from producer_api.app import create_app
 from producer_api.services import Services
+from tests.api.helpers import keyed_client
 from tests.fixtures.processes import DEV_KEY, METADATA_KEY
 
 
@@ -98,10 +98,4 @@ def client_id() -> str:
 def client(app: Flask, db: Session, client_id: str) -> FlaskClient:
     """A test client holding an API key of its own client, so 'nothing was recorded' is
     a count of this client's requests only."""
-    secret = app.extensions["wallet"].settings.secret_key
-    scopes = ["wallet:read", "wallet:write"]
-    token = create_key(db, client_id=client_id, scopes=scopes, secret=secret)
-    db.commit()
-    test_client = app.test_client()
-    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return test_client
+    return keyed_client(app, db, ["wallet:read", "wallet:write"], client_id)

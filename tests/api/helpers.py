@@ -2,20 +2,37 @@
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from ledger.models import Request
+from producer_api.api_keys import create_key
 
 T = TypeVar("T")
 JSON = {"Content-Type": "application/json"}
 GOOD = {"accountNumber": "USR-002", "assetCode": "GOLD_COINS", "amount": 1}
 CPU_BUDGET = 0.25  # seconds of this thread's CPU for one refused request
+
+
+def keyed_client(
+    app: Flask, db: Session, scopes: list[str], client_id: str | None = None
+) -> FlaskClient:
+    """A test client of ``app`` holding a new API key with ``scopes``, of ``client_id`` (by
+    default a client of its own)."""
+    client_id = client_id or f"in-process-{uuid.uuid4().hex[:10]}"
+    secret = app.extensions["wallet"].settings.secret_key
+    token = create_key(db, client_id=client_id, scopes=scopes, secret=secret)
+    db.commit()
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return test_client
 
 
 def post(

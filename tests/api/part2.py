@@ -12,18 +12,7 @@ from sqlalchemy.orm import Session
 
 from ledger.lifecycle import process_requests
 from ledger.seed import create_accounts, fund
-from producer_api.api_keys import create_key
 from tests.api.helpers import post
-
-
-def keyed_client(app: Flask, db: Session, scopes: list[str]) -> FlaskClient:
-    secret = app.extensions["wallet"].settings.secret_key
-    client_id = f"in-process-{uuid.uuid4().hex[:10]}"
-    token = create_key(db, client_id=client_id, scopes=scopes, secret=secret)
-    db.commit()
-    test_client = app.test_client()
-    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return test_client
 
 
 def new_user(db: Session, gold: str = "100") -> str:

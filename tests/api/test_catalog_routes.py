@@ -8,8 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.api.helpers import assert_refused, post
-from tests.api.part2 import balance, keyed_client, new_user, submit
+from tests.api.helpers import assert_refused, keyed_client, post
+from tests.api.part2 import balance, new_user, submit
 
 
 @pytest.fixture

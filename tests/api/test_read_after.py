@@ -20,8 +20,8 @@ from harness.processes import free_port
 from infra.settings import Settings
 from producer_api.app import create_app
 from tests.api.conftest import close_app
-from tests.api.helpers import assert_refused, post
-from tests.api.part2 import balance, keyed_client, new_user, submit
+from tests.api.helpers import assert_refused, keyed_client, post
+from tests.api.part2 import balance, new_user, submit
 from tests.fixtures.databases import PG_SERVER
 
 SCOPES = ["wallet:read", "wallet:write"]

@@ -12,28 +12,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from infra.sealing import Sealer
 from infra.settings import Settings
 from ledger.webhook_models import Webhook
-from producer_api.api_keys import create_key
 from producer_api.app import create_app
-from tests.api.helpers import assert_refused, post
+from tests.api.conftest import close_app
+from tests.api.helpers import assert_refused, keyed_client, post
 from tests.fixtures.processes import METADATA_KEY
 
 HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["request.completed"]}
 MONITOR = {"accountNumber": "USR-001", "assetCode": "GOLD_COINS", "below": "10.00"}
 
 
-def keyed_client(app: Flask, db: Session, scopes: list[str]) -> FlaskClient:
-    token = create_key(
-        db, client_id="hooks", scopes=scopes, secret=app.extensions["wallet"].settings.secret_key
-    )
-    db.commit()
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
-
-
 @pytest.fixture
 def admin(app: Flask, db: Session) -> FlaskClient:
-    return keyed_client(app, db, ["admin"])
+    return keyed_client(app, db, ["admin"], client_id="hooks")
 
 
 @pytest.fixture
@@ -41,7 +31,7 @@ def production(
     app_settings: Settings, tx_sessions: sessionmaker[Session], db: Session
 ) -> Iterator[dict[str, FlaskClient]]:
     """Admin clients of two production apps: one refusing private addresses, one allowing them."""
-    clients = {}
+    clients, apps = {}, []
     for name, allow in (("strict", False), ("allowing", True)):
         settings = app_settings.model_copy(
             update={
@@ -51,8 +41,11 @@ def production(
                 "webhook_allow_private": allow,
             }
         )
-        clients[name] = keyed_client(create_app(settings, sessions=tx_sessions), db, ["admin"])
+        apps.append(create_app(settings, sessions=tx_sessions))
+        clients[name] = keyed_client(apps[-1], db, ["admin"], client_id="hooks")
     yield clients
+    for app in apps:
+        close_app(app)
 
 
 def test_registering_shows_the_secret_once_and_stores_it_sealed(

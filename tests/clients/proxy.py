@@ -10,7 +10,7 @@ import socket
 import threading
 from typing import Literal
 
-from tests.relay import accept_forever
+from tests.relay import accept_forever, shut
 
 Mode = Literal["drop", "hold"]
 
@@ -54,7 +54,7 @@ class LossyProxy:
         if self.mode == "hold":
             self.answer_lost.set()
             forward.join()  # until the client gives up and closes
-        _shut(client, upstream)
+        shut(client, upstream)
         self.answer_lost.set()
 
 
@@ -62,12 +62,4 @@ def _pump(source: socket.socket, target: socket.socket) -> None:
     with contextlib.suppress(OSError):
         while data := source.recv(65536):
             target.sendall(data)
-    _shut(source, target)
-
-
-def _shut(*sockets: socket.socket) -> None:
-    """Shut down, which wakes a thread blocked reading it (close alone would not)."""
-    for sock in sockets:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-        sock.close()
+    shut(source, target)
