@@ -6,13 +6,13 @@
 SELECT (random() * 1e15)::bigint AS batch \gset
 \set base random(0, :users - 1)
 INSERT INTO requests (id, client_id, idempotency_key, type, payload, payload_hash, status, attempts)
-SELECT gen_random_uuid(), 'pgbench', :batch || '-' || g, 'topup',
+SELECT md5(:batch || '-' || g)::uuid, 'pgbench', :batch || '-' || g, 'topup',
        '{"accountNumber": "USR-LOAD-000001", "assetCode": "GOLD_COINS", "amount": "1.00"}', 'x',
        'queued', 0
 FROM generate_series(1, 1000) g;
 BEGIN;
-SELECT r.id FROM generate_series(1, 1000) g
-JOIN requests r ON r.client_id = 'pgbench' AND r.idempotency_key = :batch || '-' || g
+SELECT r.id FROM requests r
+WHERE r.id = ANY (ARRAY(SELECT md5(:batch || '-' || g)::uuid FROM generate_series(1, 1000) g))
 ORDER BY r.id FOR UPDATE OF r;
 SELECT b.id FROM account_balances b
 WHERE b.id = :treasury
@@ -20,9 +20,9 @@ WHERE b.id = :treasury
        SELECT 1 + (:base + g * 7919) % :users FROM generate_series(1, 1000) g))
 ORDER BY b.id FOR UPDATE;
 WITH posted AS (
-    SELECT g, r.id AS request_id, u.balance_id AS dst, gen_random_uuid() AS tx_id
+    SELECT g, md5(:batch || '-' || g)::uuid AS request_id, u.balance_id AS dst,
+           gen_random_uuid() AS tx_id
     FROM generate_series(1, 1000) g
-    JOIN requests r ON r.client_id = 'pgbench' AND r.idempotency_key = :batch || '-' || g
     JOIN bench_users u ON u.n = 1 + (:base + g * 7919) % :users
 ), treasury AS (
     UPDATE account_balances SET balance = balance - 1000, updated_at = now()
