@@ -27,6 +27,7 @@ from bench.scenarios import end_to_end
 from bench.setup import prepare_database
 from harness.processes import free_port, redis_process, start_redis
 from infra.database_admin import drop_database
+from infra.settings import Settings
 
 PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 STARTED = time.monotonic()
@@ -75,6 +76,7 @@ def bench_env(database_url: str, redis_port: int, log_dir: Path) -> dict[str, st
         "RATE_LIMIT_PER_KEY": "1000000/second",
         "RATE_LIMIT_PER_ACCOUNT": "1000000/second",
         "MAX_WAITERS_PER_PROCESS": "1000",
+        "API_THREADS": str(Settings.model_fields["api_threads"].default),  # the product's
         "ADMISSION_MAX_PENDING": "100000000",
         "ADMISSION_MAX_AGE_SECONDS": "3600",
         "WORKER_METRICS_PORT": "0",
