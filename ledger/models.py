@@ -74,6 +74,10 @@ class AccountBalance(Base):
     __tablename__ = "account_balances"
     __table_args__ = (
         UniqueConstraint("account_id", "asset_id", name="uq_balance_account_asset"),
+        # Target of ledger_entries' composite key (fk_entry_balance). None of its columns
+        # changes when a posting updates the row (balance, held, updated_at), so those
+        # updates stay HOT.
+        UniqueConstraint("id", "account_id", "asset_id", name="uq_balance_id_account_asset"),
         ForeignKeyConstraint(
             ["account_id", "allow_negative"],
             ["accounts.id", "accounts.allow_negative"],
@@ -197,6 +201,18 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("direction IN ('DEBIT', 'CREDIT')", name="direction_known"),
+        # One key for the entry's balance row, account and asset: one RI check per entry
+        # instead of three, and an entry cannot name an account or asset other than its
+        # balance row's. Accounts and assets are reached through the balance row's own keys.
+        ForeignKeyConstraint(
+            ["balance_id", "account_id", "asset_id"],
+            [
+                "account_balances.id",
+                "account_balances.account_id",
+                "account_balances.asset_id",
+            ],
+            name="fk_entry_balance",
+        ),
         Index("ix_entries_account_id", "account_id", "id"),
         # A balance row's entries in time order: point-in-time balances (ledger.queries).
         Index("ix_entries_balance_time", "balance_id", "created_at", "id"),
@@ -204,9 +220,9 @@ class LedgerEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     transaction_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("transactions.id"), index=True)
-    balance_id: Mapped[int] = mapped_column(ForeignKey("account_balances.id"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    asset_id: Mapped[int] = mapped_column(ForeignKey("asset_types.id"))
+    balance_id: Mapped[int] = mapped_column(BigInteger)  # fk_entry_balance, with the next two
+    account_id: Mapped[int] = mapped_column(BigInteger)
+    asset_id: Mapped[int] = mapped_column(Integer)
     direction: Mapped[str] = mapped_column(String(6))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     balance_after: Mapped[Decimal] = mapped_column(MONEY)

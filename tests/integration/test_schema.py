@@ -99,3 +99,26 @@ def test_an_entry_amount_must_be_positive(engine: Engine) -> None:
                 SELECT t.id, b.id, b.account_id, b.asset_id, 'CREDIT', 0, b.balance
                 FROM account_balances b, transactions t WHERE b.id = {USER_GOLD} LIMIT 1""",
         )
+
+
+@pytest.mark.parametrize(
+    "column, other",
+    [
+        ("account_id", "(SELECT id FROM accounts WHERE account_number = 'SYS-TREASURY-001')"),
+        ("asset_id", "(SELECT id FROM asset_types WHERE code <> 'GOLD_COINS' LIMIT 1)"),
+    ],
+)
+def test_an_entry_cannot_name_an_account_or_asset_other_than_its_balance_rows(
+    engine: Engine, column: str, other: str
+) -> None:
+    """The account and asset exist, but are not the balance row's (issue 10)."""
+    values = {"account_id": "b.account_id", "asset_id": "b.asset_id", column: other}
+    with pytest.raises(IntegrityError, match="fk_entry_balance"):
+        sql(
+            engine,
+            f"""INSERT INTO ledger_entries (transaction_id, balance_id, account_id, asset_id,
+                direction, amount, balance_after)
+                SELECT t.id, b.id, {values["account_id"]}, {values["asset_id"]}, 'CREDIT', 1,
+                       b.balance + 1
+                FROM account_balances b, transactions t WHERE b.id = {USER_GOLD} LIMIT 1""",
+        )
