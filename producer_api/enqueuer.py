@@ -5,15 +5,18 @@ process's enqueuer and answer at once. One sender thread per process sends every
 over while its previous send was in flight as one message: one request per message when the
 API is idle, hundreds under load.
 
-Sends are paced: one at most every ``min_interval`` seconds (ENQUEUE_MIN_INTERVAL_MS, 30 ms).
+Sends are paced: one at most every ``min_interval`` seconds (ENQUEUE_MIN_INTERVAL_MS, 60 ms).
 An idle API's request still goes out at once (its previous send is long past); under a
 steady moderate load, where each send would otherwise carry one request, the requests of
 the interval share a message. A message costs the worker about 1.8 ms of CPU whatever it
 carries (Celery's own work: receive, hand to the pool, ack, task events: make bench's no-op
 round trip). Measured at 330 submits/s (16 clients, fixed rate, the rest of the machine
 busy with other tests): worker CPU per posting 2.3 ms unpaced, 1.3-1.5 ms at 20 ms, 0.86 ms
-at 40 ms; submit p99 35-37, 21-25 and 16 ms; submit-to-completed p99 28 ms at 40 ms. The
-price is at most ``min_interval`` more from submit to completion, under load only.
+at 40 ms; submit p99 35-37, 21-25 and 16 ms; submit-to-completed p99 28 ms at 40 ms. At 60
+against 30 ms (alternating runs on a slower day): worker CPU per posting 0.34-0.38 against
+0.52-0.70 ms at saturation, 0.68-1.22 against 1.25-2.04 ms at half of it, submit-to-completed
+p99 40-74 against 35-135 ms there. The price is at most ``min_interval`` more from submit to
+completion, under load only.
 
 A send that fails is logged and dropped: the requests are recorded as ``queued`` and the
 reaper sends them (the inbox row is the promise, not the message). The same holds when the
