@@ -108,6 +108,16 @@ def test_wait_asks_the_server_to_hold_the_call_then_long_polls_for_the_rest() ->
     assert result.idempotency_key == key
 
 
+def test_polls_answered_at_once_unfinished_are_spaced_by_doubling_pauses() -> None:
+    # The service answers a poll at once when all its waiters are taken (MAX_WAITERS_PER_
+    # PROCESS): the client must not turn that into a tight loop of GETs.
+    unfinished = [echo(200, "processing") for _ in range(4)]
+    service = FakeService(echo(202, "queued"), *unfinished, echo(200, "completed"))
+    result = service.client().topup("USR-001", "GOLD_COINS", 1, wait=10)
+    assert result.completed and result.attempts == 6
+    assert service.sleeps == [0.05, 0.1, 0.2, 0.4]
+
+
 def test_a_short_wait_rounds_up_to_whole_seconds_for_the_prefer_header() -> None:
     service = FakeService()
     service.client().topup("USR-001", "GOLD_COINS", 1, wait=0.2)

@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import func, select, text
 
 from harness.processes import Process, api_process, free_port, start_api, start_worker, wait_until
+from infra.settings import Settings
 from ledger.models import Request
 from tests.fixtures.clients import Api
 from tests.stack import Stack
@@ -90,7 +91,15 @@ def test_a_request_whose_api_dies_before_sending_it_is_sent_by_the_reaper(stack:
 
 @pytest.mark.slow
 def test_150_long_polls_on_absent_workers_leave_reads_and_submits_fast(stack: Stack) -> None:
-    url, api = start_private_api(stack, WEB_CONCURRENCY="2", MAX_WAITERS_PER_PROCESS="16")
+    # The product's defaults: threads and waiters per process as a deployment gets them.
+    waiters = Settings.model_fields["max_waiters_per_process"].default
+    threads = Settings.model_fields["api_threads"].default
+    url, api = start_private_api(
+        stack,
+        WEB_CONCURRENCY="2",
+        API_THREADS=str(threads),
+        MAX_WAITERS_PER_PROCESS=str(waiters),
+    )
     user = stack.user()
     answers: list[requests.Response] = []
 
@@ -114,7 +123,7 @@ def test_150_long_polls_on_absent_workers_leave_reads_and_submits_fast(stack: St
     submit_seconds = time.monotonic() - started
     assert balance.status_code == 200 and read_seconds < 1
     assert submit.status_code == 202 and submit_seconds < 1
-    wait_until(lambda: len(answers) >= 150 - 2 * 16, timeout=10, what="polls past the bound")
+    wait_until(lambda: len(answers) >= 150 - 2 * waiters, timeout=10, what="polls past the bound")
     assert all(a.status_code == 202 for a in answers)
     assert all("Preference-Applied" not in a.headers for a in answers)
     api.stop()

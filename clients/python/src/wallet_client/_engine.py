@@ -29,6 +29,8 @@ from wallet_client.retry import (
 )
 
 HISTORY_PAGE = 100  # the service's largest page
+REFUSED_WAIT_PAUSE = 0.05  # seconds; see Engine.follow
+MAX_REFUSED_WAIT_PAUSE = 1.0
 T = TypeVar("T")
 Step = protocol.Call | float  # make this call, or sleep this many seconds
 Outcome = httpx.Response | Exception | None  # what a step gave
@@ -120,12 +122,20 @@ class Engine:
         return protocol.outcome(result, self.raises(raise_on_failure))
 
     def follow(self, result: RequestResult, deadline: float | None) -> Steps[RequestResult]:
-        """Long-poll the request until it is finished or ``deadline`` passes."""
+        """Long-poll the request until it is finished or ``deadline`` passes. A poll answered
+        unfinished well before the wait it asked for (the service's waiters were all taken:
+        it answers at once rather than queue the call) is followed by a pause, doubling from
+        ``REFUSED_WAIT_PAUSE`` up to ``MAX_REFUSED_WAIT_PAUSE``, so that a busy service is not
+        polled in a tight loop."""
+        pause = REFUSED_WAIT_PAUSE
         while not result.finished and (left := self.remaining(deadline)) > 0.01:
-            call = protocol.request(result.idempotency_key, left)
+            call, asked_at = protocol.request(result.idempotency_key, left), self.clock()
             response, attempts = yield from self.send(call)
             total = result.attempts + attempts
             result = protocol.request_result(response, total, result.replayed)
+            if not result.finished and self.clock() - asked_at < call.server_wait / 2:
+                yield max(0.0, min(pause, self.remaining(deadline)))
+                pause = min(2 * pause, MAX_REFUSED_WAIT_PAUSE)
         return result
 
     def batch(self, call: protocol.Call, wait: float | None) -> Steps[BatchResult]:
