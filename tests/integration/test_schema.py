@@ -1,7 +1,6 @@
 """The schema is the last line of defence: direct SQL that breaks a money rule is refused."""
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from alembic import command
@@ -10,18 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from infra.database_admin import create_database_if_missing, drop_database
 from ledger.models import Base
 from ledger.seed import alembic_config
-from tests.fixtures.databases import PG_SERVER
-
-
-@pytest.fixture
-def empty_database() -> Iterator[str]:
-    url = f"{PG_SERVER}/wallet_migrate_{uuid.uuid4().hex[:8]}"
-    create_database_if_missing(url)
-    yield url
-    drop_database(url)
 
 
 def test_migrations_run_from_empty_down_and_up_again_and_match_the_models(

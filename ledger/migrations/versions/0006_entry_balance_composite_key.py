@@ -13,17 +13,38 @@ those updates stay HOT). The entry's account and asset are still real ones throu
 row's own keys (fk_balance_account, account_balances_asset_id_fkey), and an entry can no
 longer name an account or asset other than its balance row's.
 
-Locks. A plain ADD FOREIGN KEY holds SHARE ROW EXCLUSIVE on ledger_entries and
-account_balances while it checks every existing entry, which stops every posting (they update
-balance rows and insert entries) for a scan of the whole ledger. So the key is added NOT VALID
-(at once; it is enforced on new rows from then on), the old keys are dropped, that is
-committed, and VALIDATE CONSTRAINT then checks the existing entries in a transaction of its
-own, under SHARE UPDATE EXCLUSIVE on ledger_entries and ROW SHARE on account_balances, which
-postings do not wait for. Before any of it, the existing entries are checked with a plain
-SELECT (no lock a posting waits for), so a ledger that would fail the validation is refused
-with nothing changed rather than after the commit (where alembic_version would still read
-0005 on a changed schema). The new unique constraint builds its index under an ACCESS
-EXCLUSIVE lock on account_balances: one row per account and asset, small beside the ledger.
+This revision only changes the catalog, in one transaction (env.py commits each revision with
+its own version bump): the key is added NOT VALID (enforced on rows written from then on) and
+0007 checks the existing entries. A failure anywhere here rolls all of it back and leaves the
+version at 0005. Locks, in the order taken (Postgres 15, read from pg_locks), all held to the
+commit:
+
+- the pre-check: ACCESS SHARE on ledger_entries and account_balances (nothing a posting or a
+  read waits for) for one scan of the ledger; a ledger that 0007 would refuse is refused here,
+  with nothing changed. Entries committed after this scan and before the key exists are not
+  covered by it; 0007's validation is the check that counts;
+- ADD CONSTRAINT uq_balance_id_account_asset: ACCESS EXCLUSIVE on account_balances while its
+  index is built (one row per account and asset, small beside the ledger). Every posting and
+  balance read waits from here to the commit;
+- ADD CONSTRAINT fk_entry_balance ... NOT VALID: SHARE ROW EXCLUSIVE on ledger_entries and
+  account_balances, no scan;
+- DROP CONSTRAINT of each old key: ACCESS EXCLUSIVE on ledger_entries and on the table the key
+  referenced (accounts, asset_types), no scan.
+
+lock_timeout is 5 s for the transaction: a lock request that cannot be granted waits in the
+queue, and every later request on that table queues behind it, so a long transaction holding
+one of these tables would otherwise stall all traffic for as long as it runs. After 5 s the
+revision fails with "canceling statement due to lock timeout" (or a deadlock error, if a
+reader holds one of the tables and wants another), nothing is changed, the version is still
+0005, and the operator re-runs ``alembic upgrade head`` once the long transaction is gone.
+
+The downgrade restores the three old keys with a plain ADD (validated at once), each a scan of
+the ledger under SHARE ROW EXCLUSIVE on ledger_entries and the referenced table (reads go on,
+postings wait), then drops fk_entry_balance (ACCESS EXCLUSIVE on ledger_entries and
+account_balances) and the unique constraint. The keys are validated in the same transaction
+rather than added NOT VALID and validated later because no later revision exists on the way
+down to do it: 0005's schema has valid keys, and a downgrade is a rare, planned operation.
+It has the same lock_timeout.
 """
 
 from collections.abc import Sequence
@@ -35,6 +56,8 @@ revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+LOCK_TIMEOUT = "SET LOCAL lock_timeout = '5s'"
 
 # The names Postgres gave the keys 0001 created unnamed.
 OLD_KEYS = {
@@ -50,6 +73,7 @@ WHERE e.account_id <> b.account_id OR e.asset_id <> b.asset_id
 
 
 def upgrade() -> None:
+    op.execute(LOCK_TIMEOUT)
     mismatched = op.get_bind().scalar(text(MISMATCHED_ENTRIES))
     if mismatched:
         raise RuntimeError(
@@ -69,22 +93,11 @@ def upgrade() -> None:
     )
     for name in OLD_KEYS:
         op.drop_constraint(name, "ledger_entries", type_="foreignkey")
-    _validate(["fk_entry_balance"])
 
 
 def downgrade() -> None:
+    op.execute(LOCK_TIMEOUT)
     for name, (column, table) in OLD_KEYS.items():
-        op.create_foreign_key(
-            name, "ledger_entries", table, [column], ["id"], postgresql_not_valid=True
-        )
+        op.create_foreign_key(name, "ledger_entries", table, [column], ["id"])
     op.drop_constraint("fk_entry_balance", "ledger_entries", type_="foreignkey")
     op.drop_constraint("uq_balance_id_account_asset", "account_balances", type_="unique")
-    _validate(list(OLD_KEYS))
-
-
-def _validate(names: list[str]) -> None:
-    """Commit what came before, then check the existing entries against ``names`` in a
-    transaction of their own (see the module's docstring)."""
-    with op.get_context().autocommit_block():
-        for name in names:
-            op.execute(f"ALTER TABLE ledger_entries VALIDATE CONSTRAINT {name}")
