@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import insert, psycopg2
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer
@@ -72,6 +73,15 @@ _INSERT = (
 )
 
 
+# The same INSERT as SQL text for the DBAPI cursor (insert_new_request), rendered once.
+_INSERT_ONE = str(
+    _INSERT.compile(
+        dialect=psycopg2.dialect(),  # type: ignore[no-untyped-call]  # SQLAlchemy's own
+        column_keys=[*_RECORDED_FIELDS, "attempts"],
+    )
+)
+
+
 def payload_hash(operation: str, payload: dict[str, Any]) -> str:
     canonical = json.dumps([operation, payload], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -107,6 +117,26 @@ def record_requests(
     inserted = {r.id: r.submitted_at for r in session.execute(_INSERT, params)}
     existing = {} if len(inserted) == len(rows) else _existing(session, rows, inserted)
     return [_recorded(row, inserted, existing) for row in rows]
+
+
+def insert_new_request(
+    cursor: DBAPICursor, *, submission: Submission, request_id: uuid.UUID, sealer: Sealer
+) -> Recorded | None:
+    """``record_requests`` of one checked submission whose key is new, through a DBAPI cursor
+    (autocommit: the one statement commits). None if the key is known: the caller records it
+    the general way, which reads the replay (or refuses a reused key).
+
+    The API's hot path: SQLAlchemy's session and statement machinery around this one insert
+    cost about a fifth of a submit's CPU (0.5-0.8 of 2.5-2.9 ms, in-process A/B runs)."""
+    row = _row(submission, request_id, sealer)
+    cursor.execute(
+        _INSERT_ONE, {**row, "id": str(request_id), "payload": json.dumps(row["payload"])}
+    )
+    inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    fresh = {name: row[name] for name in _RECORDED_FIELDS}
+    return Recorded(InboxRow(**fresh, submitted_at=inserted[1]), created=True)
 
 
 def _recorded(

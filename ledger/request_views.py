@@ -77,6 +77,11 @@ def request_views(
     return [_view(r, rows_by_request.get(r.id, []), holds.get(r.id), sealer) for r in requests]
 
 
+def queued_view(request: InboxRow, *, sealer: Sealer) -> RequestView:
+    """The view of a request just recorded (queued: no transaction, no hold yet)."""
+    return _view(request, [], None, sealer)
+
+
 def _holds(
     session: Session, requests: Sequence[InboxRow | Request], sealer: Sealer
 ) -> dict[uuid.UUID, HoldView]:

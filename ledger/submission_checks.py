@@ -59,6 +59,20 @@ def check_submissions(
     return checked
 
 
+def check_known(submission: "Submission", facts: "KnownFacts") -> "Submission | None":
+    """``check_submissions`` of one submission from ``facts`` alone, with no query: None when
+    checking it needs one (an asset or account not remembered yet, a hold or transaction
+    named)."""
+    if submission.hold_id is not None or submission.transaction_id is not None:
+        return None
+    scales = facts.scales.known({submission.asset_code or ""})
+    numbers = {n for n in (submission.account_number, submission.to_account) if n}
+    kinds = facts.kinds.known(numbers)
+    if scales is None or kinds is None:
+        return None
+    return _checked(submission, scales, kinds)
+
+
 class KnownFacts:
     """Memory of facts that never change once true (an asset's scale, an account's kind),
     kept by its owner (one per API app): a submit for a known account and asset needs no
@@ -77,9 +91,13 @@ class _Memo:
         self._facts: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    def known(self, keys: set[str]) -> dict[str, Any] | None:
+        """The facts of ``keys``, or None if one is not remembered."""
+        found = self._remembered(keys)
+        return found if len(found) == len(keys) else None
+
     def fetch(self, keys: set[str], load: Callable[[set[str]], Iterable[Any]]) -> dict[str, Any]:
-        with self._lock:
-            found = {k: self._facts[k] for k in keys if k in self._facts}
+        found = self._remembered(keys)
         missing = keys - found.keys()
         if missing:
             loaded = {key: value for key, value in load(missing)}
@@ -87,6 +105,10 @@ class _Memo:
                 self._facts.update(loaded)
             found.update(loaded)
         return found
+
+    def _remembered(self, keys: set[str]) -> dict[str, Any]:
+        with self._lock:
+            return {k: self._facts[k] for k in keys if k in self._facts}
 
 
 def _referenced_scales(session: Session, submissions: list["Submission"]) -> dict[str, int]:

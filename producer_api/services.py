@@ -78,6 +78,7 @@ class Services:
                 ),
                 sealer=sealer,
                 facts=KnownFacts(),
+                connect=autocommit_engine.raw_connection if autocommit_engine else None,
             ),
             waiter=OutcomeWaiter(
                 settings.redis_url,

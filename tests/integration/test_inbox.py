@@ -1,12 +1,16 @@
 """The inbox records a request once, whoever asks and however often."""
 
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
-from ledger.inbox import Submission, record_requests
+from ledger.errors import AmountPrecision, IdempotencyKeyReused
+from ledger.inbox import Submission, insert_new_request, record_requests
+from ledger.submission_checks import KnownFacts, check_known, check_submissions
 
 
 def topup(key: str, amount: str = "5") -> Submission:
@@ -36,3 +40,44 @@ def test_another_call_with_the_same_key_is_a_replay(session: Session) -> None:
     (first,) = record_requests(session, submissions=[topup(key)], sealer=PLAIN)
     (again,) = record_requests(session, submissions=[topup(key)], sealer=PLAIN)
     assert (first.created, again.created, again.request.id) == (True, False, first.request.id)
+
+
+def test_the_cursor_insert_stores_what_record_requests_would(session: Session) -> None:
+    """The API's hot path (insert_new_request) and the general way agree on the row: the
+    general way reads it as a replay of the same request, and refuses another with its key."""
+    key, request_id = str(uuid.uuid4()), uuid.uuid4()
+    cursor = session.connection().connection.cursor()
+    submission = topup(key, amount="5.00")  # as checked: quantized to the asset's scale
+    fast = insert_new_request(cursor, submission=submission, request_id=request_id, sealer=PLAIN)
+    assert fast is not None and fast.created and fast.request.id == request_id
+    assert fast.request.submitted_at is not None and fast.request.status == "queued"
+    (again,) = record_requests(session, submissions=[topup(key)], sealer=PLAIN)
+    assert (again.created, again.request.id) == (False, request_id)
+    assert again.request.payload == fast.request.payload
+    with pytest.raises(IdempotencyKeyReused):
+        record_requests(session, submissions=[topup(key, amount="6")], sealer=PLAIN)
+
+
+def test_the_cursor_insert_leaves_a_known_key_to_the_general_way(session: Session) -> None:
+    key = str(uuid.uuid4())
+    (first,) = record_requests(session, submissions=[topup(key)], sealer=PLAIN)
+    cursor = session.connection().connection.cursor()
+    known = insert_new_request(cursor, submission=topup(key), request_id=uuid.uuid4(), sealer=PLAIN)
+    assert known is None
+    assert first.created
+
+
+def test_a_submission_is_checked_from_memory_only_when_memory_has_every_fact(
+    session: Session,
+) -> None:
+    facts = KnownFacts()
+    assert check_known(topup("k", amount="5"), facts) is None  # nothing remembered yet
+    check_submissions(session, submissions=[topup("k")], facts=facts)
+    checked = check_known(topup("k", amount="5.5"), facts)
+    assert checked is not None and str(checked.amount) == "5.50"  # quantized to the scale
+    with pytest.raises(AmountPrecision):
+        check_known(topup("k", amount="5.555"), facts)
+    other_user = replace(topup("k"), account_number="USR-002")
+    assert check_known(other_user, facts) is None  # an account not remembered yet
+    capture = replace(topup("k"), type="capture", hold_id=str(uuid.uuid4()))
+    assert check_known(capture, facts) is None  # a hold is looked up
