@@ -1,11 +1,13 @@
 """The submit service: record requests durably, then hand them to the process's enqueuer."""
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg2
 from sqlalchemy import PoolProxiedConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import retrying_disconnect
@@ -16,6 +18,8 @@ from ledger.submission_checks import KnownFacts, check_known
 from ledger.views import RequestView
 from producer_api.enqueuer import Enqueuer
 from producer_api.request_ids import current_request_id
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,21 +68,35 @@ class SubmitService:
         checked = check_known(submission, self.facts)
         if checked is None or self.connect is None:
             return None
-        connection = self.connect()
+        connection = self._connect(self.connect)
         try:
             cursor = connection.cursor()
             recorded = insert_new_request(
                 cursor, submission=checked, request_id=request_id, sealer=self.sealer
             )
             cursor.close()
-        except psycopg2.Error:
-            connection.invalidate()  # whatever it was, the general way says it properly
-            return None
+        except psycopg2.Error as error:
+            if getattr(connection.dbapi_connection, "closed", 1):
+                connection.invalidate()  # dead: the pool makes a new one
+            log.warning("a submit takes the general way after %s", type(error).__name__)
+            return None  # which says what went wrong, as it always has
+        except BaseException:
+            connection.invalidate()  # interrupted mid-statement: never hand it out again
+            raise
         finally:
             connection.close()
         if recorded is None:
             return None
         return [recorded], [queued_view(recorded.request, sealer=self.sealer)]
+
+    @staticmethod
+    def _connect(connect: Callable[[], PoolProxiedConnection]) -> PoolProxiedConnection:
+        """A pooled connection. The pool raises the driver's own error when it cannot make
+        one; wrapped as SQLAlchemy's, it answers like the general way's (503)."""
+        try:
+            return connect()
+        except psycopg2.Error as error:
+            raise DBAPIError.instance(None, None, error, psycopg2.Error) from error
 
     def _record(
         self, submissions: list[Submission], ids: list[uuid.UUID]
