@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.dialects.postgresql import insert, psycopg2
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from ledger.errors import IdempotencyKeyReused
 from ledger.models import Request
 from ledger.operations import Movement
 from ledger.statuses import Status
-from ledger.submission_checks import KnownFacts, check_submissions
+from ledger.submission_checks import KINDS, SCALES, KnownFacts, Lookup, check_submissions
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,13 +73,10 @@ _INSERT = (
 )
 
 
-# The same INSERT as SQL text for the DBAPI cursor (insert_new_request), rendered once.
-_INSERT_ONE = str(
-    _INSERT.compile(
-        dialect=psycopg2.dialect(),  # type: ignore[no-untyped-call]  # SQLAlchemy's own
-        column_keys=[*_RECORDED_FIELDS, "attempts"],
-    )
-)
+# The same statements as SQL text for a DBAPI cursor (the submit's fast way), rendered once.
+_PSYCOPG2 = psycopg2.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
+_INSERT_ONE = str(_INSERT.compile(dialect=_PSYCOPG2, column_keys=[*_RECORDED_FIELDS, "attempts"]))
+_LOOKUPS = {id(s): str(s.compile(dialect=_PSYCOPG2)) for s in (SCALES, KINDS)}
 
 
 def payload_hash(operation: str, payload: dict[str, Any]) -> str:
@@ -117,6 +114,16 @@ def record_requests(
     inserted = {r.id: r.submitted_at for r in session.execute(_INSERT, params)}
     existing = {} if len(inserted) == len(rows) else _existing(session, rows, inserted)
     return [_recorded(row, inserted, existing) for row in rows]
+
+
+def cursor_lookup(cursor: DBAPICursor) -> Lookup:
+    """``submission_checks.Lookup`` through a DBAPI cursor."""
+
+    def lookup(statement: Select[str, Any], keys: list[str]) -> list[Any]:
+        cursor.execute(_LOOKUPS[id(statement)], {"keys": keys})
+        return list(cursor.fetchall())
+
+    return lookup
 
 
 def insert_new_request(

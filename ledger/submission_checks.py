@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import (
@@ -29,6 +29,15 @@ if TYPE_CHECKING:
     from ledger.inbox import Submission
 
 
+# The facts a submission is checked against, by key (``keys``: a list of codes or numbers).
+SCALES = select(AssetType.code, AssetType.scale).where(AssetType.code == any_(bindparam("keys")))
+KINDS = select(Account.account_number, Account.kind).where(
+    Account.account_number == any_(bindparam("keys"))
+)
+# Runs SCALES or KINDS for these keys: (key, fact) rows.
+Lookup = Callable[[Select[str, Any], list[str]], Iterable[Any]]
+
+
 def check_submissions(
     session: Session, *, submissions: list["Submission"], facts: "KnownFacts | None" = None
 ) -> list["Submission"]:
@@ -36,18 +45,7 @@ def check_submissions(
     quantize amounts to the asset's scale. ``facts``: what the caller (an app) remembers
     across calls; none by default."""
     facts = KnownFacts() if facts is None else facts
-    scales = facts.scales.fetch(
-        {s.asset_code for s in submissions if s.asset_code},
-        lambda codes: session.execute(
-            select(AssetType.code, AssetType.scale).where(AssetType.code.in_(codes))
-        ),
-    )
-    kinds = facts.kinds.fetch(
-        {n for s in submissions for n in (s.account_number, s.to_account) if n},
-        lambda numbers: session.execute(
-            select(Account.account_number, Account.kind).where(Account.account_number.in_(numbers))
-        ),
-    )
+    scales, kinds = _facts(submissions, facts, lambda s, keys: session.execute(s, {"keys": keys}))
     scales |= _referenced_scales(session, submissions)
     checked = []
     for index, submission in enumerate(submissions):
@@ -59,18 +57,27 @@ def check_submissions(
     return checked
 
 
-def check_known(submission: "Submission", facts: "KnownFacts") -> "Submission | None":
-    """``check_submissions`` of one submission from ``facts`` alone, with no query: None when
-    checking it needs one (an asset or account not remembered yet, a hold or transaction
-    named)."""
-    if submission.hold_id is not None or submission.transaction_id is not None:
-        return None
-    scales = facts.scales.known({submission.asset_code or ""})
-    numbers = {n for n in (submission.account_number, submission.to_account) if n}
-    kinds = facts.kinds.known(numbers)
-    if scales is None or kinds is None:
-        return None
-    return _checked(submission, scales, kinds)
+def names_a_record(submission: "Submission") -> bool:
+    """Whether it names a hold or a transaction (its checks then read them)."""
+    return submission.hold_id is not None or submission.transaction_id is not None
+
+
+def check_movement(submission: "Submission", facts: "KnownFacts", lookup: Lookup) -> "Submission":
+    """``check_submissions`` of one submission that names no hold or transaction, with what
+    ``facts`` does not remember looked up by ``lookup``."""
+    assert not names_a_record(submission)
+    return _checked(submission, *_facts([submission], facts, lookup))
+
+
+def _facts(
+    submissions: list["Submission"], facts: "KnownFacts", lookup: Lookup
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The scales of the assets and the kinds of the accounts the submissions name."""
+    codes = {s.asset_code for s in submissions if s.asset_code}
+    numbers = {n for s in submissions for n in (s.account_number, s.to_account) if n}
+    scales = facts.scales.fetch(codes, lambda keys: lookup(SCALES, sorted(keys)))
+    kinds = facts.kinds.fetch(numbers, lambda keys: lookup(KINDS, sorted(keys)))
+    return scales, kinds
 
 
 class KnownFacts:
@@ -91,13 +98,9 @@ class _Memo:
         self._facts: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def known(self, keys: set[str]) -> dict[str, Any] | None:
-        """The facts of ``keys``, or None if one is not remembered."""
-        found = self._remembered(keys)
-        return found if len(found) == len(keys) else None
-
     def fetch(self, keys: set[str], load: Callable[[set[str]], Iterable[Any]]) -> dict[str, Any]:
-        found = self._remembered(keys)
+        with self._lock:
+            found = {k: self._facts[k] for k in keys if k in self._facts}
         missing = keys - found.keys()
         if missing:
             loaded = {key: value for key, value in load(missing)}
@@ -105,10 +108,6 @@ class _Memo:
                 self._facts.update(loaded)
             found.update(loaded)
         return found
-
-    def _remembered(self, keys: set[str]) -> dict[str, Any]:
-        with self._lock:
-            return {k: self._facts[k] for k in keys if k in self._facts}
 
 
 def _referenced_scales(session: Session, submissions: list["Submission"]) -> dict[str, int]:

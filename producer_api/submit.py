@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import retrying_disconnect
 from infra.sealing import Sealer
-from ledger.inbox import Recorded, Submission, insert_new_request, record_requests
+from ledger.errors import LedgerError
+from ledger.inbox import Recorded, Submission, cursor_lookup, insert_new_request, record_requests
 from ledger.request_views import queued_view, request_views
-from ledger.submission_checks import KnownFacts, check_known
+from ledger.submission_checks import KnownFacts, check_movement, names_a_record
 from ledger.views import RequestView
 from producer_api.enqueuer import Enqueuer
 from producer_api.request_ids import current_request_id
@@ -38,10 +39,11 @@ class SubmitService:
     the send fails or the process dies first, the reaper sends them: the 202 is a promise the
     database keeps.
 
-    The common case, one new request checked from memory, goes through a pooled DBAPI
-    connection of ``connect`` (the autocommit engine's) with no session
-    (``ledger.inbox.insert_new_request``); anything else, or any database error there (a
-    dead connection among them), takes the general way, which is idempotent under the same
+    The common case, one new request naming no hold or transaction, goes through a pooled
+    DBAPI connection of ``connect`` (the autocommit engine's) with no session: its asset and
+    accounts checked from memory or looked up on that connection, then inserted
+    (``ledger.inbox.insert_new_request``). A known key, or any database error there (a dead
+    connection among them), takes the general way, which is idempotent under the same
     request id and key.
     """
 
@@ -65,16 +67,18 @@ class SubmitService:
     def _record_new(
         self, submission: Submission, request_id: uuid.UUID
     ) -> tuple[list[Recorded], list[RequestView]] | None:
-        checked = check_known(submission, self.facts)
-        if checked is None or self.connect is None:
+        if self.connect is None or names_a_record(submission):
             return None
         connection = self._connect(self.connect)
         try:
             cursor = connection.cursor()
+            checked = check_movement(submission, self.facts, cursor_lookup(cursor))
             recorded = insert_new_request(
                 cursor, submission=checked, request_id=request_id, sealer=self.sealer
             )
             cursor.close()
+        except LedgerError:
+            raise  # a refusal: the connection is fine
         except psycopg2.Error as error:
             if getattr(connection.dbapi_connection, "closed", 1):
                 connection.invalidate()  # dead: the pool makes a new one

@@ -1,16 +1,19 @@
 """The inbox records a request once, whoever asks and however often."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
-from ledger.errors import AmountPrecision, IdempotencyKeyReused
-from ledger.inbox import Submission, insert_new_request, record_requests
-from ledger.submission_checks import KnownFacts, check_known, check_submissions
+from ledger.errors import AccountNotFound, AmountPrecision, IdempotencyKeyReused, InvalidAccount
+from ledger.inbox import Submission, cursor_lookup, insert_new_request, record_requests
+from ledger.submission_checks import KnownFacts, check_movement, names_a_record
 
 
 def topup(key: str, amount: str = "5") -> Submission:
@@ -67,17 +70,26 @@ def test_the_cursor_insert_leaves_a_known_key_to_the_general_way(session: Sessio
     assert first.created
 
 
-def test_a_submission_is_checked_from_memory_only_when_memory_has_every_fact(
+def test_a_movement_is_checked_from_memory_and_looks_up_only_what_it_forgot(
     session: Session,
 ) -> None:
-    facts = KnownFacts()
-    assert check_known(topup("k", amount="5"), facts) is None  # nothing remembered yet
-    check_submissions(session, submissions=[topup("k")], facts=facts)
-    checked = check_known(topup("k", amount="5.5"), facts)
-    assert checked is not None and str(checked.amount) == "5.50"  # quantized to the scale
+    facts, looked_up = KnownFacts(), []
+    cursor = session.connection().connection.cursor()
+
+    def lookup(statement: Select[str, Any], keys: list[str]) -> Iterable[Any]:
+        looked_up.append(keys)
+        return cursor_lookup(cursor)(statement, keys)
+
+    checked = check_movement(topup("k", amount="5.5"), facts, lookup)
+    assert str(checked.amount) == "5.50"  # quantized to the asset's scale
+    assert sorted(looked_up) == [["GOLD_COINS"], ["USR-001"]]
+    check_movement(replace(topup("k"), account_number="USR-002"), facts, lookup)
+    assert looked_up[2:] == [["USR-002"]]  # only what it did not remember
     with pytest.raises(AmountPrecision):
-        check_known(topup("k", amount="5.555"), facts)
-    other_user = replace(topup("k"), account_number="USR-002")
-    assert check_known(other_user, facts) is None  # an account not remembered yet
-    capture = replace(topup("k"), type="capture", hold_id=str(uuid.uuid4()))
-    assert check_known(capture, facts) is None  # a hold is looked up
+        check_movement(topup("k", amount="5.555"), facts, lookup)
+    with pytest.raises(AccountNotFound):
+        check_movement(replace(topup("k"), account_number="USR-NOPE"), facts, lookup)
+    with pytest.raises(InvalidAccount):
+        check_movement(replace(topup("k"), account_number="SYS-TREASURY-001"), facts, lookup)
+    assert names_a_record(replace(topup("k"), type="capture", hold_id=str(uuid.uuid4())))
+    assert not names_a_record(topup("k"))
