@@ -76,7 +76,7 @@ _INSERT = (
 # The same statements as SQL text for a DBAPI cursor (the submit's fast way), rendered once.
 _PSYCOPG2 = psycopg2.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
 _INSERT_ONE = str(_INSERT.compile(dialect=_PSYCOPG2, column_keys=[*_RECORDED_FIELDS, "attempts"]))
-_LOOKUPS = {id(s): str(s.compile(dialect=_PSYCOPG2)) for s in (SCALES, KINDS)}
+_LOOKUPS = {s: str(s.compile(dialect=_PSYCOPG2)) for s in (SCALES, KINDS)}
 
 
 def payload_hash(operation: str, payload: dict[str, Any]) -> str:
@@ -120,7 +120,7 @@ def cursor_lookup(cursor: DBAPICursor) -> Lookup:
     """``submission_checks.Lookup`` through a DBAPI cursor."""
 
     def lookup(statement: Select[str, Any], keys: list[str]) -> list[Any]:
-        cursor.execute(_LOOKUPS[id(statement)], {"keys": keys})
+        cursor.execute(_LOOKUPS[statement], {"keys": keys})
         return list(cursor.fetchall())
 
     return lookup

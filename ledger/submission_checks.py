@@ -65,8 +65,14 @@ def names_a_record(submission: "Submission") -> bool:
 def check_movement(submission: "Submission", facts: "KnownFacts", lookup: Lookup) -> "Submission":
     """``check_submissions`` of one submission that names no hold or transaction, with what
     ``facts`` does not remember looked up by ``lookup``."""
-    assert not names_a_record(submission)
-    return _checked(submission, *_facts([submission], facts, lookup))
+    if names_a_record(submission):
+        raise ValueError("a submission naming a hold or transaction needs check_submissions")
+    scales, kinds = _facts([submission], facts, lookup)
+    try:
+        return _checked(submission, scales, kinds)
+    except LedgerError as error:
+        error.index = 0  # as check_submissions: a batch of one points at its operation
+        raise
 
 
 def _facts(

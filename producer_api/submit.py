@@ -70,13 +70,12 @@ class SubmitService:
         if self.connect is None or names_a_record(submission):
             return None
         connection = self._connect(self.connect)
+        cursor = connection.cursor()
         try:
-            cursor = connection.cursor()
             checked = check_movement(submission, self.facts, cursor_lookup(cursor))
             recorded = insert_new_request(
                 cursor, submission=checked, request_id=request_id, sealer=self.sealer
             )
-            cursor.close()
         except LedgerError:
             raise  # a refusal: the connection is fine
         except psycopg2.Error as error:
@@ -88,6 +87,7 @@ class SubmitService:
             connection.invalidate()  # interrupted mid-statement: never hand it out again
             raise
         finally:
+            cursor.close()
             connection.close()
         if recorded is None:
             return None
