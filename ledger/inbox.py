@@ -141,10 +141,7 @@ def insert_new_request(
         _INSERT_ONE, {**row, "id": str(request_id), "payload": json.dumps(row["payload"])}
     )
     inserted = cursor.fetchone()
-    if inserted is None:
-        return None
-    fresh = {name: row[name] for name in _RECORDED_FIELDS}
-    return Recorded(InboxRow(**fresh, submitted_at=inserted[1]), created=True)
+    return None if inserted is None else _recorded(row, {request_id: inserted[1]}, {})
 
 
 def _recorded(
