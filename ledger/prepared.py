@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import CursorResult, TextClause
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session
 from sqlalchemy.util.typing import TupleAny, Unpack
 
 Row = TypeVar("Row")
 _PARAMETER = re.compile(r"(?<![:\w]):([a-z_]+)")
+PREPARED = "prepared_statements"  # in a connection's info: the names prepared on it
 
 
 @dataclass(frozen=True)
@@ -27,24 +29,36 @@ class Prepared:
     name: str
     sql: str
     types: dict[str, str]
-    _numbered: str = field(init=False, repr=False)
+    _definition: str = field(init=False, repr=False)
+    _call: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         order = list(self.types)
         numbered = _PARAMETER.sub(lambda m: f"${order.index(m.group(1)) + 1}", self.sql)
-        object.__setattr__(self, "_numbered", numbered)
+        types = ", ".join(self.types.values())
+        object.__setattr__(self, "_definition", f"PREPARE {self.name}({types}) AS {numbered}")
+        placeholders = ", ".join(f"CAST(%({n})s AS {t})" for n, t in self.types.items())
+        object.__setattr__(self, "_call", f"EXECUTE {self.name}({placeholders})")
 
     def execute(
         self, session: Session, parameters: dict[str, Any]
     ) -> CursorResult[Unpack[TupleAny]]:
         connection = session.connection()
-        prepared: set[str] = connection.info.setdefault("prepared_statements", set())
+        self._prepare(connection.info, connection.exec_driver_sql)
+        return connection.exec_driver_sql(self._call, parameters)
+
+    def execute_on(
+        self, cursor: DBAPICursor, info: dict[Any, Any], parameters: dict[str, Any]
+    ) -> None:
+        """The same through a DBAPI cursor; ``info`` is its pooled connection's."""
+        self._prepare(info, cursor.execute)
+        cursor.execute(self._call, parameters)
+
+    def _prepare(self, info: dict[Any, Any], run: Callable[[str], object]) -> None:
+        prepared: set[str] = info.setdefault(PREPARED, set())
         if self.name not in prepared:
-            types = ", ".join(self.types.values())
-            connection.exec_driver_sql(f"PREPARE {self.name}({types}) AS {self._numbered}")
+            run(self._definition)
             prepared.add(self.name)
-        placeholders = ", ".join(f"CAST(%({n})s AS {t})" for n, t in self.types.items())
-        return connection.exec_driver_sql(f"EXECUTE {self.name}({placeholders})", parameters)
 
 
 def lock_by_id(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg2
+import psycopg2.errors
 from sqlalchemy import PoolProxiedConnection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,13 +75,21 @@ class SubmitService:
         try:
             checked = check_movement(submission, self.facts, cursor_lookup(cursor))
             recorded = insert_new_request(
-                cursor, submission=checked, request_id=request_id, sealer=self.sealer
+                cursor,
+                connection_info=connection.info,
+                submission=checked,
+                request_id=request_id,
+                sealer=self.sealer,
             )
         except LedgerError:
             raise  # a refusal: the connection is fine
         except psycopg2.Error as error:
-            if getattr(connection.dbapi_connection, "closed", 1):
-                connection.invalidate()  # dead: the pool makes a new one
+            if getattr(connection.dbapi_connection, "closed", 1) or isinstance(
+                error, psycopg2.errors.InvalidSqlStatementName
+            ):
+                # Dead, or its prepared insert deallocated behind our back: the pool makes
+                # a new one, which prepares it again.
+                connection.invalidate()
             log.warning("a submit takes the general way after %s", type(error).__name__)
             return None  # which says what went wrong, as it always has
         except BaseException:

@@ -6,13 +6,21 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+import psycopg2.errors
 import pytest
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
 from ledger.errors import AccountNotFound, AmountPrecision, IdempotencyKeyReused, InvalidAccount
-from ledger.inbox import Submission, cursor_lookup, insert_new_request, record_requests
+from ledger.inbox import (
+    Recorded,
+    Submission,
+    cursor_lookup,
+    insert_new_request,
+    record_requests,
+)
+from ledger.prepared import PREPARED
 from ledger.submission_checks import KnownFacts, check_movement, names_a_record
 
 
@@ -49,9 +57,8 @@ def test_the_cursor_insert_stores_what_record_requests_would(session: Session) -
     """The API's hot path (insert_new_request) and the general way agree on the row: the
     general way reads it as a replay of the same request, and refuses another with its key."""
     key, request_id = str(uuid.uuid4()), uuid.uuid4()
-    cursor = session.connection().connection.cursor()
     submission = topup(key, amount="5.00")  # as checked: quantized to the asset's scale
-    fast = insert_new_request(cursor, submission=submission, request_id=request_id, sealer=PLAIN)
+    fast = cursor_insert(session, submission, request_id)
     assert fast is not None and fast.created and fast.request.id == request_id
     assert fast.request.submitted_at is not None and fast.request.status == "queued"
     (again,) = record_requests(session, submissions=[topup(key)], sealer=PLAIN)
@@ -64,10 +71,41 @@ def test_the_cursor_insert_stores_what_record_requests_would(session: Session) -
 def test_the_cursor_insert_leaves_a_known_key_to_the_general_way(session: Session) -> None:
     key = str(uuid.uuid4())
     (first,) = record_requests(session, submissions=[topup(key)], sealer=PLAIN)
-    cursor = session.connection().connection.cursor()
-    known = insert_new_request(cursor, submission=topup(key), request_id=uuid.uuid4(), sealer=PLAIN)
+    known = cursor_insert(session, topup(key), uuid.uuid4())
     assert known is None
     assert first.created
+
+
+def test_the_cursor_insert_is_prepared_once_per_connection(session: Session) -> None:
+    connection = session.connection()
+    cursor_insert(session, topup(str(uuid.uuid4())), uuid.uuid4())
+    cursor_insert(session, topup(str(uuid.uuid4())), uuid.uuid4())
+    prepared = connection.exec_driver_sql(
+        "SELECT name FROM pg_prepared_statements WHERE name = 'wallet_insert_request'"
+    ).all()
+    assert len(prepared) == 1
+    assert "wallet_insert_request" in connection.info[PREPARED]
+
+
+def test_the_cursor_insert_refuses_a_key_too_long_rather_than_cutting_it(
+    session: Session,
+) -> None:
+    """The prepared statement's parameters carry no length: the column's refuses the value."""
+    with pytest.raises(psycopg2.errors.StringDataRightTruncation):
+        cursor_insert(session, topup("k" * 256), uuid.uuid4())
+
+
+def cursor_insert(
+    session: Session, submission: Submission, request_id: uuid.UUID
+) -> Recorded | None:
+    connection = session.connection()
+    return insert_new_request(
+        connection.connection.cursor(),
+        connection_info=connection.info,
+        submission=submission,
+        request_id=request_id,
+        sealer=PLAIN,
+    )
 
 
 def test_a_movement_is_checked_from_memory_and_looks_up_only_what_it_forgot(

@@ -16,6 +16,7 @@ from infra.sealing import PLAIN
 from ledger.errors import AccountNotFound
 from ledger.inbox import Submission
 from ledger.models import Request
+from ledger.prepared import PREPARED
 from ledger.request_views import get_requests_by_id
 from ledger.submission_checks import KnownFacts
 from producer_api.database_errors import Failure, classify
@@ -128,6 +129,28 @@ def test_a_connection_that_died_in_the_pool_is_replaced_and_the_submit_recorded(
     submitted = submitter.submit([topup(key)])
     assert submitted.replayed == [False] and stored(engine, key)[-2:] == ("queued", 0)
     assert autocommit_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_deallocated_insert_is_prepared_again_on_a_new_connection(
+    engine: Engine, autocommit_engine: Engine
+) -> None:
+    """A pooler or an operator ran DEALLOCATE ALL on a pooled connection: that submit takes
+    the general way, and the connection is replaced, so the next is prepared again."""
+    submitter = service(engine, autocommit_engine, [])
+    submitter.submit([topup(str(uuid.uuid4()))])  # one pooled connection, insert prepared
+    pooled = autocommit_engine.raw_connection()
+    pooled.cursor().execute("DEALLOCATE ALL")
+    pooled.close()
+    keys = [str(uuid.uuid4()) for _ in range(2)]
+    for key in keys:
+        assert submitter.submit([topup(key)]).replayed == [False]
+    assert [stored(engine, key)[-2:] for key in keys] == [("queued", 0)] * 2
+    pooled = autocommit_engine.raw_connection()
+    cursor = pooled.cursor()
+    cursor.execute("SELECT name FROM pg_prepared_statements")
+    assert cursor.fetchall() == [("wallet_insert_request",)]
+    assert pooled.info[PREPARED] == {"wallet_insert_request"}
+    pooled.close()
 
 
 def test_a_refusal_points_at_its_operation_and_records_nothing(
