@@ -5,7 +5,7 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "development-only-secret"  # noqa: S105 - refused in production
@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     wallet_dev_trusted_networks: str = "127.0.0.0/8,::1/128"
     rate_limit_per_key: str = "2000/second"
     rate_limit_per_account: str = "200/second"
+    # Each API process takes each budget from Redis in leases of 1/N of its amount (at least
+    # one call) and spends them locally: a round trip per lease, not per call. A lease unspent
+    # at its window's end is lost, so a larger N wastes less and costs more round trips.
+    rate_limit_lease_parts: int = Field(default=50, ge=1)
     max_wait_seconds: int = 30
     # Long-polls waiting at once per API process; more are answered at once (keep it well
     # below the server's threads per process: API_THREADS, 8 by default).

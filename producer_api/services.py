@@ -95,6 +95,7 @@ class Services:
                 settings.redis_url,
                 per_key=settings.rate_limit_per_key,
                 per_account=settings.rate_limit_per_account,
+                lease_parts=settings.rate_limit_lease_parts,
             ),
             reads=reads,
             autocommit_engine=autocommit_engine,

@@ -2,11 +2,13 @@
 
 import uuid
 
+import redis
+
 from producer_api.rate_limiter import RateLimiter
 
 
-def limiter(redis_url: str, per_key: str, per_account: str) -> RateLimiter:
-    return RateLimiter(redis_url, per_key=per_key, per_account=per_account)
+def limiter(redis_url: str, per_key: str, per_account: str, lease_parts: int = 50) -> RateLimiter:
+    return RateLimiter(redis_url, per_key=per_key, per_account=per_account, lease_parts=lease_parts)
 
 
 def test_a_budget_allows_its_amount_then_says_how_long_to_wait(redis_url: str) -> None:
@@ -31,3 +33,50 @@ def test_a_refused_call_charges_none_of_its_budgets(redis_url: str) -> None:
 def test_limits_fail_open_when_redis_is_unreachable() -> None:
     budgets = limiter("redis://127.0.0.1:1/0", per_key="1/minute", per_account="1/minute")
     assert [budgets.retry_after(key="k") for _ in range(3)] == [None, None, None]
+
+
+def charged(redis_url: str, kind: str, who: str) -> int:
+    """What Redis has charged a budget, over all its windows."""
+    client = redis.Redis.from_url(redis_url)
+    keys = client.keys(f"wallet:rate:{kind}:{who}:*")
+    total = sum(int(client.get(key) or 0) for key in keys)
+    client.close()
+    return total
+
+
+def test_a_process_spends_a_lease_locally_and_charges_redis_per_lease(redis_url: str) -> None:
+    """1,000 a day in 50 parts: a lease of 20 calls, charged in Redis when taken."""
+    budgets = limiter(redis_url, per_key="1000/day", per_account="1000000/day")
+    key = uuid.uuid4().hex
+    assert budgets.retry_after(key=key) is None
+    assert charged(redis_url, "key", key) == 20
+    assert [budgets.retry_after(key=key) for _ in range(19)] == [None] * 19
+    assert charged(redis_url, "key", key) == 20
+    assert budgets.retry_after(key=key) is None
+    assert charged(redis_url, "key", key) == 40
+
+
+def test_processes_sharing_a_budget_never_pass_it_together(redis_url: str) -> None:
+    processes = [limiter(redis_url, per_key="1000000/day", per_account="100/day") for _ in "ab"]
+    account = uuid.uuid4().hex
+    answers = [processes[i % 2].retry_after(key="k", account=account) for i in range(150)]
+    assert answers.count(None) == 100
+    assert charged(redis_url, "account", account) == 100
+
+
+def test_a_refused_call_gives_back_what_it_took_from_its_other_leases(redis_url: str) -> None:
+    budgets = limiter(redis_url, per_key="1000/day", per_account="1/day")
+    key, spent = uuid.uuid4().hex, uuid.uuid4().hex
+    assert budgets.retry_after(key=key, account=spent) is None  # a lease of 20 for the key
+    assert all(budgets.retry_after(key=key, account=spent) for _ in range(5))
+    others = [budgets.retry_after(key=key, account=uuid.uuid4().hex) for _ in range(19)]
+    assert others == [None] * 19
+    assert charged(redis_url, "key", key) == 20  # the refused calls took nothing from it
+
+
+def test_leases_of_one_call_charge_exactly_as_each_call_comes(redis_url: str) -> None:
+    budgets = limiter(redis_url, per_key="1000/day", per_account="1000/day", lease_parts=1000)
+    key = uuid.uuid4().hex
+    for calls in range(1, 4):
+        assert budgets.retry_after(key=key) is None
+        assert charged(redis_url, "key", key) == calls
