@@ -2,7 +2,7 @@
 
 Chosen over gunicorn gthread by measurement (README, Performance): the same app served
 about 30% more calls/s at about 20% less CPU per call. ``python api_server.py``:
-WEB_CONCURRENCY processes (2) x API_THREADS threads (8), on LISTEN_ADDRESS:PORT (the
+WEB_CONCURRENCY processes (2) x API_THREADS threads (4), on LISTEN_ADDRESS:PORT (the
 settings: 127.0.0.1 in development, every interface in production and in the image).
 
 A top-level module: it must run before anything imports prometheus_client (producer_api

@@ -63,8 +63,8 @@ class Settings(BaseSettings):
     rate_limit_lease_parts: int = Field(default=50, ge=1)
     max_wait_seconds: int = 30
     # Long-polls waiting at once per API process; more are answered at once (keep it well
-    # below the server's threads per process: API_THREADS, 8 by default).
-    max_waiters_per_process: int = 4
+    # below the server's threads per process: API_THREADS, 4 by default).
+    max_waiters_per_process: int = 2
     db_pool_size: int = 10
     # The enqueuer sends at most one message per this many milliseconds per process
     # (producer_api.enqueuer): 0 sends each burst as soon as the previous send returns.
@@ -121,9 +121,10 @@ class Settings(BaseSettings):
     # production, unless set (the image sets 0.0.0.0: inside a container, publishing decides).
     listen_address: str | None = None
     web_concurrency: int = 2
-    # Threads per API process: about the calls one process has in flight. More idle threads
-    # cost CPU and tail latency on a busy process (README, Performance: 32 against 8).
-    api_threads: int = 8
+    # Threads per API process: about the calls one process has in flight. More threads
+    # contend for the process's GIL, which shows in the tail (README, Performance: 4
+    # against 8, 8 against 32).
+    api_threads: int = 4
     worker_concurrency: int = 2  # make run's worker pool
     flower_port: int = 5555
     flower_max_tasks: int = 10000  # Flower keeps every task it hears of in memory: a bound
