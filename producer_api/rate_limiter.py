@@ -29,7 +29,7 @@ from limits import parse
 
 log = logging.getLogger(__name__)
 FAIL_OPEN_SECONDS = 1.0
-PRUNE_ABOVE = 4096  # leases kept per process before the expired ones are dropped
+PRUNE_ABOVE = 4096  # leases a process keeps before it drops the expired ones
 
 # KEYS: one prefix per budget; ARGV: amount, window (ms) and lease size per budget. Returns
 # {0, ms} charging none when a budget has no room for one call (ms: until the fullest has),
@@ -96,6 +96,7 @@ class RateLimiter:
             "account": _budget(per_account, lease_parts),
         }
         self._leases: dict[str, Lease] = {}
+        self._prune_above = PRUNE_ABOVE
         self._lock = threading.Lock()
         self._open_until = 0.0
 
@@ -146,9 +147,10 @@ class RateLimiter:
         """What Redis granted, less the call being made, until the end of its window (as
         seen when the request was sent: never later than Redis's)."""
         with self._lock:
-            if len(self._leases) > PRUNE_ABOVE:
+            if len(self._leases) > self._prune_above:  # amortized: the bound doubles
                 now = time.monotonic()
                 self._leases = {k: v for k, v in self._leases.items() if v.until > now}
+                self._prune_above = max(PRUNE_ABOVE, 2 * len(self._leases))
             for i, key in enumerate(keys):
                 calls, left_ms = granted[2 * i], granted[2 * i + 1]
                 self._leases[key] = Lease(calls - 1, sent + left_ms / 1000)

@@ -1,9 +1,12 @@
 """The rate limit script on a real Redis: budgets charged together, refusals charge nothing."""
 
+import time
 import uuid
 
+import pytest
 import redis
 
+from producer_api import rate_limiter
 from producer_api.rate_limiter import RateLimiter
 
 
@@ -80,3 +83,16 @@ def test_leases_of_one_call_charge_exactly_as_each_call_comes(redis_url: str) ->
     for calls in range(1, 4):
         assert budgets.retry_after(key=key) is None
         assert charged(redis_url, "key", key) == calls
+
+
+def test_expired_leases_are_dropped_once_a_process_holds_many(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    budgets = limiter(redis_url, per_key="1000000/day", per_account="1000/second")
+    for _ in range(rate_limiter.PRUNE_ABOVE):
+        assert budgets.retry_after(key="k", account=uuid.uuid4().hex) is None
+    clock[0] += 2  # every account's lease has outlived its one-second window
+    assert budgets.retry_after(key="k", account=uuid.uuid4().hex) is None
+    assert len(budgets._leases) == 2  # the key's (a day long) and the last account's
