@@ -5,18 +5,25 @@ much of it the sliding window still covers: within a few percent of an exact mov
 for two small keys per budget.
 
 A process does not ask Redis on every call: it takes a lease of ``1 / lease_parts`` of a
-budget's amount (at least 1: a budget of under ``lease_parts`` a window is charged call by
-call, exactly) and spends it locally until it runs out or its window ends. The lease is
-charged in Redis when taken, so every process together never passes a limit; a lease left
-unspent at the end of its window only makes the limit stricter, by at most one lease per
-process. A hot account under the default limits costs a round trip every few calls instead
-of every call (and nothing at all under a lifted limit); the Redis round trip was a tenth of
-the API's CPU a submit.
+budget's amount (at least 1: a budget of under ``2 * lease_parts`` a window is leased a call
+or so at a time) and spends it locally until it runs out or its window ends. The lease is
+charged in Redis when taken, so all processes together never pass a limit; a lease left
+unspent at the end of its window only makes the limit stricter (by at most one lease per
+process and window, and by that lease's weight in the next window's estimate). Threads of
+a process that renew a lease at once add their grants to one lease of the window. A hot
+account under the default limits costs a round trip every 4 calls instead of every call,
+and a lifted limit one per window; the round trip per call was about a third of the API's
+CPU a submit.
+
+A process keeps at most ``MAX_LEASES`` leases (dropping one only makes its limit stricter),
+and an identity longer than ``MAX_IDENTITY`` characters (no account number is) is hashed,
+so that hostile strings cost neither Redis nor the process more than a short key.
 
 All budgets a call lacks a lease for are leased in one round trip (one Lua script), and
 nothing is charged when any of them is spent.
 """
 
+import hashlib
 import logging
 import math
 import threading
@@ -30,15 +37,17 @@ from limits import parse
 log = logging.getLogger(__name__)
 FAIL_OPEN_SECONDS = 1.0
 PRUNE_ABOVE = 4096  # leases a process keeps before it drops the expired ones
+MAX_LEASES = 16_384  # past this, the oldest are dropped too
+MAX_IDENTITY = 64
 
 # KEYS: one prefix per budget; ARGV: amount, window (ms) and lease size per budget. Returns
 # {0, ms} charging none when a budget has no room for one call (ms: until the fullest has),
-# else {1, granted, ms left in its window, granted, ms left, ...}: each budget charged
+# else {1, granted, ms left in its window, window start, granted, ...}: each budget charged
 # min(lease, its room).
 LEASE_SLIDING_WINDOWS = """
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local wait, current, granted, left = 0, {}, {}, {}
+local wait, current, granted, left, starts = 0, {}, {}, {}, {}
 for i, key in ipairs(KEYS) do
   local amount, window = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1])
   local start = now - now % window
@@ -58,14 +67,16 @@ for i, key in ipairs(KEYS) do
   end
   granted[i] = math.min(tonumber(ARGV[3 * i]), math.floor(room))
   left[i] = window - elapsed
+  starts[i] = start
 end
 if wait > 0 then return {0, math.ceil(wait)} end
 local answer = {1}
 for i, key in ipairs(current) do
   redis.call('INCRBY', key, granted[i])
   redis.call('PEXPIRE', key, 2 * tonumber(ARGV[3 * i - 1]))
-  answer[2 * i] = granted[i]
-  answer[2 * i + 1] = left[i]
+  answer[3 * i - 1] = granted[i]
+  answer[3 * i] = left[i]
+  answer[3 * i + 1] = starts[i]
 end
 return answer
 """
@@ -73,10 +84,12 @@ return answer
 
 @dataclass
 class Lease:
-    """Calls a process may still make on a budget, until ``until`` (time.monotonic)."""
+    """Calls a process may still make on a budget in the window that started at ``window``
+    (Redis's clock, ms), until ``until`` (time.monotonic)."""
 
     calls: int
     until: float
+    window: int
 
 
 @dataclass(frozen=True)
@@ -108,7 +121,10 @@ class RateLimiter:
         seconds to wait. None when allowed, or when Redis is unreachable (fail open)."""
         if time.monotonic() < self._open_until:
             return None
-        budgets = {f"wallet:rate:{k}:{who}": self._budgets[k] for k, who in identities.items()}
+        budgets = {
+            f"wallet:rate:{kind}:{_short(who)}": self._budgets[kind]
+            for kind, who in identities.items()
+        }
         taken, lacking = self._take_leased(budgets)
         if not lacking:
             return None
@@ -145,20 +161,37 @@ class RateLimiter:
 
     def _keep_leased(self, keys: list[str], granted: list[int], sent: float) -> None:
         """What Redis granted, less the call being made, until the end of its window (as
-        seen when the request was sent: never later than Redis's)."""
+        seen when the request was sent: never later than Redis's). A grant for the window
+        of the lease held adds to it; one for an older window (a late answer) is dropped."""
         with self._lock:
-            if len(self._leases) > self._prune_above:  # amortized: the bound doubles
-                now = time.monotonic()
-                self._leases = {k: v for k, v in self._leases.items() if v.until > now}
-                self._prune_above = max(PRUNE_ABOVE, 2 * len(self._leases))
+            if len(self._leases) > self._prune_above:
+                self._prune()
             for i, key in enumerate(keys):
-                calls, left_ms = granted[2 * i], granted[2 * i + 1]
-                self._leases[key] = Lease(calls - 1, sent + left_ms / 1000)
+                calls, left_ms, window = granted[3 * i : 3 * i + 3]
+                held = self._leases.get(key)
+                if held is not None and held.window == window:
+                    held.calls += calls - 1
+                elif held is None or held.window < window:
+                    self._leases[key] = Lease(calls - 1, sent + left_ms / 1000, window)
+
+    def _prune(self) -> None:
+        """Drop the expired leases and, past MAX_LEASES, the oldest; the next prune comes
+        when the table has doubled (or reached MAX_LEASES), so pruning costs O(1) a call."""
+        now = time.monotonic()
+        live = [(k, v) for k, v in self._leases.items() if v.until > now]
+        self._leases = dict(live[-MAX_LEASES // 2 :] if len(live) > MAX_LEASES else live)
+        self._prune_above = min(MAX_LEASES, max(PRUNE_ABOVE, 2 * len(self._leases)))
 
 
 def _budget(limit: str, lease_parts: int) -> Budget:
     item = parse(limit)
     return Budget(item.amount, item.get_expiry() * 1000, max(1, item.amount // lease_parts))
+
+
+def _short(identity: str) -> str:
+    if len(identity) <= MAX_IDENTITY:
+        return identity
+    return "sha256:" + hashlib.sha256(identity.encode(errors="replace")).hexdigest()
 
 
 def _arguments(budgets: Iterable[Budget]) -> list[int]:

@@ -1,13 +1,20 @@
-"""The rate limit script on a real Redis: budgets charged together, refusals charge nothing."""
+"""The rate limits on a real Redis: budgets charged together in leases, refusals charge
+nothing, processes and threads together never pass a limit."""
 
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from itertools import count
+from typing import Any
 
 import pytest
 import redis
 
 from producer_api import rate_limiter
 from producer_api.rate_limiter import RateLimiter
+
+KEY = uuid.uuid4().hex  # a key budget of this run's own: Redis keeps a day's counts
 
 
 def limiter(redis_url: str, per_key: str, per_account: str, lease_parts: int = 50) -> RateLimiter:
@@ -62,7 +69,7 @@ def test_a_process_spends_a_lease_locally_and_charges_redis_per_lease(redis_url:
 def test_processes_sharing_a_budget_never_pass_it_together(redis_url: str) -> None:
     processes = [limiter(redis_url, per_key="1000000/day", per_account="100/day") for _ in "ab"]
     account = uuid.uuid4().hex
-    answers = [processes[i % 2].retry_after(key="k", account=account) for i in range(150)]
+    answers = [processes[i % 2].retry_after(key=KEY, account=account) for i in range(150)]
     assert answers.count(None) == 100
     assert charged(redis_url, "account", account) == 100
 
@@ -92,7 +99,87 @@ def test_expired_leases_are_dropped_once_a_process_holds_many(
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     budgets = limiter(redis_url, per_key="1000000/day", per_account="1000/second")
     for _ in range(rate_limiter.PRUNE_ABOVE):
-        assert budgets.retry_after(key="k", account=uuid.uuid4().hex) is None
+        assert budgets.retry_after(key=KEY, account=uuid.uuid4().hex) is None
     clock[0] += 2  # every account's lease has outlived its one-second window
-    assert budgets.retry_after(key="k", account=uuid.uuid4().hex) is None
+    assert budgets.retry_after(key=KEY, account=uuid.uuid4().hex) is None
     assert len(budgets._leases) == 2  # the key's (a day long) and the last account's
+
+
+def test_a_lease_is_spent_only_within_its_window(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    budgets = limiter(redis_url, per_key="1000/second", per_account="1000000/day")
+    key = uuid.uuid4().hex
+    assert budgets.retry_after(key=key) is None
+    first = charged(redis_url, "key", key)
+    clock[0] += 1.1  # past the end of the lease's one-second window
+    assert budgets.retry_after(key=key) is None
+    assert charged(redis_url, "key", key) == first + 20
+
+
+def test_a_lease_is_cut_to_the_room_left(redis_url: str) -> None:
+    """5 a day in leases of 2, from two processes: the last lease is of one call."""
+    processes = [
+        limiter(redis_url, per_key="1000000/day", per_account="5/day", lease_parts=2) for _ in "ab"
+    ]
+    key, account = uuid.uuid4().hex, uuid.uuid4().hex  # the key budget in two halves
+    answers = [processes[i % 2].retry_after(key=key, account=account) for i in range(10)]
+    assert answers.count(None) == 5
+    assert charged(redis_url, "account", account) == 5
+
+
+def test_threads_renewing_a_lease_at_once_lose_none_of_it(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four threads find no lease at once, each leases 4 calls from real Redis, and all four
+    grants are kept before any thread spends one: they add up in one lease, so every call
+    charged is a call allowed (a grant that replaced the lease held lost its calls)."""
+    budgets = limiter(redis_url, per_key="200/day", per_account="1000000/day")
+    key, asked, kept = uuid.uuid4().hex, threading.Barrier(4), threading.Barrier(4)
+    script, keep, first_four = budgets._script, budgets._keep_leased, [count(), count()]
+
+    def ask_together(**arguments: Any) -> Any:
+        if next(first_four[0]) < 4:
+            asked.wait(timeout=10)
+        return script(**arguments)
+
+    def keep_together(*arguments: Any) -> None:
+        keep(*arguments)
+        if next(first_four[1]) < 4:
+            kept.wait(timeout=10)
+
+    monkeypatch.setattr(budgets, "_script", ask_together)
+    monkeypatch.setattr(budgets, "_keep_leased", keep_together)
+    with ThreadPoolExecutor(4) as pool:
+        answers = [
+            a for each in pool.map(lambda _: calls(budgets, key, 60), range(4)) for a in each
+        ]
+    assert answers.count(None) == 200
+    assert charged(redis_url, "key", key) == 200
+
+
+def calls(budgets: RateLimiter, key: str, n: int) -> list[int | None]:
+    return [budgets.retry_after(key=key) for _ in range(n)]
+
+
+def test_a_long_identity_is_kept_short(redis_url: str) -> None:
+    budgets = limiter(redis_url, per_key="1000000/day", per_account="1000000/day")
+    hostile = "A" * 10_000
+    assert budgets.retry_after(key=KEY, account=hostile) is None
+    assert charged(redis_url, "account", hostile) == 0  # not under the hostile name
+    assert all(len(key) < 100 for key in budgets._leases)
+
+
+def test_a_process_keeps_a_bounded_number_of_leases(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rate_limiter, "PRUNE_ABOVE", 16)
+    monkeypatch.setattr(rate_limiter, "MAX_LEASES", 64)
+    budgets = limiter(redis_url, per_key="1000000/day", per_account="1000/day")
+    sizes = []
+    for _ in range(300):  # none expires within a day's window
+        assert budgets.retry_after(key=KEY, account=uuid.uuid4().hex) is None
+        sizes.append(len(budgets._leases))
+    assert max(sizes) <= 65 and sizes[-1] > 16
