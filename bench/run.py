@@ -77,7 +77,8 @@ def bench_env(database_url: str, redis_port: int, log_dir: Path) -> dict[str, st
         "RATE_LIMIT_PER_ACCOUNT": "1000000/second",
         "MAX_WAITERS_PER_PROCESS": "1000",
         # The product's threads unless the shell says otherwise; the waiters are lifted, so
-        # in wait-hot all 16 connections may hold a thread (a deployment lets 2 a process wait).
+        # in wait-hot every thread may wait (a deployment lets 2 a process wait): with 2 x 4
+        # threads, 8 of the 16 connections wait at a time, the others queue in granian.
         "API_THREADS": os.environ.get(
             "API_THREADS", str(Settings.model_fields["api_threads"].default)
         ),

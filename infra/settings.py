@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     listen_address: str | None = None
     web_concurrency: int = 2
     # Threads per API process: about the calls one process has in flight. More threads
-    # contend for the process's GIL, which shows in the tail (README, Performance: 4
-    # against 8, 8 against 32).
+    # contend for the process's GIL, which shows in the tail (4 against 8, 8 against 32:
+    # docs/development.md, Performance).
     api_threads: int = 4
     worker_concurrency: int = 2  # make run's worker pool
     flower_port: int = 5555

@@ -22,6 +22,10 @@ from producer_api.enqueuer import Enqueuer
 from producer_api.request_ids import current_request_id
 
 log = logging.getLogger(__name__)
+# A connection whose prepared insert was deallocated behind our back (a pooler, DISCARD ALL)
+# or went stale (a migration changed what it returns: "cached plan must not change result
+# type").
+_STALE = (psycopg2.errors.InvalidSqlStatementName, psycopg2.errors.FeatureNotSupported)
 
 
 @dataclass(frozen=True)
@@ -84,12 +88,8 @@ class SubmitService:
         except LedgerError:
             raise  # a refusal: the connection is fine
         except psycopg2.Error as error:
-            if getattr(connection.dbapi_connection, "closed", 1) or isinstance(
-                error, psycopg2.errors.InvalidSqlStatementName
-            ):
-                # Dead, or its prepared insert deallocated behind our back: the pool makes
-                # a new one, which prepares it again.
-                connection.invalidate()
+            if getattr(connection.dbapi_connection, "closed", 1) or isinstance(error, _STALE):
+                connection.invalidate()  # the pool makes a new one, which prepares afresh
             log.warning("a submit takes the general way after %s", type(error).__name__)
             return None  # which says what went wrong, as it always has
         except BaseException:

@@ -1,4 +1,4 @@
-"""Rate limits on a private API: one Redis round trip per call, Retry-After on 429s only."""
+"""Rate limits on a private API: spent budgets refuse with Retry-After, on 429s only."""
 
 import uuid
 
