@@ -92,11 +92,17 @@ def test_leases_of_one_call_charge_exactly_as_each_call_comes(redis_url: str) ->
         assert charged(redis_url, "key", key) == calls
 
 
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """time.monotonic, frozen until a test moves ``clock[0]``."""
+    now = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    return now
+
+
 def test_expired_leases_are_dropped_once_a_process_holds_many(
-    redis_url: str, monkeypatch: pytest.MonkeyPatch
+    redis_url: str, clock: list[float]
 ) -> None:
-    clock = [time.monotonic()]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     budgets = limiter(redis_url, per_key="1000000/day", per_account="1000/second")
     for _ in range(rate_limiter.PRUNE_ABOVE):
         assert budgets.retry_after(key=KEY, account=uuid.uuid4().hex) is None
@@ -105,11 +111,7 @@ def test_expired_leases_are_dropped_once_a_process_holds_many(
     assert len(budgets._leases) == 2  # the key's (a day long) and the last account's
 
 
-def test_a_lease_is_spent_only_within_its_window(
-    redis_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clock = [time.monotonic()]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+def test_a_lease_is_spent_only_within_its_window(redis_url: str, clock: list[float]) -> None:
     budgets = limiter(redis_url, per_key="1000/second", per_account="1000000/day")
     key = uuid.uuid4().hex
     assert budgets.retry_after(key=key) is None
