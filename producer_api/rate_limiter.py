@@ -168,18 +168,21 @@ class RateLimiter:
                 self._prune()
             for i, key in enumerate(keys):
                 calls, left_ms, window = granted[3 * i : 3 * i + 3]
-                held = self._leases.get(key)
+                held, until = self._leases.get(key), sent + left_ms / 1000
                 if held is not None and held.window == window:
                     held.calls += calls - 1
+                    held.until = max(held.until, until)  # both end before the window does
                 elif held is None or held.window < window:
-                    self._leases[key] = Lease(calls - 1, sent + left_ms / 1000, window)
+                    self._leases.pop(key, None)  # to the end: the table is oldest first
+                    self._leases[key] = Lease(calls - 1, until, window)
 
     def _prune(self) -> None:
-        """Drop the expired leases and, past MAX_LEASES, the oldest; the next prune comes
-        when the table has doubled (or reached MAX_LEASES), so pruning costs O(1) a call."""
+        """Drop the expired leases and, past half of MAX_LEASES, the least recently renewed;
+        the next prune comes when the table has doubled (at most to MAX_LEASES), so pruning
+        costs O(1) a call."""
         now = time.monotonic()
         live = [(k, v) for k, v in self._leases.items() if v.until > now]
-        self._leases = dict(live[-MAX_LEASES // 2 :] if len(live) > MAX_LEASES else live)
+        self._leases = dict(live[-(MAX_LEASES // 2) :])
         self._prune_above = min(MAX_LEASES, max(PRUNE_ABOVE, 2 * len(self._leases)))
 
 
@@ -191,7 +194,7 @@ def _budget(limit: str, lease_parts: int) -> Budget:
 def _short(identity: str) -> str:
     if len(identity) <= MAX_IDENTITY:
         return identity
-    return "sha256:" + hashlib.sha256(identity.encode(errors="replace")).hexdigest()
+    return "sha256:" + hashlib.sha256(identity.encode(errors="surrogatepass")).hexdigest()
 
 
 def _arguments(budgets: Iterable[Budget]) -> list[int]:

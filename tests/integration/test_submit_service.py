@@ -153,6 +153,34 @@ def test_a_deallocated_insert_is_prepared_again_on_a_new_connection(
     pooled.close()
 
 
+def test_a_stale_prepared_insert_is_prepared_again_on_a_new_connection(
+    engine: Engine, autocommit_engine: Engine
+) -> None:
+    """A prepared statement whose result type changed (as after a migration) fails with
+    FeatureNotSupported ("cached plan must not change result type"): that submit takes the
+    general way and the connection is replaced, so the next is prepared again."""
+    submitter = service(engine, autocommit_engine, [])
+    submitter.submit([topup(str(uuid.uuid4()))])  # one pooled connection, insert prepared
+    pooled = autocommit_engine.raw_connection()
+    cursor = pooled.cursor()
+    cursor.execute("DEALLOCATE wallet_insert_request")
+    cursor.execute("CREATE TEMP TABLE stale (a int)")
+    types = "uuid, varchar, varchar, varchar, jsonb, varchar, varchar, integer"
+    cursor.execute(f"PREPARE wallet_insert_request({types}) AS SELECT * FROM stale")
+    cursor.execute("ALTER TABLE stale ADD COLUMN b int")
+    pooled.close()
+    keys = [str(uuid.uuid4()) for _ in range(2)]
+    for key in keys:
+        assert submitter.submit([topup(key)]).replayed == [False]
+    assert [stored(engine, key)[-2:] for key in keys] == [("queued", 0)] * 2
+    pooled = autocommit_engine.raw_connection()
+    cursor = pooled.cursor()
+    cursor.execute("SELECT statement FROM pg_prepared_statements")
+    (statement,) = cursor.fetchone() or ("",)
+    assert "INSERT INTO requests" in statement
+    pooled.close()
+
+
 def test_a_refusal_points_at_its_operation_and_records_nothing(
     engine: Engine, autocommit_engine: Engine
 ) -> None:
