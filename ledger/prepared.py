@@ -12,14 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import psycopg2.errors
 from sqlalchemy import CursorResult, TextClause
 from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.util.typing import TupleAny, Unpack
 
 Row = TypeVar("Row")
 _PARAMETER = re.compile(r"(?<![:\w]):([a-z_]+)")
 PREPARED = "prepared_statements"  # in a connection's info: the names prepared on it
+# A connection whose statement was deallocated behind our back (a pooler, DISCARD ALL) or
+# went stale (a migration changed what it returns: "cached plan must not change result
+# type"): its callers drop it, and the pool's new one prepares afresh.
+STALE = (psycopg2.errors.InvalidSqlStatementName, psycopg2.errors.FeatureNotSupported)
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,12 @@ class Prepared:
     ) -> CursorResult[Unpack[TupleAny]]:
         connection = session.connection()
         self._prepare(connection.info, connection.exec_driver_sql)
-        return connection.exec_driver_sql(self._call, parameters)
+        try:
+            return connection.exec_driver_sql(self._call, parameters)
+        except DBAPIError as error:
+            if isinstance(error.orig, STALE):
+                connection.invalidate()  # this unit of work fails; the next prepares afresh
+            raise
 
     def execute_on(
         self, cursor: DBAPICursor, info: dict[Any, Any], parameters: dict[str, Any]

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg2
-import psycopg2.errors
 from sqlalchemy import PoolProxiedConnection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +14,7 @@ from infra.db import retrying_disconnect
 from infra.sealing import Sealer
 from ledger.errors import LedgerError
 from ledger.inbox import Recorded, Submission, cursor_lookup, insert_new_request, record_requests
+from ledger.prepared import STALE
 from ledger.request_views import queued_view, request_views
 from ledger.submission_checks import KnownFacts, check_movement, names_a_record
 from ledger.views import RequestView
@@ -22,10 +22,6 @@ from producer_api.enqueuer import Enqueuer
 from producer_api.request_ids import current_request_id
 
 log = logging.getLogger(__name__)
-# A connection whose prepared insert was deallocated behind our back (a pooler, DISCARD ALL)
-# or went stale (a migration changed what it returns: "cached plan must not change result
-# type").
-_STALE = (psycopg2.errors.InvalidSqlStatementName, psycopg2.errors.FeatureNotSupported)
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,7 @@ class SubmitService:
         except LedgerError:
             raise  # a refusal: the connection is fine
         except psycopg2.Error as error:
-            if getattr(connection.dbapi_connection, "closed", 1) or isinstance(error, _STALE):
+            if getattr(connection.dbapi_connection, "closed", 1) or isinstance(error, STALE):
                 connection.invalidate()  # the pool makes a new one, which prepares afresh
             log.warning("a submit takes the general way after %s", type(error).__name__)
             return None  # which says what went wrong, as it always has
