@@ -131,15 +131,33 @@ def test_a_connection_that_died_in_the_pool_is_replaced_and_the_submit_recorded(
     assert autocommit_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
-def test_a_deallocated_insert_is_prepared_again_on_a_new_connection(
-    engine: Engine, autocommit_engine: Engine
+# What spoils the insert prepared on a pooled connection: a pooler or an operator running
+# DEALLOCATE ALL (InvalidSqlStatementName), or a prepared statement whose result type changed,
+# as after a migration (FeatureNotSupported: "cached plan must not change result type").
+SPOILERS = {
+    "deallocated": ["DEALLOCATE ALL"],
+    "stale": [
+        "DEALLOCATE wallet_insert_request",
+        "CREATE TEMP TABLE stale (a int)",
+        "PREPARE wallet_insert_request(uuid, varchar, varchar, varchar, jsonb, varchar,"
+        " varchar, integer) AS SELECT * FROM stale",
+        "ALTER TABLE stale ADD COLUMN b int",
+    ],
+}
+
+
+@pytest.mark.parametrize("spoiler", SPOILERS.values(), ids=SPOILERS.keys())
+def test_a_spoiled_prepared_insert_is_prepared_again_on_a_new_connection(
+    engine: Engine, autocommit_engine: Engine, spoiler: list[str]
 ) -> None:
-    """A pooler or an operator ran DEALLOCATE ALL on a pooled connection: that submit takes
-    the general way, and the connection is replaced, so the next is prepared again."""
+    """That submit takes the general way and the connection is replaced, so the next one
+    prepares the insert again."""
     submitter = service(engine, autocommit_engine, [])
     submitter.submit([topup(str(uuid.uuid4()))])  # one pooled connection, insert prepared
     pooled = autocommit_engine.raw_connection()
-    pooled.cursor().execute("DEALLOCATE ALL")
+    cursor = pooled.cursor()
+    for statement in spoiler:
+        cursor.execute(statement)
     pooled.close()
     keys = [str(uuid.uuid4()) for _ in range(2)]
     for key in keys:
@@ -147,37 +165,10 @@ def test_a_deallocated_insert_is_prepared_again_on_a_new_connection(
     assert [stored(engine, key)[-2:] for key in keys] == [("queued", 0)] * 2
     pooled = autocommit_engine.raw_connection()
     cursor = pooled.cursor()
-    cursor.execute("SELECT name FROM pg_prepared_statements")
-    assert cursor.fetchall() == [("wallet_insert_request",)]
+    cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+    ((name, statement),) = cursor.fetchall()
+    assert name == "wallet_insert_request" and "INSERT INTO requests" in statement
     assert pooled.info[PREPARED] == {"wallet_insert_request"}
-    pooled.close()
-
-
-def test_a_stale_prepared_insert_is_prepared_again_on_a_new_connection(
-    engine: Engine, autocommit_engine: Engine
-) -> None:
-    """A prepared statement whose result type changed (as after a migration) fails with
-    FeatureNotSupported ("cached plan must not change result type"): that submit takes the
-    general way and the connection is replaced, so the next is prepared again."""
-    submitter = service(engine, autocommit_engine, [])
-    submitter.submit([topup(str(uuid.uuid4()))])  # one pooled connection, insert prepared
-    pooled = autocommit_engine.raw_connection()
-    cursor = pooled.cursor()
-    cursor.execute("DEALLOCATE wallet_insert_request")
-    cursor.execute("CREATE TEMP TABLE stale (a int)")
-    types = "uuid, varchar, varchar, varchar, jsonb, varchar, varchar, integer"
-    cursor.execute(f"PREPARE wallet_insert_request({types}) AS SELECT * FROM stale")
-    cursor.execute("ALTER TABLE stale ADD COLUMN b int")
-    pooled.close()
-    keys = [str(uuid.uuid4()) for _ in range(2)]
-    for key in keys:
-        assert submitter.submit([topup(key)]).replayed == [False]
-    assert [stored(engine, key)[-2:] for key in keys] == [("queued", 0)] * 2
-    pooled = autocommit_engine.raw_connection()
-    cursor = pooled.cursor()
-    cursor.execute("SELECT statement FROM pg_prepared_statements")
-    (statement,) = cursor.fetchone() or ("",)
-    assert "INSERT INTO requests" in statement
     pooled.close()
 
 
