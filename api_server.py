@@ -1,9 +1,10 @@
-"""The API's HTTP server: granian's WSGI interface, processes x blocking threads.
+"""The API's HTTP server: granian's ASGI interface serving the front (producer_api.front),
+which runs the Flask app on API_THREADS threads and parks waiting calls as coroutines.
 
-Chosen over gunicorn gthread by measurement (README, Performance): the same app served
-about 30% more calls/s at about 20% less CPU per call. ``python api_server.py``:
-WEB_CONCURRENCY processes (2) x API_THREADS threads (4), on LISTEN_ADDRESS:PORT (the
-settings: 127.0.0.1 in development, every interface in production and in the image).
+``python api_server.py``: WEB_CONCURRENCY processes (2), on LISTEN_ADDRESS:PORT (the
+settings: 127.0.0.1 in development, every interface in production and in the image). Each
+process takes up to MAX_WAITERS_PER_PROCESS waiting calls plus 1,024 working ones at once
+(granian's backpressure); past that its connections wait to be read.
 
 A top-level module: it must run before anything imports prometheus_client (producer_api
 does), which picks its multiprocess mode at import.
@@ -22,6 +23,7 @@ from infra.settings import get_settings
 
 # Long enough for the longest Prefer: wait (30 s) to be answered on a graceful stop.
 GRACEFUL_STOP_SECONDS = 35
+WORKING_CALLS = 1024
 # The request line and headers must fit in this (bodies stream through it); a client has
 # 10 s to send them.
 HTTP1 = HTTP1Settings(max_buffer_size=32 * 1024, header_read_timeout=10_000)
@@ -46,13 +48,14 @@ def main() -> None:
     configure_logging(settings)
     try:
         Granian(
-            "producer_api.app:server_app",
+            "producer_api.app:server_front",
             factory=True,
-            interface=Interfaces.WSGI,
+            interface=Interfaces.ASGI,
             address=settings.bind_address,
             port=settings.port,
             workers=settings.web_concurrency,
-            blocking_threads=settings.api_threads,
+            backpressure=settings.max_waiters_per_process + WORKING_CALLS,
+            backlog=max(1024, settings.max_waiters_per_process),
             websockets=False,
             http1_settings=HTTP1,
             log_level="warning",  # type: ignore[arg-type]

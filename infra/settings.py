@@ -62,9 +62,14 @@ class Settings(BaseSettings):
     # at its window's end is lost, so a larger N wastes less and costs more round trips.
     rate_limit_lease_parts: int = Field(default=50, ge=1)
     max_wait_seconds: int = 30
-    # Long-polls waiting at once per API process; more are answered at once (keep it well
-    # below the server's threads per process: API_THREADS, 4 by default).
-    max_waiters_per_process: int = 2
+    # Calls waiting for their outcome at once per API process (Prefer: wait, ?wait): each is
+    # a coroutine of the front (producer_api.front), a few KiB; more are answered at once.
+    max_waiters_per_process: int = Field(default=5000, ge=0)
+    # A waiting call is woken by the workers' announcement; all the calls of a process are
+    # also checked against Postgres this often, so a lost announcement only delays them.
+    wait_recheck_seconds: float = Field(default=1.0, gt=0)
+    # A request body must arrive whole within this long (the front reads it, not a thread).
+    body_read_seconds: float = Field(default=10.0, gt=0)
     db_pool_size: int = 10
     # The enqueuer sends at most one message per this many milliseconds per process
     # (producer_api.enqueuer): 0 sends each burst as soon as the previous send returns.
@@ -121,9 +126,9 @@ class Settings(BaseSettings):
     # production, unless set (the image sets 0.0.0.0: inside a container, publishing decides).
     listen_address: str | None = None
     web_concurrency: int = 2
-    # Threads per API process: about the calls one process has in flight. More threads
-    # contend for the process's GIL, which shows in the tail (4 against 8, 8 against 32:
-    # docs/development.md, Performance).
+    # Threads per API process that run the Flask app: the calls one process works on at once
+    # (a waiting call holds none). More threads contend for the process's GIL, which shows in
+    # the tail (4 against 8, 8 against 32: docs/development.md, Performance).
     api_threads: int = 4
     worker_concurrency: int = 2  # make run's worker pool
     flower_port: int = 5555

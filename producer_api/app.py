@@ -1,9 +1,12 @@
 """The app factory: the Flask app and everything its routes use, built from the settings given.
 
 ``create_app`` changes nothing outside the app it returns, so a test process may build
-several. ``server_app`` is what the HTTP server (api_server.py) builds in each of its
-processes: the settings from the environment, and the process's logging set up first.
+several. ``server_front`` is what the HTTP server (api_server.py) builds in each of its
+processes: the app from the environment's settings behind its ASGI front
+(producer_api.front), the process's logging set up first.
 """
+
+from functools import partial
 
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +16,7 @@ from infra.logs import configure_logging
 from infra.memory import freeze_startup_heap
 from infra.settings import Settings, get_settings
 from producer_api import metrics
+from producer_api.front import Front
 from producer_api.metrics import init_metrics
 from producer_api.openapi import init_openapi
 from producer_api.problems import register_problem_handlers
@@ -54,9 +58,16 @@ def create_app(
     return app
 
 
-def server_app() -> Flask:
+def server_front() -> Front:
+    """What api_server.py serves in each process: the app behind its ASGI front."""
     settings = get_settings()
     configure_logging(settings)
     app = create_app(settings)
+    front = Front(
+        app.wsgi_app,
+        settings,
+        max_body=wallet.BATCH_MAX_BYTES,
+        finished=partial(requests.finished_requests, app),
+    )
     freeze_startup_heap()  # infra.memory: full collections stalled every call of a process
-    return app
+    return front

@@ -26,6 +26,7 @@ from ledger.errors import (
     WebhookNotFound,
 )
 from producer_api.database_errors import Failure, classify, sqlstate
+from producer_api.front import REFUSED
 from producer_api.schemas import ReadableModel
 from producer_api.text import escaped
 
@@ -138,7 +139,15 @@ def ledger_problem(error: LedgerError, *, field_prefix: str = "") -> Problem:
     return Problem(LEDGER_STATUSES.get(type(error), 422), error.code, error.message, errors=errors)
 
 
+# Bodies the front (producer_api.front) refused before the app saw them.
+FRONT_REFUSALS = {
+    408: ("REQUEST_TIMEOUT", "The request body did not arrive in time."),
+    413: ("REQUEST_ENTITY_TOO_LARGE", "The request body is too large."),
+}
+
+
 def register_problem_handlers(app: Flask) -> None:
+    app.before_request(_refused_by_front)
     app.register_error_handler(Problem, problem_response)
     app.register_error_handler(ValidationError, lambda e: problem_response(validation_problem(e)))
     app.register_error_handler(LedgerError, lambda e: problem_response(ledger_problem(e)))
@@ -148,6 +157,13 @@ def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(redis.RedisError, _unavailable("REDIS_UNAVAILABLE"))
     app.register_error_handler(BrokerError, _unavailable("BROKER_UNAVAILABLE"))
     app.register_error_handler(Exception, _internal_error)
+
+
+def _refused_by_front() -> None:
+    status = request.environ.get(REFUSED)
+    if status is not None:
+        code, detail = FRONT_REFUSALS[status]
+        raise Problem(status, code, detail, headers={"Connection": "close"})
 
 
 def _http_problem(error: HTTPException) -> Response:

@@ -24,7 +24,6 @@ from producer_api.enqueuer import Enqueuer, celery_client, celery_sender
 from producer_api.rate_limiter import RateLimiter
 from producer_api.reads import ReadRouter, replica_name
 from producer_api.submit import SubmitService
-from producer_api.waiting import OutcomeWaiter
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,6 @@ class Services:
     authenticator: Authenticator
     celery: Celery
     submitter: SubmitService
-    waiter: OutcomeWaiter
     redis: redis.Redis
     limiter: RateLimiter
     admission: Admission
@@ -80,11 +78,6 @@ class Services:
                 facts=KnownFacts(),
                 connect=autocommit_engine.raw_connection if autocommit_engine else None,
             ),
-            waiter=OutcomeWaiter(
-                settings.redis_url,
-                settings.outcome_channel,
-                max_waiters=settings.max_waiters_per_process,
-            ),
             redis=redis.Redis.from_url(settings.redis_url, socket_timeout=1),
             admission=Admission(
                 sessions,
@@ -126,11 +119,10 @@ class Services:
         return engine, router
 
     def close(self) -> None:
-        """Tear the app down: stop its threads (enqueuer, outcome listener), close its
+        """Tear the app down: stop its threads (the enqueuer's), close its
         Celery app and Redis clients, dispose of its engines. A server process never needs
         this; a test that builds apps does, so that none outlives it."""
         self.submitter.enqueuer.close()
-        self.waiter.close()
         self.celery.close()
         self.redis.close()
         self.limiter.close()

@@ -1,116 +1,167 @@
-"""Long-polling: one Redis subscriber thread per API process wakes the threads waiting on requests.
+"""Waiting for outcomes at the cost of a coroutine: the calls the front (producer_api.front)
+parks until their requests finish.
 
-A waiter also re-reads Postgres every ``POLL_SECONDS``, so a lost notification (Redis
-restarted, subscriber reconnecting) only delays the answer and never hangs it.
+One asyncio Redis subscriber per API process hears the workers announce finished requests
+(``{"requestIds": [...]}`` on OUTCOME_CHANNEL, after their commit) and wakes the calls
+waiting on them. The announcement is a hint, not the truth: every ``recheck_seconds`` one
+query asks Postgres which of all the awaited requests are finished (one statement for the
+whole process, however many calls wait), so a lost message (Redis restarted or flushed, the
+subscriber reconnecting) delays an answer by that much and never hangs it.
 
-A waiter holds a server thread, so at most ``max_waiters`` calls of a process wait at once
-(MAX_WAITERS_PER_PROCESS, well below the server's API_THREADS): past that a call is answered at
-once, as if it had not asked to wait (RFC 7240 lets a server ignore a preference), and
-reads and submits always find a free thread.
+A request may finish between the moment its route read it unfinished and the moment its call
+is parked: the ids announced in the last ``RECENT_SECONDS`` are remembered, so such a call is
+answered at once instead of at the next re-check.
+
+At most ``max_waiters`` calls of a process wait at once (MAX_WAITERS_PER_PROCESS, thousands:
+a parked call costs a few KiB, README Performance); past that a call is answered at once as
+if it had not asked to wait (RFC 7240 lets a server ignore a preference).
 """
 
+import asyncio
+import contextlib
 import json
 import logging
-import os
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 
-import redis
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
-POLL_SECONDS = 0.5
+RECENT_SECONDS = 10.0
+RECONNECT_SECONDS = 1.0
+
+# Which of these request ids are finished (Postgres: the truth behind the hints).
+FinishedAmong = Callable[[list[str]], Awaitable[set[str]]]
+
+
+class _Call:
+    """One parked call: the requests it still waits for, and the future that ends its wait."""
+
+    __slots__ = ("done", "pending")
+
+    def __init__(self, pending: set[str], done: asyncio.Future[None]) -> None:
+        self.pending, self.done = pending, done
 
 
 class OutcomeWaiter:
-    def __init__(self, redis_url: str, channel: str, *, max_waiters: int) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        channel: str,
+        *,
+        max_waiters: int,
+        recheck_seconds: float,
+        finished_among: FinishedAmong,
+    ) -> None:
         self._redis_url, self._channel = redis_url, channel
-        self._slots = threading.BoundedSemaphore(max_waiters)
-        self._waiters: dict[str, set[threading.Event]] = {}
-        self._lock = threading.Lock()
-        self._listener_pid: int | None = None
-        self._listener: threading.Thread | None = None
-        self._closed = threading.Event()
+        self._max_waiters, self._recheck_seconds = max_waiters, recheck_seconds
+        self._finished_among = finished_among
+        self._calls: dict[str, set[_Call]] = {}  # request id -> the calls waiting on it
+        self._waiting = 0
+        self._recent: dict[str, float] = {}  # announced request id -> when (insertion order)
+        self._tasks: list[asyncio.Task[None]] = []
 
-    def wait(self, request_ids: list[str], seconds: float, is_done: Callable[[], bool]) -> bool:
-        """Return once ``is_done()`` holds or ``seconds`` have passed: True. False at once if
-        ``max_waiters`` calls already wait."""
-        if not self._slots.acquire(blocking=False):
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    def start(self) -> None:
+        """Start the subscriber and the re-check loop on the running loop (once)."""
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._listen_forever(), name="outcome-listener"),
+                asyncio.create_task(self._recheck_forever(), name="outcome-recheck"),
+            ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def wait(self, request_ids: Iterable[str], seconds: float) -> bool:
+        """Return once every request is finished or ``seconds`` have passed: True. False at
+        once if ``max_waiters`` calls already wait (the wait is not applied)."""
+        pending = {i for i in request_ids if i not in self._recent}
+        if not pending:
+            return True
+        if self._waiting >= self._max_waiters:
             return False
+        self.start()
+        call = _Call(pending, asyncio.get_running_loop().create_future())
+        for request_id in pending:
+            self._calls.setdefault(request_id, set()).add(call)
+        self._waiting += 1
         try:
-            self._wait(request_ids, seconds, is_done)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(call.done, seconds)
         finally:
-            self._slots.release()
+            self._waiting -= 1
+            self._forget(call)
         return True
 
-    def _wait(self, request_ids: list[str], seconds: float, is_done: Callable[[], bool]) -> None:
-        self._ensure_listener()
-        event = threading.Event()
-        with self._lock:
-            for request_id in request_ids:
-                self._waiters.setdefault(request_id, set()).add(event)
-        try:
-            deadline = time.monotonic() + seconds
-            while not is_done():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-                event.wait(min(remaining, POLL_SECONDS))
-                event.clear()
-        finally:
-            with self._lock:
-                for request_id in request_ids:
-                    self._waiters[request_id].discard(event)
-                    if not self._waiters[request_id]:
-                        del self._waiters[request_id]
+    def _forget(self, call: _Call) -> None:
+        for request_id in call.pending:
+            calls = self._calls.get(request_id)
+            if calls is not None:
+                calls.discard(call)
+                if not calls:
+                    del self._calls[request_id]
 
-    def _ensure_listener(self) -> None:
-        # Started lazily, after the server has forked: threads do not survive a fork.
-        with self._lock:
-            if self._listener_pid == os.getpid():
-                return
-            self._listener_pid = os.getpid()
-            listener = threading.Thread(
-                target=self._listen_forever, name="outcome-listener", daemon=True
-            )
-            self._listener = listener
-        listener.start()
+    def finish(self, request_ids: Iterable[str]) -> None:
+        """These requests are finished: wake every call that waited only on them."""
+        for request_id in request_ids:
+            for call in self._calls.pop(request_id, ()):
+                call.pending.discard(request_id)
+                if not call.pending and not call.done.done():
+                    call.done.set_result(None)
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the listener thread and its Redis connection (an app torn down)."""
-        self._closed.set()
-        if self._listener is not None and self._listener_pid == os.getpid():
-            self._listener.join(timeout)
+    def _remember(self, request_ids: list[str]) -> None:
+        now = time.monotonic()
+        for request_id in request_ids:
+            self._recent[request_id] = now
+        horizon = now - RECENT_SECONDS
+        for request_id, seen in list(self._recent.items()):
+            if seen >= horizon:
+                break
+            del self._recent[request_id]
 
-    def _listen_forever(self) -> None:
-        while not self._closed.is_set():
+    async def _listen_forever(self) -> None:
+        while True:
             try:
-                self._listen()
-            except (redis.RedisError, OSError) as error:
+                await self._listen()
+            except (RedisError, OSError) as error:
                 log.warning("outcome listener lost Redis (%s); reconnecting", error)
-                self._closed.wait(1)
+            await asyncio.sleep(RECONNECT_SECONDS)
 
-    def _listen(self) -> None:
-        client = redis.Redis.from_url(self._redis_url, health_check_interval=10)
-        pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+    async def _listen(self) -> None:
+        client = aioredis.Redis.from_url(self._redis_url, health_check_interval=10)
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
-            pubsub.subscribe(self._channel)
-            while not self._closed.is_set():  # polled, so that close() needs no second thread
-                message = pubsub.get_message(timeout=POLL_SECONDS)
-                if message is not None:
-                    self._wake(_request_ids(message["data"]))
+            await pubsub.subscribe(self._channel)
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    request_ids = announced_ids(message["data"])
+                    self._remember(request_ids)
+                    self.finish(request_ids)
         finally:
-            pubsub.close()
-            client.close()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await client.aclose()
 
-    def _wake(self, request_ids: list[str]) -> None:
-        with self._lock:
-            for request_id in request_ids:
-                for event in self._waiters.get(request_id, ()):
-                    event.set()
+    async def _recheck_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._recheck_seconds)
+            if self._calls:
+                try:
+                    self.finish(await self._finished_among(list(self._calls)))
+                except Exception:  # the next round tries again; a parked call has its deadline
+                    log.exception("the re-check of awaited requests failed")
 
 
-def _request_ids(data: bytes) -> list[str]:
+def announced_ids(data: bytes) -> list[str]:
     """The ids a worker announced; anything else on the channel is ignored, not fatal."""
     try:
         ids = json.loads(data).get("requestIds", [])

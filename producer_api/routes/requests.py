@@ -1,16 +1,20 @@
 """/api/wallet/requests/{key}: a request and its outcome, long-polled with ``wait``; and the
-wait for outcomes that the submits share."""
+wait for outcomes that the submits share (parked in the front: producer_api.front)."""
 
+import uuid
+from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import Blueprint, Response
+from flask import Blueprint, Flask, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
+from pydantic import BaseModel
 from werkzeug.routing import BaseConverter
 
 from ledger import request_views
 from ledger.errors import RequestNotFound
 from ledger.views import RequestView
 from producer_api.auth import current_client, requires
+from producer_api.front import PARKED, Parked
 from producer_api.openapi import Operation
 from producer_api.responses import idempotency_key, json_response, query
 from producer_api.schemas import KeyPath, WaitQuery
@@ -42,29 +46,49 @@ def _register_key_converter(state: BlueprintSetupState) -> None:
 def get_request(key: str) -> Response:
     """A request and its outcome (long-polls with wait)"""
     wait = query(WaitQuery).wait
-    (view,), _ = wait_for_outcomes([_read_request(idempotency_key("key", key))], wait)
+    view = _read_request(idempotency_key("key", key))
+    park_until_finished([view], wait, lambda views: (200, views[0]))
     return json_response(view)
 
 
-def wait_for_outcomes(views: list[RequestView], seconds: float) -> tuple[list[RequestView], bool]:
-    """Wait until every request is finished (or ``seconds`` pass), polling only their
-    statuses, then read the resources once. False (and the views as they were) when the
-    process already has as many waiters as it allows: the wait is not applied."""
-    pending = [v.request_id for v in views if not v.is_terminal]
-    if not pending or seconds <= 0:
-        return views, True
+def park_until_finished(
+    views: list[RequestView],
+    seconds: float,
+    answer: Callable[[list[RequestView]], tuple[int, BaseModel]],
+    *,
+    applied: str | None = None,
+) -> None:
+    """Ask the front (producer_api.front) to hold this call until every request is finished
+    or ``seconds`` pass, then to send ``answer`` of the views read again. The route's own
+    answer goes out instead if nothing is pending, the process has no room for one more
+    waiting call, or no front serves the app (a WSGI server or test client: the wait is not
+    applied, as RFC 7240 allows)."""
+    pending = tuple(str(v.request_id) for v in views if not v.is_terminal)
+    if not pending or seconds <= 0 or PARKED not in request.environ:
+        return
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    request_ids = [v.request_id for v in views]
 
-    def is_done() -> bool:
-        with services().sessions() as session:
-            return request_views.count_pending(session, request_ids=pending) == 0
+    def render() -> tuple[int, bytes]:
+        with app.app_context():
+            status, model = answer(_read_requests(request_ids))
+        return status, model.model_dump_json(by_alias=True).encode()
 
-    if not services().waiter.wait([str(i) for i in pending], seconds, is_done):
-        return views, False
+    request.environ[PARKED] = Parked(pending, seconds, render, applied)
+
+
+def finished_requests(app: Flask, request_ids: list[str]) -> set[str]:
+    """Which of these requests are finished (the front's re-check of every parked call)."""
+    with app.app_context(), services().sessions() as session:
+        ids = [uuid.UUID(i) for i in request_ids]
+        return {str(i) for i in request_views.finished_among(session, request_ids=ids)}
+
+
+def _read_requests(request_ids: list[uuid.UUID]) -> list[RequestView]:
     with services().sessions() as session:
-        ids = [v.request_id for v in views]
         return request_views.get_requests_by_id(
-            session, request_ids=ids, sealer=services().sealer
-        ), True
+            session, request_ids=request_ids, sealer=services().sealer
+        )
 
 
 def _read_request(key: str) -> RequestView:

@@ -19,7 +19,7 @@ from producer_api.openapi import Operation
 from producer_api.openapi_examples import SUBMIT_BODIES, batch_example
 from producer_api.problems import Problem
 from producer_api.responses import idempotency_key, json_response
-from producer_api.routes.requests import wait_for_outcomes
+from producer_api.routes.requests import park_until_finished
 from producer_api.schemas import (
     BatchBody,
     BatchOut,
@@ -152,9 +152,17 @@ def batch() -> Response:
         submitted = services().submitter.submit(submissions)
     except LedgerError as error:
         raise located(error) from None
-    views, _ = wait_for_outcomes(submitted.views, preferred_wait(_max_wait()) or 0)
-    status = 200 if all(v.is_terminal for v in views) else 202
-    return json_response(BatchOut(requests=views), status=status)
+    park_until_finished(submitted.views, preferred_wait(_max_wait()) or 0, _batch_answer)
+    status, answer = _batch_answer(submitted.views)
+    return json_response(answer, status=status)
+
+
+def _batch_answer(views: list[RequestView]) -> tuple[int, BatchOut]:
+    return 200 if all(v.is_terminal for v in views) else 202, BatchOut(requests=views)
+
+
+def _submit_answer(views: list[RequestView]) -> tuple[int, RequestView]:
+    return 200 if views[0].is_terminal else 202, views[0]
 
 
 def _submit_one(operation: OperationType, model: type[KeyedBody], path: dict[str, str]) -> Response:
@@ -164,12 +172,14 @@ def _submit_one(operation: OperationType, model: type[KeyedBody], path: dict[str
     services().admission.admit()
     submitted = services().submitter.submit([_submission(operation, body, key, path)])
     wait = preferred_wait(_max_wait())
-    (view,), waited = wait_for_outcomes(submitted.views, wait or 0)
-    response = json_response(view, status=200 if view.is_terminal else 202)
+    if wait is not None:
+        park_until_finished(submitted.views, wait, _submit_answer, applied=f"wait={wait}")
+    status, view = _submit_answer(submitted.views)
+    response = json_response(view, status=status)
     response.headers["Location"] = url_for("requests.get_request", key=view.idempotency_key)
     if submitted.replayed[0]:
         response.headers["Idempotent-Replayed"] = "true"
-    if wait is not None and waited:
+    if wait is not None and status == 200:  # finished already: a parked call's is the front's
         response.headers["Preference-Applied"] = f"wait={wait}"
     return response
 

@@ -19,7 +19,7 @@ from producer_api.api_keys import create_key, revoke_key
 from producer_api.app import create_app
 from producer_api.services import Services
 
-STATEFUL = ["sealer", "authenticator", "celery", "submitter", "waiter", "limiter", "admission"]
+STATEFUL = ["sealer", "authenticator", "celery", "submitter", "limiter", "admission"]
 SECRET = "a-secret-both-apps-share"  # so a key one app knows is a key the other could know
 
 

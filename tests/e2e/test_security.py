@@ -175,8 +175,8 @@ def test_production_refuses_to_start_with_the_dev_key_or_without_a_secret(
     env: dict[str, str],
 ) -> None:
     started = subprocess.run(
-        # What api_server.py serves (server_app), not the bare factory.
-        [str(BIN / "python"), "-c", "from producer_api.app import server_app; server_app()"],
+        # What api_server.py serves (server_front), not the bare factory.
+        [str(BIN / "python"), "-c", "from producer_api.app import server_front; server_front()"],
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
         cwd=ROOT,
         capture_output=True,

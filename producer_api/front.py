@@ -1,0 +1,165 @@
+"""The API's ASGI front: the Flask app behind an asyncio layer that parks waiting calls.
+
+granian serves this app (api_server.py). For each call the front
+
+1. reads the whole body on the event loop, within ``body_seconds`` in all and at most
+   ``max_body`` bytes, whatever its framing: a slow sender holds a coroutine, never a thread,
+   and a body past the bound is refused (408, 413) by the Flask app like any other refusal;
+2. runs the Flask app (every route, as WSGI) on one of ``threads`` threads, with the body
+   whole and its length known (a2wsgi builds the WSGI environ);
+3. if the route parked the call (``park`` below: ``Prefer: wait`` on a submit, ``?wait`` on a
+   poll) and the process has room, awaits the outcome in ``OutcomeWaiter`` and sends what
+   the route renders then; otherwise sends the route's answer as it is.
+
+The answer is buffered whole before it is sent (every route answers a bounded JSON
+document or a small static file).
+"""
+
+import asyncio
+import io
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, cast
+
+from a2wsgi.wsgi import build_environ
+
+from infra.settings import Settings
+from producer_api.waiting import OutcomeWaiter
+
+PARKED = "wallet.parked"  # environ: where a route leaves its Parked (the front set it to None)
+REFUSED = "wallet.refused"  # environ: why the front refused the body (408 or 413)
+Scope = dict[str, Any]
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
+Headers = list[tuple[bytes, bytes]]
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A route's request to wait: the requests, how long, and how to answer afterwards."""
+
+    request_ids: tuple[str, ...]
+    seconds: float
+    render: Callable[[], tuple[int, bytes]]  # run on a thread once finished or timed out
+    applied: str | None = None  # Preference-Applied, when the wait was applied
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Headers
+    body: bytes
+
+
+class Front:
+    def __init__(
+        self,
+        app: WsgiApp,
+        settings: Settings,
+        *,
+        max_body: int,
+        finished: Callable[[list[str]], set[str]],
+    ) -> None:
+        """``max_body``: the most any route accepts (each route refuses past its own bound);
+        ``finished``: which of these request ids are finished (run on a thread)."""
+        self._app = app
+        self._max_body, self._body_seconds = max_body, settings.body_read_seconds
+        self._threads = ThreadPoolExecutor(settings.api_threads, thread_name_prefix="api")
+        self.waiter = OutcomeWaiter(
+            settings.redis_url,
+            settings.outcome_channel,
+            max_waiters=settings.max_waiters_per_process,
+            recheck_seconds=settings.wait_recheck_seconds,
+            finished_among=lambda ids: self.run(lambda: finished(ids)),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+
+    def run(self, function: Callable[[], Any]) -> "asyncio.Future[Any]":
+        """``function`` on one of the front's threads."""
+        return asyncio.get_running_loop().run_in_executor(self._threads, function)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body, refused = await self._read_body(receive)
+        environ = cast(dict[str, Any], build_environ(scope, io.BytesIO(body)))  # type: ignore[arg-type]
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ[PARKED], environ[REFUSED] = None, refused
+        answer = await self.run(lambda: _call_wsgi(self._app, environ))
+        parked: Parked | None = environ[PARKED]
+        if parked is not None and await self.waiter.wait(parked.request_ids, parked.seconds):
+            answer = await self._rendered(answer, parked)
+        await send(
+            {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
+        )
+        await send({"type": "http.response.body", "body": answer.body})
+
+    async def _rendered(self, first: Answer, parked: Parked) -> Answer:
+        status, body = await self.run(parked.render)
+        headers = [(k, v) for k, v in first.headers if k != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        if parked.applied:
+            headers.append((b"preference-applied", parked.applied.encode()))
+        return Answer(status, headers, body)
+
+    async def _read_body(self, receive: Receive) -> tuple[bytes, int | None]:
+        """The body, and 408 or 413 if it took too long or was too large (then cut)."""
+        chunks, size = [], 0
+        deadline = time.monotonic() + self._body_seconds
+        more = True
+        while more:
+            try:
+                async with asyncio.timeout_at(asyncio.get_running_loop().time() + _left(deadline)):
+                    message = await receive()
+            except TimeoutError:
+                return b"", 408
+            if message["type"] != "http.request":  # http.disconnect: nobody to answer
+                return b"", None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self._max_body:
+                return b"", 413
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks), None
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.waiter.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.waiter.stop()
+                self._threads.shutdown(wait=False)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
+def _call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> Answer:
+    """One WSGI call, its answer collected whole."""
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started[:] = [status, headers]
+        return lambda data: None  # the write() callable: unused by Flask
+
+    iterable = app(environ, start_response)
+    try:
+        body = b"".join(iterable)
+    finally:
+        getattr(iterable, "close", lambda: None)()
+    status, headers = started
+    encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    return Answer(int(status.split(" ", 1)[0]), encoded, body)
