@@ -135,9 +135,7 @@ def api_process(env: dict[str, str], log_dir: Path, port: int, name: str = "api"
     args = [str(BIN / "python"), "api_server.py"]
     metrics_dir = log_dir / f"{name}-metrics"  # else the server makes one in /tmp
     metrics_dir.mkdir(exist_ok=True)
-    # The tests' long-polls outnumber a production process's threads: they get 32 unless the
-    # caller (the bench: the product's default) says otherwise.
-    env = {"API_THREADS": "32", **env, "PORT": str(port)}
+    env = {**env, "PORT": str(port)}
     return Process(name, args, {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}, log_dir)
 
 

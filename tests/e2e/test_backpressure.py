@@ -2,18 +2,14 @@
 admission control, bounded long-poll waiters, and the reaper behind the enqueuer."""
 
 import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 import requests
 from sqlalchemy import func, select, text
 
 from harness.processes import Process, api_process, free_port, start_api, start_worker, wait_until
-from infra.settings import Settings
 from ledger.models import Request
 from tests.fixtures.clients import Api
 from tests.stack import Stack
@@ -87,46 +83,6 @@ def test_a_request_whose_api_dies_before_sending_it_is_sent_by_the_reaper(stack:
     (request,) = stack.wait_terminal([request.id], timeout=60)
     assert request.status == "completed"
     assert stack.transactions_for([request.id]) == 1
-
-
-@pytest.mark.slow
-def test_150_long_polls_on_absent_workers_leave_reads_and_submits_fast(stack: Stack) -> None:
-    # The product's defaults: threads and waiters per process as a deployment gets them.
-    waiters = Settings.model_fields["max_waiters_per_process"].default
-    threads = Settings.model_fields["api_threads"].default
-    url, api = start_private_api(
-        stack,
-        WEB_CONCURRENCY="2",
-        API_THREADS=str(threads),
-        MAX_WAITERS_PER_PROCESS=str(waiters),
-    )
-    user = stack.user()
-    answers: list[requests.Response] = []
-
-    def long_poll() -> None:
-        try:
-            body, wait = topup(user, str(uuid.uuid4())), {"Prefer": "wait=30"}
-            answers.append(Api(url).post("/api/wallet/topup", body, headers=wait))
-        except requests.RequestException:
-            pass  # the API is stopped under the waiters at the end
-
-    pollers = [threading.Thread(target=long_poll, daemon=True) for _ in range(150)]
-    for poller in pollers:
-        poller.start()
-    wait_until(lambda: queued(stack) >= 150, timeout=60, what="150 long-polls recorded")
-    client = Api(url)
-    started = time.monotonic()
-    balance = client.get(f"/api/wallet/balance/{user}")
-    read_seconds = time.monotonic() - started
-    started = time.monotonic()
-    submit = client.post("/api/wallet/topup", topup(user, str(uuid.uuid4())))
-    submit_seconds = time.monotonic() - started
-    assert balance.status_code == 200 and read_seconds < 1
-    assert submit.status_code == 202 and submit_seconds < 1
-    wait_until(lambda: len(answers) >= 150 - 2 * waiters, timeout=10, what="polls past the bound")
-    assert all(a.status_code == 202 for a in answers)
-    assert all("Preference-Applied" not in a.headers for a in answers)
-    api.stop()
 
 
 def queued(stack: Stack) -> int:
