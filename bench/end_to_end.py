@@ -29,6 +29,9 @@ class Run:
     p50_ms: float
     p99_ms: float
     errors: int
+    ok: int = 0  # answered 200: the outcome in the answer
+    accepted: int = 0  # answered 202
+    server_errors: int = 0
     completed: int = 0
     drained_seconds: float = 0.0
     completed_p50_ms: float = 0.0
@@ -44,6 +47,11 @@ class Run:
         return self.completed / self.drained_seconds if self.drained_seconds else 0.0
 
     @property
+    def with_outcome(self) -> float:
+        """The share of the answers that carried the outcome (200)."""
+        return self.ok / max(self.ok + self.accepted + self.server_errors, 1)
+
+    @property
     def cpu_ms_per_posting(self) -> dict[str, float]:
         return {k: v * 1000 / max(self.completed, 1) for k, v in self.cpu_seconds.items()}
 
@@ -52,6 +60,7 @@ class Run:
             **asdict(self),
             "calls_per_second": self.calls_per_second,
             "completions_per_second": self.completions_per_second,
+            "with_outcome": self.with_outcome,
             "cpu_ms_per_posting": self.cpu_ms_per_posting,
         }
 
@@ -77,6 +86,9 @@ def wrk(
         p50_ms=data["p50_ms"],
         p99_ms=data["p99_ms"],
         errors=data["socket_errors"] + data["http_errors"],
+        ok=data["ok"],
+        accepted=data["accepted"],
+        server_errors=data["server_errors"],
     )
 
 

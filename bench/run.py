@@ -1,14 +1,19 @@
-"""make bench: baselines and the real path, measured in one run; a table, targets, profiles.
+"""make bench: baselines and the product as shipped, measured in one run; a table, targets,
+profiles.
 
-Measures, on this machine, with every rate limit lifted:
+Measures, on this machine, against the processes and defaults of make run (API, worker, beat
+and Flower, bench.product), rate limits lifted (the one difference, printed with the table):
 1. the raw Postgres ceilings (pgbench): one posting a transaction from 8 connections, hot
    (through the treasury) and cold; and the batch endpoint's SQL, 1,000 postings a transaction;
 2. the Celery no-op round trip with the wallet's Celery settings;
-3. the end-to-end path under wrk (16 connections): submit latency, completions/s and
-   submit-to-completed latency, hot (one user) and cold (random users), and with Prefer: wait;
-4. the batch endpoint (1,000 top-ups per call);
-5. a fixed-rate run at half the hot maximum;
-6. py-spy profiles of the API and the worker under the hot and the batch load.
+3. the end-to-end path under wrk: plain submits (16 connections; hot, cold, transfers),
+   submit-and-wait (Prefer: wait=10, hot, 64 and 256 connections: completions/s and the share
+   of answers carrying the outcome), the batch endpoint, fixed-rate runs at half the plain
+   and the waiting maximum;
+4. 256 clients long-polling their own requests (how long after completion each answer came),
+   and 2,000 calls parked on paused workers (a read's and a submit's latency meanwhile, the
+   API's memory growth);
+5. py-spy profiles of the API, the worker and Flower under the hot and the waiting load.
 Everything runs on a private database, Redis and Celery queue, all removed at the end.
 """
 
@@ -22,12 +27,12 @@ import time
 from pathlib import Path
 
 from bench.baselines import celery_noop, pgbench, pgbench_batch
+from bench.product import BENCH_SETTINGS, product_env
 from bench.report import save, table, targets
 from bench.scenarios import end_to_end
 from bench.setup import prepare_database
 from harness.processes import free_port, redis_process, start_redis
 from infra.database_admin import drop_database
-from infra.settings import Settings
 
 PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 STARTED = time.monotonic()
@@ -65,27 +70,10 @@ def main() -> None:
 
 
 def bench_env(database_url: str, redis_port: int, log_dir: Path) -> dict[str, str]:
-    (log_dir / "api-metrics").mkdir()
+    """The product's environment (bench.product) plus what the baselines' processes need."""
     return {
         **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "CELERY_QUEUE": f"wallet-bench-{os.getpid()}",
-        "WALLET_ENV": "development",
-        # The bench measures the service, not its limiters or its load shedding.
-        "RATE_LIMIT_PER_KEY": "1000000/second",
-        "RATE_LIMIT_PER_ACCOUNT": "1000000/second",
-        "MAX_WAITERS_PER_PROCESS": "1000",
-        # The product's threads unless the shell says otherwise; the waiters are lifted, so
-        # in wait-hot every thread may wait (a deployment lets 2 a process wait): with 2 x 4
-        # threads, 8 of the 16 connections wait at a time, the others queue in granian.
-        "API_THREADS": os.environ.get(
-            "API_THREADS", str(Settings.model_fields["api_threads"].default)
-        ),
-        "ADMISSION_MAX_PENDING": "100000000",
-        "ADMISSION_MAX_AGE_SECONDS": "3600",
-        "WORKER_METRICS_PORT": "0",
-        "PROMETHEUS_MULTIPROC_DIR": str(log_dir / "api-metrics"),
+        **product_env(database_url, f"redis://127.0.0.1:{redis_port}/0"),
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
     }
 
@@ -110,13 +98,15 @@ def measure_all(
         env, log_dir, tasks=400 * args.seconds, concurrency=args.worker_concurrency
     )
     progress(f"Celery no-op round trip: {noop:.0f}/s, worker CPU {noop_cpu:.2f} ms a task")
-    runs, profile = end_to_end(env, log_dir, args, progress, redis_pid)
+    runs, waits, profile = end_to_end(env, log_dir, args, progress, redis_pid)
     results = {
+        "product_settings_changed": BENCH_SETTINGS,
         "settings": vars(args),
         "raw_postgres_postings_per_second": raw,
         "celery_noop_per_second": noop,
         "celery_noop_worker_cpu_ms": noop_cpu,
         "runs": {run.name: run.as_dict() for run in runs},
+        "waits": {result["name"]: result for result in waits},
     }
     text = f"{table(results)}\n\n{targets(results)}"
     print(f"\n{text}\n\n{profile}")

@@ -1,24 +1,21 @@
-"""The end-to-end scenarios of make bench, against one API and one Celery worker."""
+"""The end-to-end scenarios of make bench, against the product as make run ships it."""
 
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, text
 
 from bench import profiles
-from bench.cpu import CpuMeter, process_tree
+from bench.cpu import CpuMeter, Finder, process_tree
 from bench.end_to_end import Run, measure
-from harness.processes import (
-    Process,
-    api_process,
-    free_port,
-    start_api,
-    start_worker,
-    worker_process,
-)
+from bench.product import ROLES, running_product
+from bench.waiting_runs import park_run, poll_run
 from infra.db import make_engine
+from launcher.children import Child
 
 PROFILE_SECONDS = 6
 WARM_UP_SECONDS = 3
@@ -33,7 +30,7 @@ class Scenarios:
     meter: CpuMeter
 
     def run(
-        self, name: str, script: str, connections: int = 0, seconds: int = 0, **env: str
+        self, name: str, script: str, connections: int = 0, seconds: int = 0, /, **env: str
     ) -> Run:
         batch = int(env.get("BENCH_BATCH", "1"))
         self.vacuum()
@@ -83,20 +80,27 @@ class Scenarios:
         hot = self.run("submit-hot", "submit.lua", BENCH_USERS="1")
         cold = self.run("submit-cold", "submit.lua", BENCH_USERS=users)
         transfer = self.run("transfer", "transfer.lua", BENCH_USERS=users)
-        wait = self.run("wait-hot", "submit.lua", BENCH_USERS="1", BENCH_WAIT="30")
+        wait64 = self.run("wait-hot-64", "submit.lua", 64, BENCH_USERS="1", BENCH_WAIT="10")
+        wait256 = self.run("wait-hot-256", "submit.lua", 256, BENCH_USERS="1", BENCH_WAIT="10")
         batch = self.run("batch-1000", "batch.lua", 4, BENCH_USERS=users, BENCH_BATCH="1000")
-        # Each connection pauses between requests so that all of them send half the hot maximum.
-        rate = hot.completions_per_second / 2
-        pause = max(1.0, self.args.clients * 1000 / rate - 2)
-        self.progress(f"fixed rate: {rate:.0f} submits/s, a pause of {pause:.0f} ms per connection")
-        fixed = self.run("fixed-50%", "submit.lua", BENCH_USERS="1", BENCH_DELAY_MS=f"{pause:.0f}")
-        return [hot, cold, transfer, wait, batch, fixed]
+        fixed = self.at_half_rate("fixed-50%", hot, self.args.clients)
+        wait_fixed = self.at_half_rate("wait-50%-64", wait64, 64, BENCH_WAIT="10")
+        return [hot, cold, transfer, wait64, wait256, batch, fixed, wait_fixed]
+
+    def at_half_rate(self, name: str, of: Run, connections: int, **env: str) -> Run:
+        """Each connection pauses between requests so that all send half of ``of``'s rate."""
+        rate = of.completions_per_second / 2
+        pause = max(1.0, connections * 1000 / rate - 2)
+        self.progress(f"{name}: {rate:.0f} submits/s, a pause of {pause:.0f} ms a connection")
+        return self.run(
+            name, "submit.lua", connections, BENCH_USERS="1", BENCH_DELAY_MS=f"{pause:.0f}", **env
+        )
 
     def profile(
         self,
         name: str,
         script: str,
-        processes: dict[str, Process],
+        processes: dict[str, Child],
         log_dir: Path,
         connections: int = 0,
         **env: str,
@@ -130,40 +134,37 @@ def end_to_end(
     args: argparse.Namespace,
     progress: Callable[[str], None],
     redis_pid: int,
-) -> tuple[list[Run], str]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    api = start_api(api_process(env, log_dir, port), base_url)
-    worker = worker_process(env, log_dir, concurrency=args.worker_concurrency, beat=False)
-    start_worker(worker)
-    engine = make_engine(env["DATABASE_URL"], pool_size=1)
-    meter = CpuMeter(
-        {
-            "API": lambda: process_tree(api.popen.pid) if api.popen else [],
-            "worker": lambda: process_tree(worker.popen.pid) if worker.popen else [],
-            "Postgres": lambda: backends(engine),
-            "Redis": lambda: [redis_pid],
+) -> tuple[list[Run], list[dict[str, Any]], str]:
+    """Every run against the product as make run starts it (bench.product)."""
+    with running_product(env, log_dir) as product:
+        engine = make_engine(env["DATABASE_URL"], pool_size=1)
+        components: dict[str, Finder] = {
+            role: partial(lambda r: process_tree(product.pid(r)), role) for role in ROLES
         }
-    )
-    scenarios = Scenarios(base_url, engine, args, progress, meter)
-    try:
-        runs = scenarios.all_runs()
-        users = str(args.users)
-        processes = {"API": api, "worker": worker}
-        profile = scenarios.profile(
-            "profile-hot", "submit.lua", processes, log_dir, BENCH_USERS="1"
-        )
-        profile += scenarios.profile(
-            "profile-batch",
-            "batch.lua",
-            processes,
-            log_dir,
-            4,
-            BENCH_USERS=users,
-            BENCH_BATCH="1000",
-        )
-        return runs, profile
-    finally:
-        engine.dispose()
-        worker.stop()
-        api.stop()
+        components["Postgres"] = lambda: backends(engine)
+        components["Redis"] = lambda: [redis_pid]
+        scenarios = Scenarios(product.base_url, engine, args, progress, CpuMeter(components))
+        try:
+            runs = scenarios.all_runs()
+            waits = [
+                poll_run(product, clients=256, seconds=args.seconds),
+                park_run(product, engine),
+            ]
+            for result in waits:
+                progress(f"{result['name']}: {result}")
+            processes = {role: product.children[role] for role in ("API", "worker", "Flower")}
+            profile = scenarios.profile(
+                "profile-hot", "submit.lua", processes, log_dir, BENCH_USERS="1"
+            )
+            profile += scenarios.profile(
+                "profile-wait",
+                "submit.lua",
+                processes,
+                log_dir,
+                64,
+                BENCH_USERS="1",
+                BENCH_WAIT="10",
+            )
+            return runs, waits, profile
+        finally:
+            engine.dispose()

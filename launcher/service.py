@@ -31,19 +31,28 @@ def require_free_ports(settings: Settings) -> None:
             )
 
 
-def start_service(supervisor: Supervisor, settings: Settings, run_dir: Path) -> None:
+def start_service(
+    supervisor: Supervisor, settings: Settings, run_dir: Path, log_dir: Path | None = None
+) -> None:
+    """API, worker, beat and Flower; their output to the terminal, or to ``log_dir`` (the
+    bench runs the same processes)."""
     shutil.rmtree(run_dir, ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    api = [str(BIN / "python"), "api_server.py"]
-    supervisor.start(Child("The API", api, _with_metrics(env, run_dir / "api")))
+
+    def start(name: str, args: list[str], env: dict[str, str]) -> None:
+        log = log_dir / f"{name.lower().replace(' ', '-')}.log" if log_dir else None
+        supervisor.start(Child(name, args, env, log_path=log))
+
+    start("The API", [str(BIN / "python"), "api_server.py"], _with_metrics(env, run_dir / "api"))
     celery = [str(BIN / "celery"), "-A", "worker.celery_app"]
     worker = [*celery, "worker", "--loglevel=INFO", f"--hostname={WORKER_NAME}@%h"]
     worker.append(f"--concurrency={settings.worker_concurrency}")
-    supervisor.start(Child("The worker", worker, _with_metrics(env, run_dir / "worker")))
-    beat = [*celery, "beat", "--loglevel=INFO", f"--schedule={run_dir / 'beat-schedule'}"]
-    supervisor.start(Child("Beat", beat, env))
+    start("The worker", worker, _with_metrics(env, run_dir / "worker"))
+    start(
+        "Beat", [*celery, "beat", "--loglevel=INFO", f"--schedule={run_dir / 'beat-schedule'}"], env
+    )
     _wait_for_the_worker(supervisor, settings)
-    supervisor.start(Child("Flower", _flower(settings), env))
+    start("Flower", _flower(settings), env)
     ready = f"http://127.0.0.1:{settings.port}/readyz"
     supervisor.wait_for(lambda: _status(ready) == 200, seconds=120, what="The API's /readyz")
     flower = f"http://127.0.0.1:{settings.flower_port}/healthcheck"

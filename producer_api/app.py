@@ -68,6 +68,7 @@ def server_front() -> Front:
         settings,
         max_body=wallet.BATCH_MAX_BYTES,
         finished=partial(requests.finished_requests, app),
+        read=partial(requests.read_requests, app),
     )
     freeze_startup_heap()  # infra.memory: full collections stalled every call of a process
     return front

@@ -26,6 +26,7 @@ from typing import Any, cast
 from a2wsgi.wsgi import build_environ
 
 from infra.settings import Settings
+from producer_api.parking import Parked, ReadRequests, Renders
 from producer_api.waiting import OutcomeWaiter
 
 PARKED = "wallet.parked"  # environ: where a route leaves its Parked (the front set it to None)
@@ -35,16 +36,6 @@ Receive = Callable[[], Any]
 Send = Callable[[dict[str, Any]], Any]
 Headers = list[tuple[bytes, bytes]]
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
-
-
-@dataclass(frozen=True)
-class Parked:
-    """A route's request to wait: the requests, how long, and how to answer afterwards."""
-
-    request_ids: tuple[str, ...]
-    seconds: float
-    render: Callable[[], tuple[int, bytes]]  # run on a thread once finished or timed out
-    applied: str | None = None  # Preference-Applied, when the wait was applied
 
 
 @dataclass
@@ -62,10 +53,13 @@ class Front:
         *,
         max_body: int,
         finished: Callable[[list[str]], set[str]],
+        read: ReadRequests,
     ) -> None:
         """``max_body``: the most any route accepts (each route refuses past its own bound);
-        ``finished``: which of these request ids are finished (run on a thread)."""
+        ``finished``: which of these request ids are finished; ``read``: their resources
+        (both run on a thread)."""
         self._app = app
+        self._renders = Renders(read, self.run)
         self._max_body, self._body_seconds = max_body, settings.body_read_seconds
         self._threads = ThreadPoolExecutor(settings.api_threads, thread_name_prefix="api")
         self.waiter = OutcomeWaiter(
@@ -94,7 +88,7 @@ class Front:
         environ[PARKED], environ[REFUSED] = None, refused
         answer = await self.run(lambda: _call_wsgi(self._app, environ))
         parked: Parked | None = environ[PARKED]
-        if parked is not None and await self.waiter.wait(parked.request_ids, parked.seconds):
+        if parked is not None and await self.waiter.wait(parked.pending, parked.seconds):
             answer = await self._rendered(answer, parked)
         await send(
             {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
@@ -102,7 +96,7 @@ class Front:
         await send({"type": "http.response.body", "body": answer.body})
 
     async def _rendered(self, first: Answer, parked: Parked) -> Answer:
-        status, body = await self.run(parked.render)
+        status, body = await self._renders.render(parked)
         headers = [(k, v) for k, v in first.headers if k != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         if parked.applied:

@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 
 import redis.asyncio as aioredis
@@ -59,7 +60,8 @@ class OutcomeWaiter:
         self._finished_among = finished_among
         self._calls: dict[str, set[_Call]] = {}  # request id -> the calls waiting on it
         self._waiting = 0
-        self._recent: dict[str, float] = {}  # announced request id -> when (insertion order)
+        self._recent: set[str] = set()  # request ids announced in the last RECENT_SECONDS
+        self._announced: deque[tuple[float, list[str]]] = deque()  # (when, ids), oldest first
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -121,13 +123,10 @@ class OutcomeWaiter:
 
     def _remember(self, request_ids: list[str]) -> None:
         now = time.monotonic()
-        for request_id in request_ids:
-            self._recent[request_id] = now
-        horizon = now - RECENT_SECONDS
-        for request_id, seen in list(self._recent.items()):
-            if seen >= horizon:
-                break
-            del self._recent[request_id]
+        self._recent.update(request_ids)
+        self._announced.append((now, request_ids))
+        while self._announced[0][0] < now - RECENT_SECONDS:
+            self._recent.difference_update(self._announced.popleft()[1])
 
     async def _listen_forever(self) -> None:
         while True:

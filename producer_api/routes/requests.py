@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, request
 from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel
 from werkzeug.routing import BaseConverter
@@ -14,8 +14,9 @@ from ledger import request_views
 from ledger.errors import RequestNotFound
 from ledger.views import RequestView
 from producer_api.auth import current_client, requires
-from producer_api.front import PARKED, Parked
+from producer_api.front import PARKED
 from producer_api.openapi import Operation
+from producer_api.parking import Parked
 from producer_api.responses import idempotency_key, json_response, query
 from producer_api.schemas import KeyPath, WaitQuery
 from producer_api.services import services
@@ -64,17 +65,9 @@ def park_until_finished(
     waiting call, or no front serves the app (a WSGI server or test client: the wait is not
     applied, as RFC 7240 allows)."""
     pending = tuple(str(v.request_id) for v in views if not v.is_terminal)
-    if not pending or seconds <= 0 or PARKED not in request.environ:
-        return
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    request_ids = [v.request_id for v in views]
-
-    def render() -> tuple[int, bytes]:
-        with app.app_context():
-            status, model = answer(_read_requests(request_ids))
-        return status, model.model_dump_json(by_alias=True).encode()
-
-    request.environ[PARKED] = Parked(pending, seconds, render, applied)
+    if pending and seconds > 0 and PARKED in request.environ:
+        request_ids = tuple(v.request_id for v in views)
+        request.environ[PARKED] = Parked(request_ids, pending, seconds, answer, applied)
 
 
 def finished_requests(app: Flask, request_ids: list[str]) -> set[str]:
@@ -84,8 +77,9 @@ def finished_requests(app: Flask, request_ids: list[str]) -> set[str]:
         return {str(i) for i in request_views.finished_among(session, request_ids=ids)}
 
 
-def _read_requests(request_ids: list[uuid.UUID]) -> list[RequestView]:
-    with services().sessions() as session:
+def read_requests(app: Flask, request_ids: list[uuid.UUID]) -> list[RequestView]:
+    """The requests' resources, in the order of the ids (the front's parked calls)."""
+    with app.app_context(), services().sessions() as session:
         return request_views.get_requests_by_id(
             session, request_ids=request_ids, sealer=services().sealer
         )
