@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     broker_visibility_timeout_seconds: int = 300
     # A connection whose peer stops answering (a partition, a host lost with its connections
     # open: packets dropped, no reset) is given up within about this long, to the database by
-    # both ends (infra.db), to the broker by workers and beat (infra.celery_config). Else the
+    # both ends (infra.db), to the broker by workers and beat (celeryconfig). Else the
     # kernel's defaults hold: 2 h before a keepalive probe, ~15 min of retransmissions, ~2 min
     # for a connect; a worker cut off from the database mid-transaction kept its row locks,
     # and all posting waited, that long (tests/cluster/).

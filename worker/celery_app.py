@@ -1,8 +1,8 @@
-"""The Celery application, configured from the settings (infra.celery_config)."""
+"""The Celery application, configured from the settings (celeryconfig)."""
 
 from celery import Celery
 
-from infra.celery_config import celery_config
+from celeryconfig import celery_config
 from infra.settings import get_settings
 
 app = Celery("wallet", task_cls="worker.acks:WalletTask")

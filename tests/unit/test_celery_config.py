@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from infra.celery_config import celery_config
+from celeryconfig import celery_config
 from infra.settings import Settings
 from producer_api.enqueuer import BROKER_SOCKET_TIMEOUT, celery_client
 
