@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     wallet_dev_api_key: str | None = None
     wallet_secret_key: str | None = None
     # Development serves calls without credentials from these networks as the development
-    # client (loopback; the compose file adds its containers' bridge networks).
+    # client (loopback; the compose file adds its network's gateway, the host's calls), and
+    # accepts the development key from these and loopback only.
     wallet_dev_trusted_networks: str = "127.0.0.0/8,::1/128"
     rate_limit_per_key: str = "2000/second"
     rate_limit_per_account: str = "200/second"
