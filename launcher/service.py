@@ -43,7 +43,10 @@ def start_service(supervisor: Supervisor, settings: Settings, run_dir: Path) -> 
     beat = [*celery, "beat", "--loglevel=INFO", f"--schedule={run_dir / 'beat-schedule'}"]
     supervisor.start(Child("Beat", beat, env))
     _wait_for_the_worker(supervisor, settings)
-    supervisor.start(Child("Flower", _flower(settings), env))
+    # Flower reads its login from the environment (FLOWER_BASIC_AUTH), which only its user
+    # can read; in its argv, every user of the machine could (ps).
+    flower_env = {**env, "FLOWER_BASIC_AUTH": settings.flower_login or ""}
+    supervisor.start(Child("Flower", _flower(settings), flower_env))
     ready = f"http://127.0.0.1:{settings.port}/readyz"
     supervisor.wait_for(lambda: _status(ready) == 200, seconds=120, what="The API's /readyz")
     flower = f"http://127.0.0.1:{settings.flower_port}/healthcheck"
@@ -76,7 +79,6 @@ def _flower(settings: Settings) -> list[str]:
         "worker.flower",
         f"--port={settings.flower_port}",
         f"--address={settings.bind_address}",
-        f"--basic-auth={settings.flower_login}",
         f"--inspect_timeout={FLOWER_INSPECT_TIMEOUT_MS}",
         f"--max_tasks={settings.flower_max_tasks}",
     ]
