@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET_KEY = "development-only-secret"  # noqa: S105 - refused in production
 DEFAULT_DEV_API_KEY = "dev-wallet-key"
 DEV_FLOWER_LOGIN = "admin:wallet-dev"
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
+EVERY_NETWORK = "0.0.0.0/0,::/0"
 
 
 class Settings(BaseSettings):
@@ -55,7 +57,7 @@ class Settings(BaseSettings):
     # Development serves calls without credentials from these networks as the development
     # client (loopback; the compose file adds its network's gateway, the host's calls), and
     # accepts the development key from these and loopback only.
-    wallet_dev_trusted_networks: str = "127.0.0.0/8,::1/128"
+    wallet_dev_trusted_networks: str = LOOPBACK_NETWORKS
     rate_limit_per_key: str = "2000/second"
     rate_limit_per_account: str = "200/second"
     # Each API process takes each budget from Redis in leases of 1/N of its amount (at least
@@ -82,6 +84,11 @@ class Settings(BaseSettings):
     # age bound stays above the reaper's worst case, so a lost message alone never sheds.
     admission_max_pending: int = 5000
     admission_max_age_seconds: float = 30.0
+    # /metrics and /readyz answer without an API key to callers on these networks and want a
+    # valid key (any scope) from every other. Unset: every address in development, loopback
+    # only in production (the container's healthcheck, make run). 0.0.0.0/0,::/0 opens them
+    # to all (the API's port is private); empty wants a key from every caller.
+    ops_open_networks: str | None = None
 
     # --- The worker and beat --------------------------------------------------------------
     # A request left queued/processing longer than this is re-enqueued by the reaper.
@@ -144,6 +151,12 @@ class Settings(BaseSettings):
     @property
     def webhook_allow_loopback(self) -> bool:
         return self.webhook_allow_private or self.wallet_env == "development"
+
+    @property
+    def ops_networks(self) -> str:
+        if self.ops_open_networks is not None:
+            return self.ops_open_networks
+        return EVERY_NETWORK if self.wallet_env == "development" else LOOPBACK_NETWORKS
 
     @property
     def secret_key(self) -> str:

@@ -13,7 +13,7 @@ import threading
 from cachetools import TTLCache
 from sqlalchemy.orm import Session, sessionmaker
 
-from infra.settings import Settings
+from infra.settings import LOOPBACK_NETWORKS, Settings
 from producer_api.api_keys import SCOPES, Principal, authenticate, hash_token
 from producer_api.problems import Problem
 
@@ -21,7 +21,6 @@ DEV_CLIENT = "default"
 DEV_PRINCIPAL = Principal(client_id=DEV_CLIENT, scopes=frozenset(SCOPES))
 CACHE_SECONDS = 30
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-LOOPBACK: list[Network] = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
 
 
 class Authenticator:
@@ -29,11 +28,9 @@ class Authenticator:
         self._settings, self._sessions = settings, sessions
         self._cache: TTLCache[str, Principal | None] = TTLCache(10_000, ttl=CACHE_SECONDS)
         self._lock = threading.Lock()
-        spelled = settings.wallet_dev_trusted_networks.split(",")
-        self._trusted: list[Network] = [
-            ipaddress.ip_network(n.strip()) for n in spelled if n.strip()
-        ]
-        self._local = LOOPBACK + self._trusted
+        self._trusted = networks(settings.wallet_dev_trusted_networks)
+        self._local = networks(LOOPBACK_NETWORKS) + self._trusted
+        self._ops_open = networks(settings.ops_networks)
 
     def principal(
         self, token: str | None, *, sent_credentials: bool, address: str | None
@@ -50,6 +47,14 @@ class Authenticator:
         if found is None:
             raise _unauthenticated("INVALID_API_KEY", "The API key is unknown or revoked.")
         return found
+
+    def admit_to_ops(
+        self, token: str | None, *, sent_credentials: bool, address: str | None
+    ) -> None:
+        """/metrics and /readyz: open to a caller on OPS_OPEN_NETWORKS, else a 401 problem
+        unless the call carries a valid key (of any scope)."""
+        if not within(self._ops_open, address):
+            self.principal(token, sent_credentials=sent_credentials, address=address)
 
     def dev_key_for(self, address: str | None) -> str | None:
         """The development key, for a caller it is accepted from (loopback, a trusted
@@ -68,18 +73,9 @@ class Authenticator:
                 self._cache[digest] = cached
         return cached
 
-    def _within(self, networks: list[Network], address: str | None) -> bool:
-        """Whether the caller is in ``networks`` on a development server (as an IPv4 address if
-        a dual-stack socket mapped it); production trusts no address."""
-        if self._settings.wallet_env != "development" or not address:
-            return False
-        try:
-            caller = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        if isinstance(caller, ipaddress.IPv6Address) and caller.ipv4_mapped is not None:
-            caller = caller.ipv4_mapped
-        return any(caller in network for network in networks)
+    def _within(self, trusted: list[Network], address: str | None) -> bool:
+        """Whether a development server trusts the caller; production trusts no address."""
+        return self._settings.wallet_env == "development" and within(trusted, address)
 
     def _send_a_key(self, address: str | None) -> str:
         detail = "Send Authorization: Bearer <API key>."
@@ -87,6 +83,23 @@ class Authenticator:
         if dev_key:
             detail += f" In development the key {dev_key} has every scope, from here."
         return detail
+
+
+def networks(spelled: str) -> list[Network]:
+    """Comma-separated networks (``10.0.0.0/8,::1/128``; empty: none)."""
+    return [ipaddress.ip_network(n.strip()) for n in spelled.split(",") if n.strip()]
+
+
+def within(networks: list[Network], address: str | None) -> bool:
+    """Whether the caller's address is on one of ``networks`` (as an IPv4 address if a
+    dual-stack socket mapped it); an unknown or malformed address is on none."""
+    try:
+        caller = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    if isinstance(caller, ipaddress.IPv6Address) and caller.ipv4_mapped is not None:
+        caller = caller.ipv4_mapped
+    return any(caller in network for network in networks)
 
 
 def _unauthenticated(code: str, detail: str) -> Problem:

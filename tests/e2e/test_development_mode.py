@@ -106,5 +106,12 @@ def test_production_listens_everywhere_and_wants_a_key_on_every_call(
             answer = requests.get(f"{url}/api/wallet/balance/USR-001", headers=headers, timeout=10)
             assert answer.status_code == 401
             assert "development" not in answer.json()["detail"]
+        # /metrics and /readyz: open to loopback (healthchecks), a key from elsewhere.
+        outside = own_outside_address()
+        for path in ("/metrics", "/readyz"):
+            assert requests.get(f"{url}{path}", timeout=10).status_code == 200
+            if outside is not None:
+                off = requests.get(f"http://{outside}:{port}{path}", timeout=10)
+                assert off.status_code == 401, (path, off.text)
     finally:
         process.stop()
