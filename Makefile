@@ -32,7 +32,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy infra ledger producer_api worker launcher harness api_server.py tests bench clients/python
+	$(BIN)/mypy infra ledger producer_api worker launcher harness api_server.py celeryconfig.py tests bench clients/python
 
 migrate: $(STAMP)
 	$(BIN)/python -m infra.database_admin create

@@ -12,8 +12,8 @@ from sqlalchemy import make_url
 
 from bench.cpu import CpuMeter, process_tree
 from bench.noop_app import COUNTER
+from celeryconfig import celery_config
 from harness.processes import start_worker, wait_until, worker_process
-from infra.celery_config import celery_config
 from infra.settings import Settings
 
 HERE = Path(__file__).parent

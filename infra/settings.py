@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET_KEY = "development-only-secret"  # noqa: S105 - refused in production
 DEFAULT_DEV_API_KEY = "dev-wallet-key"
 DEV_FLOWER_LOGIN = "admin:wallet-dev"
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
+EVERY_NETWORK = "0.0.0.0/0,::/0"
 
 
 class Settings(BaseSettings):
@@ -38,7 +40,7 @@ class Settings(BaseSettings):
     broker_visibility_timeout_seconds: int = 300
     # A connection whose peer stops answering (a partition, a host lost with its connections
     # open: packets dropped, no reset) is given up within about this long, to the database by
-    # both ends (infra.db), to the broker by workers and beat (infra.celery_config). Else the
+    # both ends (infra.db), to the broker by workers and beat (celeryconfig). Else the
     # kernel's defaults hold: 2 h before a keepalive probe, ~15 min of retransmissions, ~2 min
     # for a connect; a worker cut off from the database mid-transaction kept its row locks,
     # and all posting waited, that long (tests/cluster/).
@@ -53,8 +55,9 @@ class Settings(BaseSettings):
     wallet_dev_api_key: str | None = None
     wallet_secret_key: str | None = None
     # Development serves calls without credentials from these networks as the development
-    # client (loopback; the compose file adds its containers' bridge networks).
-    wallet_dev_trusted_networks: str = "127.0.0.0/8,::1/128"
+    # client (loopback; the compose file adds its network's gateway, the host's calls), and
+    # accepts the development key from these and loopback only.
+    wallet_dev_trusted_networks: str = LOOPBACK_NETWORKS
     rate_limit_per_key: str = "2000/second"
     rate_limit_per_account: str = "200/second"
     # Each API process takes each budget from Redis in leases of 1/N of its amount (at least
@@ -86,6 +89,11 @@ class Settings(BaseSettings):
     # age bound stays above the reaper's worst case, so a lost message alone never sheds.
     admission_max_pending: int = 5000
     admission_max_age_seconds: float = 30.0
+    # /metrics and /readyz answer without an API key to callers on these networks and want a
+    # valid key (any scope) from every other. Unset: every address in development, loopback
+    # only in production (the container's healthcheck, make run). 0.0.0.0/0,::/0 opens them
+    # to all (the API's port is private); empty wants a key from every caller.
+    ops_open_networks: str | None = None
 
     # --- The worker and beat --------------------------------------------------------------
     # A request left queued/processing longer than this is re-enqueued by the reaper.
@@ -148,6 +156,12 @@ class Settings(BaseSettings):
     @property
     def webhook_allow_loopback(self) -> bool:
         return self.webhook_allow_private or self.wallet_env == "development"
+
+    @property
+    def ops_networks(self) -> str:
+        if self.ops_open_networks is not None:
+            return self.ops_open_networks
+        return EVERY_NETWORK if self.wallet_env == "development" else LOOPBACK_NETWORKS
 
     @property
     def secret_key(self) -> str:

@@ -52,7 +52,9 @@ def start_service(
         "Beat", [*celery, "beat", "--loglevel=INFO", f"--schedule={run_dir / 'beat-schedule'}"], env
     )
     _wait_for_the_worker(supervisor, settings)
-    start("Flower", _flower(settings), env)
+    # Flower reads its login from the environment (FLOWER_BASIC_AUTH), which only its user
+    # can read; in its argv, every user of the machine could (ps).
+    start("Flower", _flower(settings), {**env, "FLOWER_BASIC_AUTH": settings.flower_login or ""})
     ready = f"http://127.0.0.1:{settings.port}/readyz"
     supervisor.wait_for(lambda: _status(ready) == 200, seconds=120, what="The API's /readyz")
     flower = f"http://127.0.0.1:{settings.flower_port}/healthcheck"
@@ -85,7 +87,6 @@ def _flower(settings: Settings) -> list[str]:
         "worker.flower",
         f"--port={settings.flower_port}",
         f"--address={settings.bind_address}",
-        f"--basic-auth={settings.flower_login}",
         f"--inspect_timeout={FLOWER_INSPECT_TIMEOUT_MS}",
         f"--max_tasks={settings.flower_max_tasks}",
     ]

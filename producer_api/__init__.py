@@ -12,6 +12,6 @@ OpenAPI document generated from the routes (openapi, openapi_examples), metrics 
 ids.
 Importing a module builds nothing: the factory does.
 
-Imports infra and ledger; never the worker or the tools around the service
-(producer_api/ruff.toml). It talks to the worker through the broker only.
+Imports infra, ledger and celeryconfig (its Celery client's settings); never the worker or the
+tools around the service (producer_api/ruff.toml). It talks to the worker through the broker only.
 """

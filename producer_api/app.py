@@ -53,7 +53,6 @@ def create_app(
     app.register_blueprint(monitors.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
-    app.register_blueprint(metrics.bp)
     init_openapi(app)  # after the routes: one that cannot be described stops the start
     return app
 

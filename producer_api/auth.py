@@ -42,6 +42,22 @@ def requires(scope: str) -> Callable[[View], View]:
     return decorate
 
 
+def ops_endpoint(view: View) -> View:
+    """Decorate /metrics or /readyz: open to OPS_OPEN_NETWORKS, else a valid key of any
+    scope (not charged to a rate limit: a scraper's calls are few)."""
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        services().authenticator.admit_to_ops(
+            bearer_token(),
+            sent_credentials="Authorization" in request.headers,
+            address=request.remote_addr,
+        )
+        return view(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
 def current_client() -> str:
     principal: Principal = g.principal
     return principal.client_id

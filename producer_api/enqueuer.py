@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from celery import Celery
 
-from infra.celery_config import celery_config, client_timeouts
+from celeryconfig import celery_config, client_timeouts
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ process imports this)."""
 import os
 import time
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -68,7 +68,6 @@ REPLICA_UP = Gauge(
     ["replica"],
     multiprocess_mode="mostrecent",
 )
-bp = Blueprint("metrics", __name__)
 BEFORE_SCRAPE = "wallet_before_scrape"  # app.extensions: callables run before each scrape
 
 
@@ -77,8 +76,8 @@ def init_metrics(app: Flask) -> None:
     app.after_request(_observe)
 
 
-@bp.get("/metrics")
-def metrics() -> Response:
+def scrape() -> Response:
+    """The answer to a Prometheus scrape (the route: producer_api.routes.health)."""
     for refresh in current_app.extensions.get(BEFORE_SCRAPE, ()):
         refresh()  # gauges sampled now (the replica's lag)
     registry = REGISTRY

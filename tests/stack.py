@@ -16,6 +16,7 @@ from celery import Celery
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from celeryconfig import celery_config
 from harness.processes import (
     Process,
     api_process,
@@ -24,7 +25,6 @@ from harness.processes import (
     wait_until,
     worker_process,
 )
-from infra.celery_config import celery_config
 from infra.db import make_engine, make_session_factory
 from infra.sealing import PLAIN
 from infra.settings import Settings

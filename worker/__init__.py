@@ -1,4 +1,4 @@
-"""The Celery worker: the app (celery_app, configured from infra.celery_config), the tasks as
+"""The Celery worker: the app (celery_app, configured from celeryconfig), the tasks as
 thin adapters that open a transaction and call ledger/ (tasks), each process's resources
 (runtime), the queue's depth on either broker (broker), its logs, metrics and Flower.
 

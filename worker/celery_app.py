@@ -1,10 +1,7 @@
-"""The Celery application, configured from the settings (infra.celery_config)."""
+"""The Celery application, configured from the settings by name (celeryconfig.py)."""
 
 from celery import Celery
 
-from infra.celery_config import celery_config
-from infra.settings import get_settings
-
 app = Celery("wallet", task_cls="worker.acks:WalletTask")
-app.conf.update(celery_config(get_settings()))
+app.config_from_object("celeryconfig")
 app.conf.imports = ("worker.observability", "worker.metrics", "worker.tasks", "worker.webhooks")

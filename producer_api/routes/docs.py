@@ -1,14 +1,14 @@
 """/openapi.json, and interactive docs at /docs: Swagger UI, its files served from the
 flask-swagger-ui package (no CDN), reading /openapi.json. In development the description
-says how to call without a key, so "Try it out" works as it is from this machine."""
+says how to call without a key, so "Try it out" works as it is from this machine; it names
+the development key only to a caller the key is accepted from."""
 
 import json
 from importlib.resources import files
 from typing import Any
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 
-from infra.settings import Settings
 from producer_api.openapi import openapi_spec
 from producer_api.services import services
 
@@ -32,7 +32,8 @@ window.ui = SwaggerUIBundle({
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
     # In the description's own order (the seed's flow first), which jsonify would sort away.
-    spec = json.dumps(_described_for(openapi_spec(current_app), services().settings))
+    dev_key = services().authenticator.dev_key_for(request.remote_addr)
+    spec = json.dumps(_described_for(openapi_spec(current_app), dev_key))
     return Response(spec, mimetype="application/json")
 
 
@@ -46,11 +47,13 @@ def docs_file(name: str) -> Response:
     return send_from_directory(SWAGGER_UI, name, max_age=3600)
 
 
-def _described_for(spec: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    if not settings.dev_api_key:
+def _described_for(spec: dict[str, Any], dev_key: str | None) -> dict[str, Any]:
+    """In development, to a caller the development key is accepted from, how to call."""
+    if not dev_key:
         return spec
     note = (
         "\n\n**Development mode**: calls from this machine need no key, so *Try it out* works "
-        f"as it is. From elsewhere, *Authorize* with the development key `{settings.dev_api_key}`."
+        f"as it is; or *Authorize* with the development key `{dev_key}`, accepted from this "
+        "machine (and `WALLET_DEV_TRUSTED_NETWORKS`) only."
     )
     return {**spec, "info": {**spec["info"], "description": spec["info"]["description"] + note}}

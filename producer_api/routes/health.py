@@ -1,8 +1,12 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes, and Prometheus's scrape. /healthz is open to every caller
+(it says only that the process answers); /readyz and /metrics tell more (the backlog, the
+replica, traffic by route) and are open to OPS_OPEN_NETWORKS only, a valid key elsewhere."""
 
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
+from producer_api import metrics
+from producer_api.auth import ops_endpoint
 from producer_api.problems import Problem
 from producer_api.services import services
 
@@ -15,6 +19,7 @@ def healthz() -> Response:
 
 
 @bp.get("/readyz")
+@ops_endpoint
 def readyz() -> Response:
     """503 if Postgres or Redis is unreachable (the read replica's state is reported, and
     never fails it). While submits are shed the answer stays 200
@@ -31,6 +36,12 @@ def readyz() -> Response:
         backlog={"pending": backlog.pending, "oldestSeconds": round(backlog.oldest_seconds, 3)},
         **_replica(),
     )
+
+
+@bp.get("/metrics")
+@ops_endpoint
+def prometheus_metrics() -> Response:
+    return metrics.scrape()
 
 
 def _replica() -> dict[str, object]:

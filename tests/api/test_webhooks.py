@@ -111,6 +111,11 @@ PRIVATE = [
     "http://[::1]/h",
     "http://[::ffff:127.0.0.1]/h",
     "http://0.0.0.0/h",
+    # IPv4 through NAT64 and 6to4, which Python 3.11's is_global passed (issue 22).
+    "http://[64:ff9b::7f00:1]/",
+    "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+    "http://[64:ff9b:1::a00:1]/",
+    "http://[2002:a9fe:a9fe::1]/",
 ]
 
 
@@ -121,6 +126,17 @@ def test_production_refuses_non_public_addresses_unless_allowed(
     body = {**HOOK, "url": url}
     assert_refused(post(production["strict"], "/api/webhooks", body), 422, "WEBHOOK_URL_REFUSED")
     assert post(production["allowing"], "/api/webhooks", body).status_code == 201
+
+
+def test_a_refusal_says_neither_what_the_host_resolved_to_nor_whether_it_resolved(
+    production: dict[str, FlaskClient],
+) -> None:
+    """Else an admin key maps the internal DNS: the refusal named the address (issue 22)."""
+    urls = ["http://localhost:8080/h", "https://no-such-host.invalid/h", "http://[::1]/h"]
+    answers = [post(production["strict"], "/api/webhooks", {**HOOK, "url": u}) for u in urls]
+    bodies = {answer.get_data(as_text=True) for answer in answers}
+    assert len(bodies) == 1, bodies
+    assert "127.0.0.1" not in bodies.pop()
 
 
 def test_development_allows_loopback_only(admin: FlaskClient) -> None:

@@ -63,7 +63,6 @@ def cluster_env(log_dir: Path) -> dict[str, str]:
         "CELERY_QUEUE": "wallet",
         "WALLET_ENV": "development",
         "WALLET_DEV_API_KEY": DEV_KEY,
-        "WALLET_DEV_TRUSTED_NETWORKS": "",  # every client shows its key, as across hosts
         "METADATA_ENCRYPTION_KEYS": METADATA_KEY,
         "LOG_FORMAT": "json",
         "RATE_LIMIT_PER_KEY": "100000/second",
@@ -83,7 +82,10 @@ class Cluster(Stack):
         self.db = network.hosts["db"]
         self.postgres_address, self.redis_address = self.db.addresses
         redis_url = f"redis://{self.redis_address}:{REDIS_PORT}/0"
-        super().__init__(database_url, redis_url, cluster_env(log_dir), log_dir)
+        # The development key is accepted from loopback and the trusted networks only: the
+        # cluster's clients call from the root namespace's address on its bridge.
+        env = {**cluster_env(log_dir), "WALLET_DEV_TRUSTED_NETWORKS": str(network.subnet)}
+        super().__init__(database_url, redis_url, env, log_dir)
         self.urls: dict[str, str] = {}
         self.on: dict[str, Process] = {}  # host name -> the process it runs
 

@@ -78,6 +78,10 @@ def test_make_run_reads_dotenv_and_prints_one_block_once_ready(
     assert requests.get(flower, timeout=5).status_code == 401
     assert requests.get(flower, auth=LOGIN, timeout=5).status_code == 200
     assert "Inspect method" not in running.plain()
+    # The login reaches Flower by its environment: in its argv, any user could read it (ps).
+    family = psutil.Process(running.popen.pid).children(recursive=True)
+    (flower_process,) = [p for p in family if "worker.flower" in p.cmdline()]
+    assert not any(LOGIN[1] in argument for argument in flower_process.cmdline())
 
 
 def test_the_seed_curl_flow_works_as_written_then_ctrl_c_exits_0_leaving_nothing(

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 from sqlalchemy import select, text
@@ -187,19 +188,13 @@ def test_production_refuses_to_start_with_the_dev_key_or_without_a_secret(
 
 
 def test_flower_refuses_anonymous_visitors(service_env: dict[str, str], log_dir: Path) -> None:
+    """The login reaches Flower as the service gives it (FLOWER_BASIC_AUTH, its environment),
+    never in its argv, which every user of the machine reads (ps) (issue 22)."""
     port = free_port()
     flower = Process(
         "flower",
-        [
-            str(BIN / "celery"),
-            "-A",
-            "worker.celery_app",
-            "flower",
-            f"--port={port}",
-            "--address=127.0.0.1",
-            "--basic-auth=ops:s3cret",
-        ],
-        service_env,
+        [str(BIN / "python"), "-m", "worker.flower", f"--port={port}", "--address=127.0.0.1"],
+        {**service_env, "FLOWER_BASIC_AUTH": "ops:s3cret"},
         log_dir,
     ).start()
     try:
@@ -215,6 +210,8 @@ def test_flower_refuses_anonymous_visitors(service_env: dict[str, str], log_dir:
         assert requests.get(url, timeout=5).status_code == 401
         assert requests.get(url, auth=("ops", "wrong"), timeout=5).status_code == 401
         assert requests.get(url, auth=("ops", "s3cret"), timeout=5).status_code == 200
+        assert flower.popen is not None
+        assert "s3cret" not in " ".join(psutil.Process(flower.popen.pid).cmdline())
     finally:
         flower.stop()
 

@@ -3,7 +3,9 @@ with no variable, development published on 127.0.0.1 only; a .env sets ports and
 login; production refuses to start without its secrets and publishes on every interface; the
 rabbitmq profile adds the optional broker; workers scale (``--scale worker=N``), beat does not."""
 
+import ipaddress
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -138,3 +140,45 @@ def test_workers_scale_with_no_fixed_name_or_port_and_beat_stays_single(
     worker_command = " ".join(found["worker"]["command"])
     assert "--beat" not in worker_command and " -B" not in worker_command
     assert not any("container_name" in service for service in found.values())
+
+
+def dockerfile_env() -> dict[str, str]:
+    """The variables the Dockerfile's ENV instructions set, continuation lines joined."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        instruction, _, arguments = line.strip().partition(" ")
+        if instruction.upper() == "ENV":
+            found.update(pair.partition("=")[::2] for pair in shlex.split(arguments))
+    return found
+
+
+def test_the_image_started_as_it_is_built_is_production() -> None:
+    """The image listens on every interface: as development it was an open admin API to
+    whoever reached it (issue 22). Production refuses to start without its secrets."""
+    env = dockerfile_env()
+    assert env["LISTEN_ADDRESS"] == "0.0.0.0"
+    assert env["WALLET_ENV"] == "production"
+
+
+def test_development_trusts_the_compose_gateway_and_loopback_only(
+    compose: str, tmp_path: Path
+) -> None:
+    """It trusted every private network (10/8, 172.16/12, 192.168/16) as the keyless
+    development client: any container or neighbour reaching the API was admin (issue 22)."""
+    run = config(compose, tmp_path, {})
+    assert run.returncode == 0, run.stderr
+    document = yaml.safe_load(run.stdout)
+    (pool,) = document["networks"]["default"]["ipam"]["config"]
+    spelled = document["services"]["api"]["environment"]["WALLET_DEV_TRUSTED_NETWORKS"]
+    trusted = {ipaddress.ip_network(network) for network in spelled.split(",")}
+    gateway = ipaddress.IPv4Network(f"{pool['gateway']}/32")
+    assert trusted == {
+        ipaddress.ip_network("127.0.0.0/8"),
+        ipaddress.ip_network("::1/128"),
+        gateway,
+    }
+    assert gateway.subnet_of(ipaddress.IPv4Network(pool["subnet"]))
+    moved = {"WALLET_DEV_SUBNET": "10.99.7.0/24", "WALLET_DEV_GATEWAY": "10.99.7.1"}
+    environment = services(config(compose, tmp_path, moved))["api"]["environment"]
+    assert "10.99.7.1/32" in environment["WALLET_DEV_TRUSTED_NETWORKS"]

@@ -1,6 +1,7 @@
 """Which way imports point inside the project beyond what ruff's banned-api rules see: the
 schema does not depend on the claim-and-post protocol, and infra/ loads no ledger module
-(its migrations import the ledger's models) (issue 6)."""
+(its migrations import the ledger's models) (issue 6); celeryconfig.py, between infra/ and
+the processes, loads neither Celery nor a package above infra/ (issue 22)."""
 
 import subprocess
 import sys
@@ -28,3 +29,9 @@ def test_database_administration_loads_no_ledger_module() -> None:
     loaded = modules_loaded_by("infra.database_admin")
     assert not {m for m in loaded if m == "ledger" or m.startswith("ledger.")}
     assert "alembic" not in loaded
+
+
+def test_celeryconfig_imports_neither_celery_nor_a_package_above_infra() -> None:
+    loaded = modules_loaded_by("celeryconfig")
+    above = {"ledger", "producer_api", "worker", "launcher", "harness", "bench", "celery"}
+    assert not {m for m in loaded if m.split(".")[0] in above}

@@ -39,6 +39,23 @@ def settings(**changes: object) -> Settings:
         ("100.64.0.1", False, False, True),
         ("0.0.0.0", False, False, True),
         ("224.0.0.1", False, False, True),
+        # IPv4 carried by NAT64, 6to4, Teredo and the IPv4-compatible and -translated forms
+        # is judged as that IPv4 address (issue 22): Python 3.11 calls most of them global.
+        ("64:ff9b::7f00:1", False, True, True),
+        ("64:ff9b::a9fe:a9fe", False, False, True),
+        ("64:ff9b::a00:1", False, False, True),
+        ("64:ff9b::808:808", True, True, True),
+        ("64:ff9b:1::a00:1", False, False, True),
+        ("64:ff9b:1::808:808", False, False, True),
+        ("2002:7f00:1::1", False, True, True),
+        ("2002:a9fe:a9fe::1", False, False, True),
+        ("2002:808:808::1", True, True, True),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False, False, True),
+        ("2001:0:a00:1::f7f7:f7f7", False, False, True),
+        ("::7f00:1", False, True, True),
+        ("::a9fe:a9fe", False, False, True),
+        ("::ffff:0:a00:1", False, False, True),
+        ("::ffff:10.0.0.1", False, False, True),
     ],
 )
 def test_only_public_addresses_are_allowed_by_default(
@@ -59,7 +76,7 @@ def test_only_plain_http_urls_are_accepted(url: str) -> None:
 
 
 def test_every_resolved_address_is_checked() -> None:
-    with pytest.raises(UnsafeDestination, match="not a public address"):
+    with pytest.raises(UnsafeDestination, match="not resolve to public addresses"):
         resolve("http://localhost/", allow_private=False, allow_loopback=False)
     found = resolve("http://localhost:81/x", allow_private=False, allow_loopback=True)
     assert found.host == "localhost" and found.port == 81

@@ -1,10 +1,32 @@
-"""Celery's configuration, derived from a ``Settings``: the worker's app and the API's
-client (``producer_api.enqueuer``) are both configured from the settings they were given,
-never from the environment behind their back. Plain values: nothing here imports Celery."""
+"""Celery's configuration, where Celery's documentation looks for it: the worker's app reads
+this module by name (``app.config_from_object("celeryconfig")``), its settings being the
+module's attributes, derived on first read from the process's one ``Settings``
+(``get_settings()``). A client given other settings (the API's ``producer_api.enqueuer``, a
+test's stack) takes ``celery_config(settings)``: the same values, from the settings it was
+given, never from the environment behind its back. Plain values: nothing here imports Celery."""
 
+from functools import cache
 from typing import Any
 
-from infra.settings import Settings
+from infra.settings import Settings, get_settings
+
+
+def __getattr__(name: str) -> Any:
+    # Dunder and private look-ups (the import system's, copy's, pickle's) must not read the
+    # environment: a production process without its secrets would fail on them.
+    if name.startswith("_") or name not in process_config():
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return process_config()[name]
+
+
+def __dir__() -> list[str]:
+    # What Celery lists as this module's settings (DictAttribute iterates dir()).
+    return sorted(process_config())
+
+
+@cache
+def process_config() -> dict[str, Any]:
+    return celery_config(get_settings())
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
