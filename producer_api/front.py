@@ -17,7 +17,6 @@ document or a small static file).
 
 import asyncio
 import io
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -81,14 +80,17 @@ class Front:
         return asyncio.get_running_loop().run_in_executor(self._threads, function)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body, refused = await self._read_body(receive)
+        read = await self._read_body(receive)
+        if read is None:
+            return
+        body, refused = read
         environ = cast(dict[str, Any], build_environ(scope, io.BytesIO(body)))  # type: ignore[arg-type]
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ[PARKED], environ[REFUSED] = None, refused
         answer = await self.run(lambda: _call_wsgi(self._app, environ))
         parked: Parked | None = environ[PARKED]
-        if parked is not None and await self.waiter.wait(parked.pending, parked.seconds):
+        if parked is not None and await self._park(parked, receive):
             answer = await self._rendered(answer, parked)
         await send(
             {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
@@ -103,26 +105,36 @@ class Front:
             headers.append((b"preference-applied", parked.applied.encode()))
         return Answer(status, headers, body)
 
-    async def _read_body(self, receive: Receive) -> tuple[bytes, int | None]:
-        """The body, and 408 or 413 if it took too long or was too large (then cut)."""
-        chunks, size = [], 0
-        deadline = time.monotonic() + self._body_seconds
-        more = True
-        while more:
-            try:
-                async with asyncio.timeout_at(asyncio.get_running_loop().time() + _left(deadline)):
+    async def _read_body(self, receive: Receive) -> tuple[bytes, int | None] | None:
+        """The body, or 408 / 413 if it took too long or was too large; None if the client
+        left (http.disconnect: nobody to answer)."""
+        chunks, size, more = [], 0, True
+        try:
+            async with asyncio.timeout(self._body_seconds):
+                while more:
                     message = await receive()
-            except TimeoutError:
-                return b"", 408
-            if message["type"] != "http.request":  # http.disconnect: nobody to answer
-                return b"", None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self._max_body:
-                return b"", 413
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+                    if message["type"] != "http.request":
+                        return None
+                    chunks.append(message.get("body", b""))
+                    size += len(chunks[-1])
+                    if size > self._max_body:
+                        return b"", 413
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            return b"", 408
         return b"".join(chunks), None
+
+    async def _park(self, parked: Parked, receive: Receive) -> bool:
+        """Wait for the parked call's requests; False if the wait was not applied or the
+        client left meanwhile (its place is freed at once, not when the wait runs out)."""
+        waiting = asyncio.ensure_future(self.waiter.wait(parked.pending, parked.seconds))
+        leaving = asyncio.ensure_future(receive())  # after the body: only http.disconnect
+        await asyncio.wait({waiting, leaving}, return_when=asyncio.FIRST_COMPLETED)
+        if not waiting.done():
+            waiting.cancel()
+            return False
+        leaving.cancel()
+        return waiting.result()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -135,10 +147,6 @@ class Front:
                 self._threads.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-def _left(deadline: float) -> float:
-    return max(0.0, deadline - time.monotonic())
 
 
 def _call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> Answer:

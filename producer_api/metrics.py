@@ -31,6 +31,16 @@ SHEDDING = Gauge(
     "1 while this API process refuses submits because the backlog is past its bounds",
     multiprocess_mode="mostrecent",  # a dead process's last value never outvotes the living
 )
+# The front's parked calls (producer_api.waiting): waiting now, and declined past the bound.
+PARKED = Gauge(
+    "wallet_api_parked_calls",
+    "Calls waiting for their outcome (Prefer: wait, ?wait), in every API process",
+    multiprocess_mode="livesum",
+)
+WAITS_DECLINED = Counter(
+    "wallet_api_waits_declined_total",
+    "Calls that asked to wait and were answered at once: MAX_WAITERS_PER_PROCESS were waiting",
+)
 SHED = Counter("wallet_api_submits_shed_total", "Submits refused with 503 by admission control")
 # The read replica (producer_api.reads). The gauges carry the replica's host:port/database
 # and exist only where DATABASE_READ_URL is set; they are sampled at each scrape.

@@ -28,6 +28,8 @@ from collections.abc import Awaitable, Callable, Iterable
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from producer_api.metrics import PARKED, WAITS_DECLINED
+
 log = logging.getLogger(__name__)
 RECENT_SECONDS = 10.0
 RECONNECT_SECONDS = 1.0
@@ -91,17 +93,20 @@ class OutcomeWaiter:
         if not pending:
             return True
         if self._waiting >= self._max_waiters:
+            WAITS_DECLINED.inc()
             return False
         self.start()
         call = _Call(pending, asyncio.get_running_loop().create_future())
         for request_id in pending:
             self._calls.setdefault(request_id, set()).add(call)
         self._waiting += 1
+        PARKED.inc()
         try:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(call.done, seconds)
         finally:
             self._waiting -= 1
+            PARKED.dec()
             self._forget(call)
         return True
 

@@ -17,6 +17,7 @@ from harness.processes import start_worker, wait_until
 from ledger.models import Request
 from tests.e2e.test_backpressure import start_private_api, topup
 from tests.fixtures.clients import Api
+from tests.fixtures.processes import DEV_KEY
 from tests.stack import Stack
 
 
@@ -142,3 +143,26 @@ def test_past_the_bound_a_call_is_answered_at_once_as_if_it_had_not_asked(stack:
     start_worker(stack.worker("bound", concurrency=1))
     parked = waiters.answered(20, timeout=30, what="the 5 parked calls")[15:]
     assert [a.status_code for a in parked] == [200] * 5
+
+
+def parked_calls(url: str) -> float:
+    metrics = requests.get(f"{url}/metrics", timeout=10).text
+    line = next(row for row in metrics.splitlines() if row.startswith("wallet_api_parked_calls"))
+    return float(line.split()[-1])
+
+
+@pytest.mark.slow
+def test_a_waiting_client_that_leaves_frees_its_place_at_once(stack: Stack) -> None:
+    url, _ = start_private_api(stack, WEB_CONCURRENCY="1", MAX_WAITERS_PER_PROCESS="3")
+    user = stack.user()
+    for _ in range(3):  # each gives up long before its 30 s wait, closing its connection
+        with pytest.raises(requests.Timeout):
+            requests.post(
+                f"{url}/api/wallet/topup",
+                json=topup(user, str(uuid.uuid4())),
+                headers={**WAIT, "Authorization": f"Bearer {DEV_KEY}"},
+                timeout=1,
+            )
+    wait_until(lambda: parked_calls(url) == 0, timeout=10, what="the places freed")
+    Waiters(url, user, 3)
+    wait_until(lambda: parked_calls(url) == 3, timeout=10, what="three new calls parked")
