@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # WEBHOOK_SWEEP_INTERVAL_SECONDS (a lost message, a long backoff). Workers remember which
     # event types have subscribers for WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS: a new webhook
     # hears of postings that long after it is registered, at the latest.
+    # Deliveries have a queue of their own (``webhook_queue``) and workers of their own: a
+    # pool of WEBHOOK_CONCURRENCY threads (make run, docker-compose), so that slow receivers
+    # hold delivery threads only, never a posting.
+    webhook_concurrency: int = 8
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base_seconds: float = 5.0
     webhook_backoff_max_seconds: float = 3600.0
@@ -171,6 +175,11 @@ class Settings(BaseSettings):
         if self.log_format:
             return self.log_format == "json"
         return self.wallet_env == "production"
+
+    @property
+    def webhook_queue(self) -> str:
+        """The webhook deliveries' queue, named after the posting queue (one per deployment)."""
+        return f"{self.celery_queue}.webhooks"
 
     @property
     def broker_is_amqp(self) -> bool:

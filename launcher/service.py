@@ -1,4 +1,5 @@
-"""The service's processes under make run: the API (api_server.py), a worker, beat, Flower,
+"""The service's processes under make run: the API (api_server.py), a posting worker, a
+webhook worker (worker.serve: deliveries on a queue and threads of their own), beat, Flower,
 their run-time files (metrics, beat schedule) under the data directory's run/ folder."""
 
 import os
@@ -17,6 +18,7 @@ from launcher.children import Child, StartError, Supervisor
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORKER_NAME = "wallet"
+WEBHOOK_WORKER_NAME = "webhooks"
 FLOWER_INSPECT_TIMEOUT_MS = 3000  # Flower's default, 1 s, is short on a busy 2-core machine
 
 
@@ -36,10 +38,16 @@ def start_service(supervisor: Supervisor, settings: Settings, run_dir: Path) -> 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     api = [str(BIN / "python"), "api_server.py"]
     supervisor.start(Child("The API", api, _with_metrics(env, run_dir / "api")))
-    celery = [str(BIN / "celery"), "-A", "worker.celery_app"]
-    worker = [*celery, "worker", "--loglevel=INFO", f"--hostname={WORKER_NAME}@%h"]
+    serve = [str(BIN / "python"), "-m", "worker.serve"]
+    worker = [*serve, "postings", "--loglevel=INFO", f"--hostname={WORKER_NAME}@%h"]
     worker.append(f"--concurrency={settings.worker_concurrency}")
-    supervisor.start(Child("The worker", worker, _with_metrics(env, run_dir / "worker")))
+    worker_env = _with_metrics(env, run_dir / "worker")
+    supervisor.start(Child("The worker", worker, worker_env))
+    # Its metrics go to the same directory, served by the posting worker's port.
+    webhooks = [*serve, "webhooks", "--loglevel=INFO", f"--hostname={WEBHOOK_WORKER_NAME}@%h"]
+    webhook_env = {**worker_env, "WORKER_METRICS_PORT": "0"}
+    supervisor.start(Child("The webhook worker", webhooks, webhook_env))
+    celery = [str(BIN / "celery"), "-A", "worker.celery_app"]
     beat = [*celery, "beat", "--loglevel=INFO", f"--schedule={run_dir / 'beat-schedule'}"]
     supervisor.start(Child("Beat", beat, env))
     _wait_for_the_worker(supervisor, settings)

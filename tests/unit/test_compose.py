@@ -105,7 +105,7 @@ def test_production_with_its_secrets_publishes_everywhere(compose: str, tmp_path
     found = services(config(compose, tmp_path, SECRETS, *PRODUCTION))
     assert published(found["api"]) == [("", "3000", "3000")]
     assert published(found["flower"]) == [("", "5555", "5555")]
-    for name in ("migrate", "api", "worker", "beat", "flower"):
+    for name in ("migrate", "api", "worker", "webhooks", "beat", "flower"):
         environment = found[name]["environment"]
         assert environment["WALLET_ENV"] == "production"
         assert environment["WALLET_SECRET_KEY"] == SECRETS["WALLET_SECRET_KEY"]
@@ -121,7 +121,7 @@ def test_the_rabbitmq_profile_adds_a_broker_the_services_reach_by_celery_broker_
     found = services(config(compose, tmp_path, dotenv, *profile))
     assert found["rabbitmq"]["profiles"] == ["rabbitmq"]  # not started without the profile
     assert published(found["rabbitmq"]) == []
-    for name in ("api", "worker", "beat", "flower"):
+    for name in ("api", "worker", "webhooks", "beat", "flower"):
         assert found[name]["environment"]["CELERY_BROKER_URL"] == dotenv["CELERY_BROKER_URL"]
         assert "rabbitmq" not in found[name].get("depends_on", {})  # the default runs alone
 
@@ -138,3 +138,12 @@ def test_workers_scale_with_no_fixed_name_or_port_and_beat_stays_single(
     worker_command = " ".join(found["worker"]["command"])
     assert "--beat" not in worker_command and " -B" not in worker_command
     assert not any("container_name" in service for service in found.values())
+
+
+def test_webhook_deliveries_have_a_service_of_their_own(compose: str, tmp_path: Path) -> None:
+    """Postings and deliveries on separate workers (worker/serve.py): a slow receiver holds
+    a delivery thread, never the posting worker (issue 22)."""
+    found = services(config(compose, tmp_path, {}))
+    assert "-m worker.serve postings " in " ".join(found["worker"]["command"])
+    assert "-m worker.serve webhooks " in " ".join(found["webhooks"]["command"])
+    assert found["webhooks"]["depends_on"].keys() == found["worker"]["depends_on"].keys()
