@@ -150,7 +150,7 @@ def trickling(interval: float) -> Iterator[Trickler]:
             """The sender closed its end (a read that does not block finds EOF)."""
             self.connection.setblocking(False)
             try:
-                return self.connection.recv(1) == b""
+                return not self.connection.recv(1)
             except BlockingIOError:
                 return False
             finally:

@@ -8,6 +8,7 @@ with ``Prefer: wait`` complete at once: deliveries have a queue and workers of t
 
 import time
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -26,10 +27,16 @@ PROMPT = 3.0  # seconds: a posting that waits for no delivery
 
 def start_service(stack: Stack) -> Api:
     """The API, a posting worker (2 processes) and a webhook worker (2 threads)."""
-    env = {"WEBHOOK_TIMEOUT_SECONDS": str(TIMEOUT), "WEBHOOK_CONCURRENCY": "2"}
-    start_worker(stack.worker("postings", concurrency=2, role="postings", **env))
-    start_worker(stack.worker("webhooks", concurrency=2, role="webhooks", **env))
-    return Api(stack.api("slow-receivers", **env))
+    timeout = str(TIMEOUT)
+    worker = stack.worker(
+        "postings", concurrency=2, role="postings", WEBHOOK_TIMEOUT_SECONDS=timeout
+    )
+    start_worker(worker)
+    webhooks = stack.worker(
+        "webhooks", concurrency=2, role="webhooks", WEBHOOK_TIMEOUT_SECONDS=timeout
+    )
+    start_worker(webhooks)
+    return Api(stack.api("slow-receivers"))
 
 
 def top_up(api: Api, user: str) -> tuple[str, float]:
@@ -67,14 +74,14 @@ def test_slow_receivers_delay_no_posting_and_each_attempt_ends_at_its_deadline(
     assert attempt["last_error"] == attempt["error"]
 
 
-def wait_for_abandoned_attempt(stack: Stack) -> dict[str, object]:
+def wait_for_abandoned_attempt(stack: Stack) -> dict[str, Any]:
     """The first attempt recorded, with its delivery's state."""
     query = text(
         "SELECT a.error, a.duration_ms, d.status, d.next_attempt_at, d.last_error"
         " FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id"
         " ORDER BY a.id LIMIT 1"
     )
-    found: list[dict[str, object]] = []
+    found: list[dict[str, Any]] = []
 
     def recorded() -> bool:
         with stack.sessions() as session:

@@ -129,7 +129,7 @@ def test_a_receiver_trickling_its_answer_is_abandoned_at_the_total_deadline() ->
         answer = send(
             receiver.url, b"{}", secret=SECRET, settings=settings(webhook_timeout_seconds=1)
         )
-        wait_until(lambda: receiver.held, timeout=5, what="the receiver to see the sender go")
+        wait_until(lambda: bool(receiver.held), timeout=5, what="the receiver to see the sender go")
     assert len(ANSWER) * 0.2 > 10
     assert answer.status_code is None and answer.error and answer.error.startswith("ReadTimeout")
     assert 1 <= answer.seconds < 1.5
