@@ -4,10 +4,13 @@ transport options; amqp://, RabbitMQ with a quorum queue and publisher confirms.
 from typing import Any
 
 import pytest
+from celery import Celery
 
-from infra.celery_config import celery_config
+from infra.celery_config import WEBHOOK_TASKS, celery_config
 from infra.settings import Settings
 from producer_api.enqueuer import BROKER_SOCKET_TIMEOUT, celery_client
+from worker.celery_app import app as worker_app
+from worker.serve import role_options
 
 RABBIT = "amqp://guest:guest@rabbitmq:5672/wallet"
 
@@ -79,3 +82,37 @@ def test_the_restore_lock_expires_after_one_sweep_interval(visibility: int, inte
 def test_the_apis_client_keeps_its_own_short_timeouts_on_redis() -> None:
     options = celery_client(settings(dead_peer_seconds=30)).conf.broker_transport_options
     assert options["socket_timeout"] == options["socket_connect_timeout"] == BROKER_SOCKET_TIMEOUT
+
+
+@pytest.mark.parametrize("url", [None, RABBIT])
+def test_webhook_deliveries_go_to_a_queue_of_their_own_declared_like_the_postings_one(
+    url: str | None,
+) -> None:
+    """Issue 22: deliveries on the posting queue let slow receivers stop all posting."""
+    app = Celery("routes", set_as_current=False)
+    app.conf.update(celery_config(settings(celery_broker_url=url)))
+    postings, webhooks = app.amqp.queues["q"], app.amqp.queues["q.webhooks"]
+    for task in ("wallet.deliver_webhook", "wallet.sweep_webhook_deliveries"):
+        assert app.amqp.router.route({}, task, (1,), {})["queue"] is webhooks
+    assert app.amqp.router.route({}, "wallet.post", ([],), {})["queue"] is postings
+    assert webhooks.exchange.type == postings.exchange.type
+    assert webhooks.queue_arguments == postings.queue_arguments
+    # Redis: the default exchange, straight to the list by name (no binding a FLUSHDB loses).
+    assert (webhooks.exchange.name == "") is (url is None)
+
+
+def test_the_routes_name_tasks_the_worker_has() -> None:
+    app = worker_app
+    app.loader.import_default_modules()
+    assert set(WEBHOOK_TASKS) <= set(app.tasks)
+
+
+def test_each_worker_role_consumes_its_own_queue_only() -> None:
+    assert role_options("postings", settings()) == ["--queues=q"]
+    assert role_options("webhooks", settings(webhook_concurrency=3)) == [
+        "--queues=q.webhooks",
+        "--pool=threads",
+        "--concurrency=3",
+    ]
+    with pytest.raises(SystemExit):
+        role_options("everything", settings())
