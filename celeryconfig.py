@@ -46,6 +46,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_cancel_long_running_tasks_on_connection_loss": False,
         "worker_prefetch_multiplier": 1,
         "task_default_queue": settings.celery_queue,
+        **webhook_routes(settings),
         "worker_send_task_events": True,
         # The API sends one message per burst; a task-sent event per message would only
         # load Flower.
@@ -68,6 +69,34 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         },
         **(amqp_options(settings) if settings.broker_is_amqp else redis_options(settings)),
     }
+
+
+# --- Queues: postings on CELERY_QUEUE, webhook deliveries on a queue of their own ---
+
+WEBHOOK_TASKS = ("wallet.deliver_webhook", "wallet.sweep_webhook_deliveries")
+
+
+def webhook_routes(settings: Settings) -> dict[str, Any]:
+    """Deliveries (and their sweep) to ``settings.webhook_queue``, consumed by workers of
+    their own, so that a slow receiver can only ever delay other deliveries. A worker started
+    without ``--queues`` consumes both; make run and docker-compose name one each."""
+    queues = (settings.celery_queue, settings.webhook_queue)
+    return {
+        "task_queues": {name: queue_options(settings, name) for name in queues},
+        "task_routes": {task: {"queue": settings.webhook_queue} for task in WEBHOOK_TASKS},
+    }
+
+
+def queue_options(settings: Settings, name: str) -> dict[str, Any]:
+    """A queue as the broker's options below declare the default one."""
+    if settings.broker_is_amqp:
+        return {
+            "exchange": name,
+            "exchange_type": "topic",
+            "routing_key": name,
+            "queue_arguments": {"x-queue-type": "quorum"},
+        }
+    return {"exchange": "", "routing_key": name}
 
 
 # --- The broker's own options: Redis (the default) or RabbitMQ (CELERY_BROKER_URL=amqp://) ---

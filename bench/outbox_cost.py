@@ -2,8 +2,9 @@
 
 On a database of its own: batches of 1 and of 100 top-ups posted as the worker posts them
 (claim, post, journal, then ledger.outbox), committed, timed end to end; first with no
-webhook (the cached check only), then with a webhook on request.completed, then also on
-balance.below with a monitor on every posting's account. Prints microseconds per posting.
+webhook (the subscribers' generation read only), then with a webhook on request.completed,
+then also on balance.below with a monitor on every posting's account. Prints microseconds
+per posting.
 """
 
 import statistics
@@ -46,7 +47,7 @@ def posting_seconds(
 ) -> tuple[float, float]:
     """Median seconds per posting of batches of ``size``: the whole committed transaction,
     and the outbox's part of it."""
-    subscriptions, timings, outbox = Subscriptions(ttl=3600), [], []
+    subscriptions, timings, outbox = Subscriptions(), [], []
     for _ in range(ROUNDS[size]):
         with sessions.begin() as session:
             ids = [

@@ -1,4 +1,4 @@
-"""The product as make run ships it, for the bench: API, worker, beat and Flower, started by
+"""The product as make run ships it, for the bench: API, workers, beat and Flower, started by
 the launcher's own code (launcher.service) with the product's defaults, on the bench's
 private database and Redis. The one difference, said in the table: rate limits lifted."""
 
@@ -13,7 +13,13 @@ from infra.settings import Settings
 from launcher.children import Child, Supervisor
 from launcher.service import start_service
 
-ROLES = {"API": "The API", "worker": "The worker", "beat": "Beat", "Flower": "Flower"}
+ROLES = {
+    "API": "The API",
+    "worker": "The worker",
+    "webhooks": "The webhook worker",
+    "beat": "Beat",
+    "Flower": "Flower",
+}
 # What the bench changes from make run's defaults; every other setting is the product's.
 BENCH_SETTINGS = {
     "RATE_LIMIT_PER_KEY": "1000000/second",

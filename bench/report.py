@@ -52,8 +52,9 @@ def _fields(values: dict[str, Any]) -> str:
 
 def cpu_table(results: Results) -> list[str]:
     """CPU ms per completed posting, by component: what a request costs, and where."""
-    components = ["API", "worker", "beat", "Flower", "Postgres", "Redis", "load generator"]
-    names = ["API", "worker", "beat", "Flower", "Postgres", "Redis", "wrk", "total"]
+    components = ["API", "worker", "webhooks", "beat", "Flower", "Postgres", "Redis"]
+    components.append("load generator")
+    names = [*components[:-1], "wrk", "total"]
     lines = ["CPU ms per completed posting" + "".join(f"{c:>10}" for c in names)]
     for run in results["runs"].values():
         cost = run["cpu_ms_per_posting"]

@@ -183,7 +183,6 @@ def main() -> None:
     redis_server = procs.start_redis(procs.redis_process(log_dir, redis_port), redis_port)
     try:
         env = bench_env(database_url, redis_port, log_dir)
-        env["WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS"] = "0"
         print(measure(env, log_dir, args), flush=True)
     finally:
         redis_server.stop()

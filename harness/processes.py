@@ -107,16 +107,16 @@ def worker_process(
     concurrency: int = 4,
     name: str = "worker",
     beat: bool = True,
+    role: str | None = None,
 ) -> Process:
-    args = [
-        str(BIN / "celery"),
-        "-A",
-        "worker.celery_app",
-        "worker",
-        "--loglevel=INFO",
-        f"--concurrency={concurrency}",
-        f"--hostname={name}@%h",
-    ]
+    """A worker of ``role`` as make run starts it (worker.serve: ``postings``, or
+    ``webhooks`` on threads, ``concurrency`` of them); without one, a plain Celery worker
+    consuming both queues."""
+    if role is None:
+        args = [str(BIN / "celery"), "-A", "worker.celery_app", "worker"]
+    else:
+        args = [str(BIN / "python"), "-m", "worker.serve", role]
+    args += ["--loglevel=INFO", f"--concurrency={concurrency}", f"--hostname={name}@%h"]
     if beat:
         args += ["--beat", f"--schedule={log_dir / (name + '-beat-schedule')}"]
     metrics_dir = log_dir / f"{name}-metrics"

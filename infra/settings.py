@@ -114,15 +114,17 @@ class Settings(BaseSettings):
     # min(MAX, BASE * 2^(attempt-1)) seconds, less up to half of it at random (jitter), until
     # it is WEBHOOK_GIVE_UP_AFTER_SECONDS old; an attempt not answered 2xx within
     # WEBHOOK_TIMEOUT_SECONDS failed. The beat sweeps for due deliveries every
-    # WEBHOOK_SWEEP_INTERVAL_SECONDS (a lost message, a long backoff). Workers remember which
-    # event types have subscribers for WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS: a new webhook
-    # hears of postings that long after it is registered, at the latest.
+    # WEBHOOK_SWEEP_INTERVAL_SECONDS (a lost message, a long backoff). A new webhook hears
+    # of every posting committed after its registration answered (ledger.outbox).
+    # Deliveries have a queue of their own (``webhook_queue``) and workers of their own: a
+    # pool of WEBHOOK_CONCURRENCY threads (make run, docker-compose), so that slow receivers
+    # hold delivery threads only, never a posting.
+    webhook_concurrency: int = 8
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base_seconds: float = 5.0
     webhook_backoff_max_seconds: float = 3600.0
     webhook_give_up_after_seconds: float = 86400.0
     webhook_sweep_interval_seconds: float = 10.0
-    webhook_subscriptions_cache_seconds: float = 5.0
     # Webhook URLs resolving to private, link-local or other non-global addresses are
     # refused (at registration and at each delivery) unless this is true; development
     # allows loopback besides.
@@ -190,6 +192,11 @@ class Settings(BaseSettings):
         if self.log_format:
             return self.log_format == "json"
         return self.wallet_env == "production"
+
+    @property
+    def webhook_queue(self) -> str:
+        """The webhook deliveries' queue, named after the posting queue (one per deployment)."""
+        return f"{self.celery_queue}.webhooks"
 
     @property
     def broker_is_amqp(self) -> bool:

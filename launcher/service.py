@@ -1,4 +1,5 @@
-"""The service's processes under make run: the API (api_server.py), a worker, beat, Flower,
+"""The service's processes under make run: the API (api_server.py), a posting worker, a
+webhook worker (worker.serve: deliveries on a queue and threads of their own), beat, Flower,
 their run-time files (metrics, beat schedule) under the data directory's run/ folder."""
 
 import os
@@ -17,6 +18,7 @@ from launcher.children import Child, StartError, Supervisor
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORKER_NAME = "wallet"
+WEBHOOK_WORKER_NAME = "webhooks"
 FLOWER_INSPECT_TIMEOUT_MS = 3000  # Flower's default, 1 s, is short on a busy 2-core machine
 
 
@@ -44,13 +46,17 @@ def start_service(
         supervisor.start(Child(name, args, env, log_path=log))
 
     start("The API", [str(BIN / "python"), "api_server.py"], _with_metrics(env, run_dir / "api"))
-    celery = [str(BIN / "celery"), "-A", "worker.celery_app"]
-    worker = [*celery, "worker", "--loglevel=INFO", f"--hostname={WORKER_NAME}@%h"]
+    serve = [str(BIN / "python"), "-m", "worker.serve"]
+    worker = [*serve, "postings", "--loglevel=INFO", f"--hostname={WORKER_NAME}@%h"]
     worker.append(f"--concurrency={settings.worker_concurrency}")
-    start("The worker", worker, _with_metrics(env, run_dir / "worker"))
-    start(
-        "Beat", [*celery, "beat", "--loglevel=INFO", f"--schedule={run_dir / 'beat-schedule'}"], env
-    )
+    worker_env = _with_metrics(env, run_dir / "worker")
+    start("The worker", worker, worker_env)
+    # Its metrics go to the same directory, served by the posting worker's port.
+    webhooks = [*serve, "webhooks", "--loglevel=INFO", f"--hostname={WEBHOOK_WORKER_NAME}@%h"]
+    start("The webhook worker", webhooks, {**worker_env, "WORKER_METRICS_PORT": "0"})
+    celery = [str(BIN / "celery"), "-A", "worker.celery_app"]
+    beat = [*celery, "beat", "--loglevel=INFO", f"--schedule={run_dir / 'beat-schedule'}"]
+    start("Beat", beat, env)
     _wait_for_the_worker(supervisor, settings)
     # Flower reads its login from the environment (FLOWER_BASIC_AUTH), which only its user
     # can read; in its argv, every user of the machine could (ps).

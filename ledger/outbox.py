@@ -9,7 +9,8 @@ leaves no event; a committed one leaves its deliveries pending until a receiver 
   posting took from at-or-above the monitor's ``below`` to under it (each entry keeps the
   balance after it, so the balance before is that, plus or minus the amount): one set-based
   statement for the requests' events and one for the crossings, each only while some webhook
-  subscribes to its types (``Subscriptions``, cached per process); none at all otherwise.
+  subscribes to its types (``Subscriptions``, remembered per process until a webhook is
+  registered or deleted); none at all otherwise.
 - ``record_holds_expired``: ``hold.expired`` for each hold the expiry sweep (ledger.expiry)
   or a capture/void (ledger.holds, ``lazily_expired``) expired in the caller's transaction,
   with the hold resource (as GET /api/wallet/holds/{holdId} shows it) as ``data``.
@@ -22,19 +23,17 @@ from the request, which no longer changes once finished (ledger.deliveries.event
 """
 
 import json
-import time
 import uuid
 from collections.abc import Collection, Sequence
 from typing import Any, Literal, get_args
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ledger.hold_views import get_holds
 from ledger.journal import array_literal
 from ledger.lifecycle import Outcome, Status
 from ledger.prepared import Prepared
-from ledger.webhook_models import Webhook
 
 EventType = Literal["request.completed", "request.failed", "balance.below", "hold.expired"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -98,22 +97,35 @@ WITH events AS (
 RECORD_EVENT = text("".join((EVENT_CTE, FAN_OUT)))
 
 
-class Subscriptions:
-    """The event types some webhook subscribes to, read at most once per ``ttl`` seconds:
-    the posting path's only cost while nobody subscribes. One per process (not shared
-    between threads)."""
+# The subscribers' generation, and their event types if it is not the one already known.
+READ_SUBSCRIPTIONS = Prepared(
+    "wallet_read_subscriptions",
+    """SELECT generation, CASE WHEN generation IS DISTINCT FROM :known
+        THEN ARRAY(SELECT DISTINCT unnest(events) FROM webhooks) END
+    FROM webhook_generation""",
+    {"known": "bigint"},
+)
 
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
+
+class Subscriptions:
+    """The event types some webhook subscribes to, remembered per process and read again
+    when the subscribers' generation has moved (ledger.webhooks moves it at every
+    registration and deletion): one single-row read per posting transaction, in it.
+
+    Exact, not eventually: a registration takes ACCESS EXCLUSIVE on webhook_generation
+    before it commits, so it waits for every transaction that read the old generation (they
+    commit before it answers), and a transaction that reads it after waits for the
+    registration's commit and then sees the new generation (READ COMMITTED: its statement's
+    snapshot is taken once the lock is granted). Not shared between threads."""
+
+    def __init__(self) -> None:
+        self._generation: int | None = None
         self._types: frozenset[str] = frozenset()
-        self._expires = float("-inf")
 
     def types(self, session: Session) -> frozenset[str]:
-        now = time.monotonic()
-        if now >= self._expires:
-            query = select(func.unnest(Webhook.events)).distinct()
-            self._types = frozenset(session.scalars(query))
-            self._expires = now + self.ttl
+        generation, types = READ_SUBSCRIPTIONS.execute(session, {"known": self._generation}).one()
+        if types is not None:
+            self._generation, self._types = generation, frozenset(types)
         return self._types
 
 

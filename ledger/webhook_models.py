@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -38,6 +39,17 @@ class Webhook(Base):
     secret: Mapped[Any] = mapped_column(JSONB)
     created_by: Mapped[str] = mapped_column(String(64))  # the registering client
     created_at: Mapped[datetime] = _created_at()
+
+
+class WebhookGeneration(Base):
+    """One row, its counter moved by every registration and deletion of a webhook (migration
+    0008): what tells a worker's remembered subscriptions (ledger.outbox) to be read again."""
+
+    __tablename__ = "webhook_generation"
+    __table_args__ = (CheckConstraint("id", name="one_row"),)
+
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    generation: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class WebhookEvent(Base):

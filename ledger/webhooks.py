@@ -6,13 +6,19 @@ import secrets
 import uuid
 from collections import defaultdict
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from infra.egress import UnsafeDestination, resolve
 from infra.sealing import Sealer
 from ledger.errors import WebhookNotFound, WebhookUrlRefused
-from ledger.webhook_models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from ledger.webhook_models import (
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookGeneration,
+)
 from ledger.webhook_views import (
     AttemptView,
     DeliveryPage,
@@ -23,6 +29,7 @@ from ledger.webhook_views import (
 )
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+CHANGE_LOCK_TIMEOUT = "2s"
 
 
 def register_webhook(
@@ -51,6 +58,7 @@ def register_webhook(
     session.add(webhook)
     session.flush()
     session.refresh(webhook, ["created_at"])
+    subscribers_changed(session)
     return WebhookCreated(**_view(webhook).model_dump(), secret=secret)
 
 
@@ -78,6 +86,21 @@ def delete_webhook(session: Session, *, webhook_id: uuid.UUID) -> None:
     deleted = session.execute(delete(Webhook).where(Webhook.id == webhook_id))
     if not deleted.rowcount:  # type: ignore[attr-defined]
         raise WebhookNotFound(f"no webhook with id {webhook_id}")
+    subscribers_changed(session)
+
+
+def subscribers_changed(session: Session) -> None:
+    """Move the subscribers' generation, in the caller's transaction: every worker reads the
+    subscribers again in its next posting transaction (ledger.outbox.Subscriptions). The
+    lock waits for the posting transactions that read the old generation, and holds back
+    those that would read it, until this transaction ends: the change applies to every
+    posting committed after it (a few milliseconds of waiting postings, once per change).
+    Behind a posting transaction that hangs (a worker cut off mid-transaction), every posting
+    would queue behind this lock: it gives up after CHANGE_LOCK_TIMEOUT instead (55P03, the
+    API's 503; the client retries)."""
+    session.execute(text(f"SET LOCAL lock_timeout = '{CHANGE_LOCK_TIMEOUT}'"))
+    session.execute(text("LOCK TABLE webhook_generation IN ACCESS EXCLUSIVE MODE"))
+    session.execute(update(WebhookGeneration).values(generation=WebhookGeneration.generation + 1))
 
 
 def _view(webhook: Webhook) -> WebhookView:

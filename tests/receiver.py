@@ -1,16 +1,18 @@
 """A webhook receiver for tests: an HTTP server on 127.0.0.1 in a thread that records each
 POST and answers with the statuses it is given (then 200). For fault tests it can also fail
 the first ``fail_first`` attempts of every event (500), and hang: while ``gate`` is clear,
-each POST is recorded and then left unanswered (``hanging`` counts them) until it is set."""
+each POST is recorded and then left unanswered (``hanging`` counts them) until it is set.
+``trickling`` is a slow receiver: it answers 200, a byte every ``interval`` seconds."""
 
 import contextlib
 import json
 import queue
+import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -90,5 +92,77 @@ def receiving(statuses: list[int] | None = None, fail_first: int = 0) -> Iterato
         yield receiver
     finally:
         receiver.gate.set()
+        server.shutdown()
+        server.server_close()
+
+
+ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+@dataclass
+class Trickler:
+    interval: float
+    url: str = ""
+    posts: int = 0  # requests read, answered or not
+    sending: int = 0  # answers being trickled now
+    held: list[float] = field(default_factory=list)  # seconds each sender stayed, once gone
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@contextmanager
+def trickling(interval: float) -> Iterator[Trickler]:
+    """A receiver that reads each POST, then sends its answer (200, ANSWER) one byte every
+    ``interval`` seconds, until the sender hangs up: the slow receiver of issue 22."""
+    trickler = Trickler(interval)
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            started = time.monotonic()
+            head = b""
+            while not head.endswith(b"\r\n\r\n") and (line := self.rfile.readline()):
+                head += line
+            length = next(
+                (
+                    int(h.split(b":")[1])
+                    for h in head.lower().split(b"\r\n")
+                    if h.startswith(b"content-length:")
+                ),
+                0,
+            )
+            self.rfile.read(length)
+            with trickler.lock:
+                trickler.posts += 1
+                trickler.sending += 1
+            try:
+                for byte in ANSWER:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(trickler.interval)  # the receiver's own pace, not a test wait
+                    if self.sender_left():
+                        break
+            except OSError:
+                pass
+            with trickler.lock:
+                trickler.sending -= 1
+                trickler.held.append(time.monotonic() - started)
+
+        def sender_left(self) -> bool:
+            """The sender closed its end (a read that does not block finds EOF)."""
+            self.connection.setblocking(False)
+            try:
+                return not self.connection.recv(1)
+            except BlockingIOError:
+                return False
+            finally:
+                self.connection.setblocking(True)
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    trickler.url = f"http://127.0.0.1:{server.server_address[1]}/slow"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield trickler
+    finally:
         server.shutdown()
         server.server_close()

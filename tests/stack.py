@@ -64,13 +64,23 @@ class Stack:
         self.celery.conf.update(celery_config(self.settings))
         self.processes: list[Process] = []
 
-    def worker(self, name: str, *, concurrency: int = 2, beat: bool = False, **env: str) -> Process:
+    def worker(
+        self,
+        name: str,
+        *,
+        concurrency: int = 2,
+        beat: bool = False,
+        role: str | None = None,
+        **env: str,
+    ) -> Process:
+        """A worker of ``role`` (harness.processes.worker_process); by default both queues'."""
         process = worker_process(
             {**self.env, **env},
             self.log_dir,
             concurrency=concurrency,
             name=f"{name}-{uuid.uuid4().hex[:6]}",
             beat=beat,
+            role=role,
         )
         self.processes.append(process)
         return process

@@ -1,6 +1,6 @@
 """The posting transaction's webhook events (ledger.outbox), and the messages that announce
 their deliveries once it commits. Which event types have subscribers is remembered per pool
-process for WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS."""
+process until a webhook is registered or deleted (ledger.outbox.Subscriptions)."""
 
 from collections.abc import Sequence
 

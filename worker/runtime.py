@@ -34,7 +34,7 @@ def runtime() -> Runtime:
         sessions=make_session_factory(engine),
         sealer=Sealer(settings.metadata_encryption_keys),
         redis=redis.Redis.from_url(settings.redis_url, socket_timeout=2),
-        subscriptions=Subscriptions(settings.webhook_subscriptions_cache_seconds),
+        subscriptions=Subscriptions(),
     )
 
 

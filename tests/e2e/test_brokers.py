@@ -9,8 +9,11 @@ import pytest
 
 from harness.processes import free_port, start_worker
 from harness.rabbitmq import Vhost
+from infra.sealing import PLAIN
+from ledger.webhooks import register_webhook
 from tests.fixtures.brokers import on_both_brokers
 from tests.fixtures.clients import Api
+from tests.receiver import receiving
 from tests.stack import Stack
 from worker.broker import queue_depth
 
@@ -36,6 +39,37 @@ def test_a_submit_that_waits_completes_through_rabbitmq(
     assert queues[stack.settings.celery_queue][0] == "quorum"
     assert "celery_delayed_0" in queues  # retries are delayed by RabbitMQ, not in the worker
     assert "Global QoS is disabled" in worker.log()  # per-consumer prefetch: quorum queues
+
+
+@on_both_brokers
+def test_webhooks_are_delivered_from_a_queue_of_their_own_by_the_webhook_worker(
+    stack: Stack, broker: str, request: pytest.FixtureRequest
+) -> None:
+    """make run's two workers (worker.serve), on either broker: the posting worker takes no
+    delivery, the webhook worker takes them from their own queue (a quorum one on RabbitMQ)."""
+    with receiving() as receiver:
+        with stack.sessions.begin() as session:
+            register_webhook(
+                session,
+                url=receiver.url,
+                events=["request.completed"],
+                description=None,
+                created_by="test",
+                allow_private=False,
+                allow_loopback=True,
+                sealer=PLAIN,
+            )
+        postings = start_worker(stack.worker("postings", role="postings"))
+        webhooks = start_worker(stack.worker("webhooks", role="webhooks"))
+        request_id = stack.record(stack.user())
+        stack.send(request_id)
+        (received,) = receiver.wait_for(lambda e: e["data"]["requestId"] == str(request_id))
+    assert received.event["type"] == "request.completed"
+    assert "wallet.deliver_webhook[" not in postings.log()  # "Task ...[id] received"
+    assert "wallet.deliver_webhook[" in webhooks.log()
+    if broker == "rabbitmq":
+        vhost: Vhost = request.getfixturevalue("rabbitmq_vhost")
+        assert vhost.queues()[stack.settings.webhook_queue][0] == "quorum"
 
 
 @on_both_brokers

@@ -118,7 +118,7 @@ def test_a_cut_subscriber_reconnects_and_wakes_the_next_calls(stack: Stack) -> N
     first = api.post("/api/wallet/topup", topup(user, str(uuid.uuid4())), headers=WAIT)
     assert first.status_code == 200
     server = redis.Redis.from_url(stack.env["REDIS_URL"])
-    assert server.client_kill_filter(_type="pubsub") >= 1  # type: ignore[no-untyped-call]
+    assert server.client_kill_filter(_type="pubsub") >= 1
     wait_until(
         lambda: server.pubsub_numsub(channel)[0][1] >= 1,
         timeout=10,

@@ -30,7 +30,7 @@ def sweep(session: Session, *, after_seconds: int) -> list[int]:
     now = session.scalar(select(func.now()))
     assert now is not None
     expired = expire_holds(session, now=now + timedelta(seconds=after_seconds))
-    return record_holds_expired(session, hold_ids=expired, subscriptions=Subscriptions(0))
+    return record_holds_expired(session, hold_ids=expired, subscriptions=Subscriptions())
 
 
 def test_the_sweep_writes_one_hold_expired_per_hold_with_the_hold_resource(
@@ -70,7 +70,7 @@ def test_a_capture_and_a_void_finding_a_hold_past_its_time_raise_one_event(
     assert [r.error_code for r in post(session, *requests)] == ["HOLD_NOT_ACTIVE"] * 2
     expired = lazily_expired(session)
     assert expired == [hold_id] and lazily_expired(session) == []
-    deliveries = record_holds_expired(session, hold_ids=expired, subscriptions=Subscriptions(0))
+    deliveries = record_holds_expired(session, hold_ids=expired, subscriptions=Subscriptions())
     assert len(deliveries) == 1
     view = get_hold(session, hold_id=hold_id).model_dump(mode="json", by_alias=True)
     assert expired_events(session, hold_id) == [view]

@@ -42,7 +42,7 @@ def post(session: Session, *request_ids: uuid.UUID) -> tuple[list[Outcome], list
     outcomes = process_requests(
         session, request_ids=list(request_ids), max_attempts=3, sealer=PLAIN
     )
-    deliveries = record_posting_events(session, outcomes=outcomes, subscriptions=Subscriptions(0))
+    deliveries = record_posting_events(session, outcomes=outcomes, subscriptions=Subscriptions())
     return outcomes, deliveries
 
 

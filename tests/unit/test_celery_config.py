@@ -1,10 +1,6 @@
 """The broker is chosen by CELERY_BROKER_URL: unset, the Redis at REDIS_URL with its own
 transport options; amqp://, RabbitMQ with a quorum queue and publisher confirms."""
 
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -83,18 +79,3 @@ def test_the_restore_lock_expires_after_one_sweep_interval(visibility: int, inte
 def test_the_apis_client_keeps_its_own_short_timeouts_on_redis() -> None:
     options = celery_client(settings(dead_peer_seconds=30)).conf.broker_transport_options
     assert options["socket_timeout"] == options["socket_connect_timeout"] == BROKER_SOCKET_TIMEOUT
-
-
-def test_the_worker_configures_celery_from_the_top_level_celeryconfig_module() -> None:
-    """The design card's celeryconfig.py, read by name as Celery's documentation says
-    (app.config_from_object("celeryconfig")), from the process's one Settings (issue 22)."""
-    code = (
-        "import json, celeryconfig; from worker.celery_app import app; print(json.dumps(["
-        "app.conf.task_default_queue, app.conf.beat_schedule['reap-stale-requests']['schedule'],"
-        " celeryconfig.task_default_queue, 'celery_config' in dir(celeryconfig)]))"
-    )
-    env = {**os.environ, "CELERY_QUEUE": "from-env", "REAPER_INTERVAL_SECONDS": "7"}
-    run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-    )
-    assert json.loads(run.stdout) == ["from-env", 7.0, "from-env", False]

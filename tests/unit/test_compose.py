@@ -107,7 +107,7 @@ def test_production_with_its_secrets_publishes_everywhere(compose: str, tmp_path
     found = services(config(compose, tmp_path, SECRETS, *PRODUCTION))
     assert published(found["api"]) == [("", "3000", "3000")]
     assert published(found["flower"]) == [("", "5555", "5555")]
-    for name in ("migrate", "api", "worker", "beat", "flower"):
+    for name in ("migrate", "api", "worker", "webhooks", "beat", "flower"):
         environment = found[name]["environment"]
         assert environment["WALLET_ENV"] == "production"
         assert environment["WALLET_SECRET_KEY"] == SECRETS["WALLET_SECRET_KEY"]
@@ -123,7 +123,7 @@ def test_the_rabbitmq_profile_adds_a_broker_the_services_reach_by_celery_broker_
     found = services(config(compose, tmp_path, dotenv, *profile))
     assert found["rabbitmq"]["profiles"] == ["rabbitmq"]  # not started without the profile
     assert published(found["rabbitmq"]) == []
-    for name in ("api", "worker", "beat", "flower"):
+    for name in ("api", "worker", "webhooks", "beat", "flower"):
         assert found[name]["environment"]["CELERY_BROKER_URL"] == dotenv["CELERY_BROKER_URL"]
         assert "rabbitmq" not in found[name].get("depends_on", {})  # the default runs alone
 
@@ -182,3 +182,12 @@ def test_development_trusts_the_compose_gateway_and_loopback_only(
     moved = {"WALLET_DEV_SUBNET": "10.99.7.0/24", "WALLET_DEV_GATEWAY": "10.99.7.1"}
     environment = services(config(compose, tmp_path, moved))["api"]["environment"]
     assert "10.99.7.1/32" in environment["WALLET_DEV_TRUSTED_NETWORKS"]
+
+
+def test_webhook_deliveries_have_a_service_of_their_own(compose: str, tmp_path: Path) -> None:
+    """Postings and deliveries on separate workers (worker/serve.py): a slow receiver holds
+    a delivery thread, never the posting worker (issue 22)."""
+    found = services(config(compose, tmp_path, {}))
+    assert "-m worker.serve postings " in " ".join(found["worker"]["command"])
+    assert "-m worker.serve webhooks " in " ".join(found["webhooks"]["command"])
+    assert found["webhooks"]["depends_on"].keys() == found["worker"]["depends_on"].keys()

@@ -8,10 +8,11 @@ import time
 
 import pytest
 
+from harness.processes import wait_until
 from infra.egress import UnsafeDestination, check_url, is_allowed, resolve
 from infra.settings import Settings
 from ledger.deliveries import Backoff
-from tests.receiver import receiving
+from tests.receiver import ANSWER, receiving, trickling
 from worker.sender import send, signature_header
 
 SECRET = "whsec_test"
@@ -135,3 +136,18 @@ def test_a_named_host_is_called_by_its_checked_address_under_its_own_name() -> N
         (received,) = receiver.wait_for(lambda _: True)
     assert answer.delivered
     assert received.headers["Host"] == url.split("/")[2]
+
+
+def test_a_receiver_trickling_its_answer_is_abandoned_at_the_total_deadline() -> None:
+    """Each byte comes well within any per-read timeout; the whole answer would take
+    len(ANSWER) x 0.2 s = 11 s. The attempt ends at WEBHOOK_TIMEOUT_SECONDS (1 s) after it
+    started, the connection closed (issue 22)."""
+    with trickling(interval=0.2) as receiver:
+        answer = send(
+            receiver.url, b"{}", secret=SECRET, settings=settings(webhook_timeout_seconds=1)
+        )
+        wait_until(lambda: bool(receiver.held), timeout=5, what="the receiver to see the sender go")
+    assert len(ANSWER) * 0.2 > 10
+    assert answer.status_code is None and answer.error and answer.error.startswith("ReadTimeout")
+    assert 1 <= answer.seconds < 1.5
+    assert receiver.held[0] < 2
