@@ -40,7 +40,8 @@ class AssetNotFound(BusinessRejection, code="ASSET_NOT_FOUND"):
 
 
 class AccountFrozen(BusinessRejection, code="ACCOUNT_FROZEN"):
-    """A frozen account refuses spends, transfers out and new holds (it still receives)."""
+    """A frozen account refuses every movement out: spends, transfers out, new holds, captures
+    and reversals that debit it (it still receives)."""
 
 
 class HoldNotFound(BusinessRejection, code="HOLD_NOT_FOUND"):
