@@ -146,12 +146,27 @@ def assert_too_many_requests(answer: requests.Response) -> None:
 def test_going_over_the_per_account_limit_is_a_429_with_retry_after(
     limited_api: str, sessions: sessionmaker[Session], make_user: UserFactory
 ) -> None:
-    api, user = Api(limited_api, new_key(sessions, "wallet:read")), make_user()
+    client = f"game-{uuid.uuid4().hex[:6]}"
+    api, user = Api(limited_api, new_key(sessions, "wallet:read", client=client)), make_user()
     answers = [api.get(f"/api/wallet/balance/{user}") for _ in range(4)]
     assert [a.status_code for a in answers[:3]] == [200, 200, 200]
     assert_too_many_requests(answers[3])
-    other = Api(limited_api, new_key(sessions, "wallet:read"))  # the budget is the account's
-    assert_too_many_requests(other.get(f"/api/wallet/balance/{user}"))
+    same_client = Api(limited_api, new_key(sessions, "wallet:read", client=client))
+    assert_too_many_requests(same_client.get(f"/api/wallet/balance/{user}"))  # the client's
+
+
+def test_a_client_spending_an_accounts_budget_does_not_refuse_another_clients_calls(
+    limited_api: str, sessions: sessionmaker[Session], make_user: UserFactory
+) -> None:
+    """Issue 22: a read key polling a balance made the owner's top-ups of it 429."""
+    reader, user = Api(limited_api, new_key(sessions, "wallet:read")), make_user()
+    answers = [reader.get(f"/api/wallet/balance/{user}") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    owner = Api(limited_api, new_key(sessions, "wallet:read", "wallet:write"))
+    topups = [owner.post("/api/wallet/topup", topup(user)) for _ in range(3)]
+    assert [a.status_code for a in topups] == [202] * 3
+    assert owner.get(f"/api/wallet/balance/{user}").status_code == 429  # its own budget, spent
+    assert reader.get(f"/api/wallet/balance/{user}").status_code == 429  # still spent
 
 
 def test_going_over_the_per_key_limit_is_a_429_with_retry_after(
