@@ -60,6 +60,11 @@ class TransactionNotFound(BusinessRejection, code="TRANSACTION_NOT_FOUND"):
     """No transaction has this id."""
 
 
+class NotOwner(LedgerError, code="NOT_OWNER"):
+    """A capture, void or reversal of a hold or transaction another client's request made,
+    by a key without the ``admin`` scope."""
+
+
 class InvalidReversal(BusinessRejection, code="INVALID_REVERSAL"):
     """A reversal of a reversal: correct the original instead."""
 

@@ -15,7 +15,10 @@ from harness.processes import BIN, ROOT, Process, api_process, free_port, start_
 from infra.settings import DEV_SECRET_KEY
 from ledger.models import ApiKey
 from producer_api.api_keys import create_key
+from tests.e2e.test_part2_flow import done, keyed
 from tests.fixtures.clients import Api, UserFactory
+
+WRITER = ["wallet:read", "wallet:write"]
 
 
 def new_key(sessions: sessionmaker[Session], *scopes: str, client: str | None = None) -> str:
@@ -121,6 +124,45 @@ def test_idempotency_keys_are_scoped_to_the_client(
     other = second.submit("topup", {**topup(user, shared_key), "amount": 2})
     assert other.status_code == 200 and other.json()["status"] == "completed"
     assert http.balance(user) == "3.00"
+
+
+def test_another_clients_holds_and_transactions_need_admin(
+    api_url: str, worker: Process, sessions: sessionmaker[Session], make_user: UserFactory
+) -> None:
+    """Issue 22: any wallet:write key could capture, void or reverse another client's."""
+    owner, other, admin = (
+        Api(api_url, new_key(sessions, *scopes)) for scopes in (WRITER, WRITER, ["admin"])
+    )
+    user, gold = make_user(GOLD_COINS="100"), {"assetCode": "GOLD_COINS", "amount": 5}
+    holds = [done(owner, "holds", keyed(accountNumber=user, **gold))["hold"] for _ in range(2)]
+    topped = done(owner, "topup", keyed(accountNumber=user, **gold))["transaction"]
+    acts = [
+        (f"holds/{holds[0]['holdId']}/capture", {}),
+        (f"holds/{holds[1]['holdId']}/void", {}),
+        ("reversals", {"transactionId": topped["transactionId"]}),
+    ]
+    for path, body in acts:
+        refused = other.submit(path, keyed(**body))
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["Content-Type"] == "application/problem+json"
+        assert refused.json()["code"] == "NOT_OWNER"
+        assert done(admin, path, keyed(**body))["status"] == "completed"
+    assert Api(api_url).balance(user) == "95.00"  # 100 + 5 topped up - 5 captured - 5 reversed
+
+
+def test_history_shows_a_transactions_metadata_to_its_client_and_admin_only(
+    api_url: str, worker: Process, sessions: sessionmaker[Session], make_user: UserFactory
+) -> None:
+    owner, other, admin = (
+        Api(api_url, new_key(sessions, *scopes)) for scopes in (WRITER, WRITER, ["admin"])
+    )
+    user, note = make_user(), {"note": f"player-ip-{uuid.uuid4().hex}"}
+    assert done(owner, "topup", {**topup(user), "metadata": note})["status"] == "completed"
+
+    def seen_by(api: Api) -> object:
+        return api.get(f"/api/wallet/history/{user}").json()["transactions"][0]["metadata"]
+
+    assert [seen_by(api) for api in (owner, other, admin)] == [note, {}, note]
 
 
 @pytest.fixture(scope="module")
