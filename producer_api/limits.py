@@ -12,6 +12,9 @@ which their view parses once and then charges both budgets (``account_in_body``)
 that fails validation is refused before it costs Redis anything. Health, docs and metrics
 need no key and are not limited.
 
+A failed authentication (a 401) charges the caller's address instead
+(``RATE_LIMIT_FAILED_AUTH_PER_ADDRESS``, producer_api.credentials): past it, 429.
+
 If Redis is unreachable the limits fail open for a second at a time: accepting a request is
 worth more than limiting it, and the inbox in Postgres does not need Redis.
 """
@@ -51,9 +54,13 @@ def charge(limiter: RateLimiter, account: str | None) -> None:
         identities["account"] = f"{_digest(_client())}:{account}"
     wait = limiter.retry_after(**identities)
     if wait is not None:
-        raise Problem(
-            429, "TOO_MANY_REQUESTS", "Rate limit exceeded.", headers={"Retry-After": str(wait)}
-        )
+        raise too_many_requests(wait)
+
+
+def too_many_requests(wait: int) -> Problem:
+    return Problem(
+        429, "TOO_MANY_REQUESTS", "Rate limit exceeded.", headers={"Retry-After": str(wait)}
+    )
 
 
 def _client() -> str:

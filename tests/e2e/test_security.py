@@ -1,9 +1,14 @@
 """API keys, scopes, client scoping of idempotency keys, rate limits, production guards, Flower."""
 
+import http.client
+import json
+import secrets
 import subprocess
 import uuid
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -171,7 +176,12 @@ def limited_api(service_env: dict[str, str], log_dir: Path) -> Iterator[str]:
     what a test counts is what the limiter counts (each test uses its own keys and users)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**service_env, "RATE_LIMIT_PER_KEY": "6/hour", "RATE_LIMIT_PER_ACCOUNT": "3/hour"}
+    env = {
+        **service_env,
+        "RATE_LIMIT_PER_KEY": "6/hour",
+        "RATE_LIMIT_PER_ACCOUNT": "3/hour",
+        "RATE_LIMIT_FAILED_AUTH_PER_ADDRESS": "3/hour",
+    }
     process = start_api(api_process(env, log_dir, port, name="api-limited"), url)
     yield url
     process.stop()
@@ -220,6 +230,33 @@ def test_going_over_the_per_key_limit_is_a_429_with_retry_after(
     assert_too_many_requests(answers[6])
     other = Api(limited_api, new_key(sessions, "wallet:read"))  # the budget is the key's
     assert other.get(f"/api/wallet/balance/{users[1]}").status_code == 200
+
+
+def test_an_address_past_its_failed_authentications_is_answered_429(limited_api: str) -> None:
+    """Issue 22: 401s were not limited, and each plausible token cost a key lookup."""
+    port = int(limited_api.rsplit(":", 1)[1])
+    source = f"127.{secrets.randbelow(250) + 1}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+
+    def bad_key(address: str) -> tuple[int, Message, dict[str, Any]]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, 10, (address, 0))
+        token = f"wk_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
+        connection.request(
+            "GET", "/api/wallet/balance/USR-001", headers={"Authorization": f"Bearer {token}"}
+        )
+        answer = connection.getresponse()
+        body = json.loads(answer.read())
+        connection.close()
+        return answer.status, answer.headers, body
+
+    assert [bad_key(source)[0] for _ in range(3)] == [401] * 3
+    status, headers, problem = bad_key(source)
+    assert (status, headers["Content-Type"], problem["code"]) == (
+        429,
+        "application/problem+json",
+        "TOO_MANY_REQUESTS",
+    )
+    assert int(headers["Retry-After"]) > 0
+    assert bad_key("127.0.0.1")[0] == 401  # another address: its own budget
 
 
 @pytest.mark.parametrize(
