@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     wallet_dev_trusted_networks: str = LOOPBACK_NETWORKS
     rate_limit_per_key: str = "2000/second"
     rate_limit_per_account: str = "200/second"
+    # Failed authentications (401s) an address may cause; past it, 429 and no key lookup.
+    rate_limit_failed_auth_per_address: str = "60/minute"
     # Each API process takes each budget from Redis in leases of 1/N of its amount (at least
     # one call) and spends them locally: a round trip per lease, not per call. A lease unspent
     # at its window's end is lost, so a larger N wastes less and costs more round trips.

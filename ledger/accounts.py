@@ -43,8 +43,9 @@ def list_accounts(session: Session, *, limit: int, cursor: str | None = None) ->
 
 
 def freeze_account(session: Session, *, account_number: str) -> AccountView:
-    """A frozen account refuses spends, transfers out and new holds (ACCOUNT_FROZEN); it
-    still receives, and its holds may still be captured, voided or expire. Idempotent."""
+    """A frozen account refuses every movement out (ACCOUNT_FROZEN): spends, transfers out,
+    new holds, captures and reversals that debit it; it still receives, and its holds may
+    still be voided or expire. Idempotent."""
     return _set_status(session, account_number, "frozen")
 
 

@@ -40,7 +40,8 @@ class AssetNotFound(BusinessRejection, code="ASSET_NOT_FOUND"):
 
 
 class AccountFrozen(BusinessRejection, code="ACCOUNT_FROZEN"):
-    """A frozen account refuses spends, transfers out and new holds (it still receives)."""
+    """A frozen account refuses every movement out: spends, transfers out, new holds, captures
+    and reversals that debit it (it still receives)."""
 
 
 class HoldNotFound(BusinessRejection, code="HOLD_NOT_FOUND"):
@@ -57,6 +58,11 @@ class CaptureExceedsHold(BusinessRejection, code="CAPTURE_EXCEEDS_HOLD"):
 
 class TransactionNotFound(BusinessRejection, code="TRANSACTION_NOT_FOUND"):
     """No transaction has this id."""
+
+
+class NotOwner(LedgerError, code="NOT_OWNER"):
+    """A capture, void or reversal of a hold or transaction another client's request made,
+    by a key without the ``admin`` scope."""
 
 
 class InvalidReversal(BusinessRejection, code="INVALID_REVERSAL"):

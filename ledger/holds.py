@@ -3,10 +3,12 @@
 - Placing a hold needs the amount available (posted minus held) on an active (not frozen)
   user account; it posts no transaction.
 - Capturing posts a ``capture`` transaction user -> SYS-REVENUE-001 for the captured amount
-  (at most the hold's; all of it by default) and releases the whole hold from ``held``. A
-  hold on an account frozen after it was placed may still be captured: it settles an
-  authorization given before the freeze. It needs no funds check: the hold reserved them.
-- Voiding releases the hold; expiry (ledger.expiry, the beat) too.
+  (at most the hold's; all of it by default) and releases the whole hold from ``held``. It
+  needs no funds check: the hold reserved them. A frozen account refuses every movement
+  out, a capture too (ACCOUNT_FROZEN, the hold left active): a hold on an account frozen
+  after it was placed is captured after the unfreeze, or voided, or expires.
+- Voiding releases the hold (on a frozen account too: no money moves); expiry (ledger.expiry,
+  the beat) too.
 - A hold past its ``expires_at`` is expired whether or not the beat has swept it yet: a
   capture or void of it fails HOLD_NOT_ACTIVE and expires it in the same transaction, so
   the outcome never depends on when the beat ran.
@@ -143,6 +145,8 @@ def _capture(
 ) -> BusinessRejection | None:
     """Settle ``amount`` of an active hold to revenue (default: all); release the rest."""
     amount = hold.amount if settle.amount is None else settle.amount
+    if balances[hold.key].frozen:
+        return AccountFrozen(f"{hold.account_number} is frozen")
     if amount > hold.amount:
         scale = balances[hold.key].scale
         return CaptureExceedsHold(

@@ -25,10 +25,12 @@ from ledger.submission_checks import KINDS, SCALES, KnownFacts, Lookup, check_su
 @dataclass(frozen=True, kw_only=True)
 class Submission(Movement):
     """A validated movement under a client's idempotency key, as the API (or the seeder)
-    hands it over."""
+    hands it over. ``any_owner``: the caller (an ``admin`` key) may capture, void or reverse
+    another client's hold or transaction; otherwise only its own client's (NOT_OWNER)."""
 
     client_id: str
     idempotency_key: str
+    any_owner: bool = False
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     allow_negative: Mapped[bool] = mapped_column(default=False)
-    # frozen: refuses spends, transfers out and new holds; still receives.
+    # frozen: refuses every movement out (spends, transfers, holds, captures, reversals); receives.
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     created_at: Mapped[datetime] = _created_at()
 

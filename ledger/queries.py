@@ -15,6 +15,7 @@ from ledger.models import (
     AccountBalance,
     AssetType,
     LedgerEntry,
+    Request,
     Transaction,
 )
 from ledger.money import quantize
@@ -86,14 +87,18 @@ def get_history(
     limit: int,
     cursor: str | None = None,
     sealer: Sealer,
+    viewer: str | None,
 ) -> HistoryPage:
     """One account's entries, newest first, keyset-paginated by entry id; ``sealer`` opens
-    their transactions' metadata."""
+    their transactions' metadata. Accounts are shared by every client, the metadata of a
+    transaction is its client's: ``viewer`` (a client id) sees only the metadata of the
+    transactions its own requests made (the others' is empty); None sees all (admin)."""
     account = find_account(session, account_number=account_number)
     query = (
-        select(LedgerEntry, Transaction, AssetType)
+        select(LedgerEntry, Transaction, AssetType, Request.client_id)
         .join(Transaction, Transaction.id == LedgerEntry.transaction_id)
         .join(AssetType, AssetType.id == LedgerEntry.asset_id)
+        .join(Request, Request.id == Transaction.request_id)
         .where(LedgerEntry.account_id == account.id)
         .order_by(LedgerEntry.id.desc())
         .limit(limit + 1)
@@ -101,7 +106,10 @@ def get_history(
     if cursor is not None:
         query = query.where(LedgerEntry.id < decode_cursor(cursor))
     rows = session.execute(query).all()
-    items = [_history_item(entry, tx, asset, sealer) for entry, tx, asset in rows[:limit]]
+    items = [
+        _history_item(entry, tx, asset, sealer if viewer in (None, owner) else None)
+        for entry, tx, asset, owner in rows[:limit]
+    ]
     more = len(rows) > limit
     return HistoryPage(
         account_number=account.account_number,
@@ -135,8 +143,9 @@ def decode_cursor(cursor: str, kind: str = "e") -> int:
 
 
 def _history_item(
-    entry: LedgerEntry, tx: Transaction, asset: AssetType, sealer: Sealer
+    entry: LedgerEntry, tx: Transaction, asset: AssetType, sealer: Sealer | None
 ) -> HistoryItem:
+    """``sealer`` None: the metadata is not the viewer's to see."""
     return HistoryItem(
         transaction_id=tx.id,
         type=tx.type,
@@ -145,6 +154,6 @@ def _history_item(
         direction=entry.direction,
         balance_after=quantize(entry.balance_after, asset.scale),
         description=tx.description,
-        metadata=sealer.unseal(tx.metadata_),
+        metadata={} if sealer is None else sealer.unseal(tx.metadata_),
         created_at=tx.created_at,
     )

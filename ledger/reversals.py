@@ -7,7 +7,9 @@ left of the original or part of it, linked by ``reversal_of``.
   ``reversed_amount`` grows in the same transaction, and a CHECK bounds it by ``amount``.
 - The account the reversal debits needs the amount available (posted minus held): reversing
   a top-up the user already spent fails INSUFFICIENT_FUNDS.
-- A reversal is an operator's correction: it is allowed on frozen accounts, both ways.
+- A frozen account refuses every movement out, a reversal's too (ACCOUNT_FROZEN): a reversal
+  that debits a frozen user (of a top-up, or of a transfer into it) waits for the unfreeze;
+  one that credits a frozen account (of its spend) is allowed, as it still receives.
 - A reversal cannot be reversed (INVALID_REVERSAL): reverse less of the original instead.
 """
 
@@ -98,6 +100,7 @@ def reverse(
         amount=amount,
         description=reversal.description,
         reversal_of=original.id,
+        refuse_frozen=True,
     )
     rejection = post_one(journal, swapped, balances, missing)
     if rejection is None:

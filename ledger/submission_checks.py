@@ -1,7 +1,8 @@
 """Submission checks against facts that never change once true: the asset exists with its
 scale, the account exists and is a user's, a named hold or transaction exists (with its
-asset). Refused here, a request is never recorded. What may change (a frozen account, a
-hold no longer active, funds) is the worker's to check."""
+asset) and was made by the submitting client's request (unless the caller may act on any
+client's: ``Submission.any_owner``). Refused here, a request is never recorded. What may
+change (a frozen account, a hold no longer active, funds) is the worker's to check."""
 
 import threading
 from collections.abc import Callable, Iterable
@@ -19,9 +20,10 @@ from ledger.errors import (
     InvalidAccount,
     InvalidExpiry,
     LedgerError,
+    NotOwner,
     TransactionNotFound,
 )
-from ledger.models import Account, AssetType, Hold, LedgerEntry, Transaction
+from ledger.models import Account, AssetType, Hold, LedgerEntry, Request, Transaction
 from ledger.money import decimal_places, quantize
 from ledger.operations import MAX_HOLD_SECONDS, parse_uuid
 
@@ -41,15 +43,17 @@ Lookup = Callable[[Select[str, Any], list[str]], Iterable[Any]]
 def check_submissions(
     session: Session, *, submissions: list["Submission"], facts: "KnownFacts | None" = None
 ) -> list["Submission"]:
-    """Refuse unknown assets, accounts, holds and transactions and over-precise amounts;
-    quantize amounts to the asset's scale. ``facts``: what the caller (an app) remembers
-    across calls; none by default."""
+    """Refuse unknown assets, accounts, holds and transactions, another client's holds and
+    transactions, and over-precise amounts; quantize amounts to the asset's scale.
+    ``facts``: what the caller (an app) remembers across calls; none by default."""
     facts = KnownFacts() if facts is None else facts
     scales, kinds = _facts(submissions, facts, lambda s, keys: session.execute(s, {"keys": keys}))
-    scales |= _referenced_scales(session, submissions)
+    owners = _referenced(session, submissions)
+    scales |= {id_: scale for id_, (scale, _) in owners.items()}
     checked = []
     for index, submission in enumerate(submissions):
         try:
+            _check_owner(submission, owners)
             checked.append(_checked(submission, scales, kinds))
         except LedgerError as error:
             error.index = index  # so a batch's refusal points at its operation
@@ -116,28 +120,41 @@ class _Memo:
         return found
 
 
-def _referenced_scales(session: Session, submissions: list["Submission"]) -> dict[str, int]:
-    """The asset scale of each hold and transaction the submissions name (by id as text);
-    a hold or transaction, once there, stays, with its asset. No query if none is named."""
+def _referenced(session: Session, submissions: list["Submission"]) -> dict[str, tuple[int, str]]:
+    """The asset scale and the owner (the client whose request made it) of each hold and
+    transaction the submissions name, by id as text; a hold or transaction, once there,
+    stays, with its asset and owner. No query if none is named."""
     holds = {h for s in submissions if s.hold_id and (h := parse_uuid(s.hold_id))}
     txs = {t for s in submissions if s.transaction_id and (t := parse_uuid(s.transaction_id))}
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int, str]] = {}
     if holds:
         rows = session.execute(
-            select(Hold.id, AssetType.scale)
+            select(Hold.id, AssetType.scale, Request.client_id)
             .join(AssetType, AssetType.id == Hold.asset_id)
+            .join(Request, Request.id == Hold.request_id)
             .where(Hold.id.in_(holds))
         )
-        found |= {str(id_): scale for id_, scale in rows}
+        found |= {str(id_): (scale, owner) for id_, scale, owner in rows}
     if txs:
         rows = session.execute(
-            select(Transaction.id, AssetType.scale)
+            select(Transaction.id, AssetType.scale, Request.client_id)
             .join(LedgerEntry, LedgerEntry.transaction_id == Transaction.id)
             .join(AssetType, AssetType.id == LedgerEntry.asset_id)
+            .join(Request, Request.id == Transaction.request_id)
             .where(Transaction.id.in_(txs), LedgerEntry.direction == "DEBIT")
         )
-        found |= {str(id_): scale for id_, scale in rows}
+        found |= {str(id_): (scale, owner) for id_, scale, owner in rows}
     return found
+
+
+def _check_owner(submission: "Submission", owners: dict[str, tuple[int, str]]) -> None:
+    """Another client's hold or transaction is refused unless the caller may act on any
+    (an unknown one is left to ``_scale``: not found)."""
+    named = submission.hold_id or submission.transaction_id
+    record = owners.get(str(parse_uuid(named))) if named and not submission.any_owner else None
+    if record is not None and record[1] != submission.client_id:
+        what = "hold" if submission.hold_id else "transaction"
+        raise NotOwner(f"{what} {named} was made by another client; acting on it needs admin")
 
 
 def _checked(

@@ -63,6 +63,12 @@ def current_client() -> str:
     return principal.client_id
 
 
+def is_admin() -> bool:
+    """Whether the caller may act on, and see the metadata of, every client's records."""
+    principal: Principal = g.principal
+    return "admin" in principal.scopes
+
+
 def bearer_token() -> str | None:
     match = _BEARER.match(request.headers.get("Authorization", ""))
     return match.group(1) if match else None

@@ -18,7 +18,8 @@ INFO = {
 PROBLEMS = {
     "400": "Not JSON, a malformed parameter, or the idempotency key missing or given twice",
     "401": "No API key, or an unknown or revoked one",
-    "403": "The API key lacks this operation's scope",
+    "403": "The API key lacks this operation's scope, or (NOT_OWNER) a capture, void or "
+    "reversal names another client's hold or transaction without the admin scope",
     "404": "No such request, account, hold (HOLD_NOT_FOUND), transaction (TRANSACTION_NOT_FOUND), "
     "webhook or monitor",
     "409": "The account number or asset code is taken (ACCOUNT_EXISTS, ASSET_EXISTS); the "

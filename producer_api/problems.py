@@ -21,6 +21,7 @@ from ledger.errors import (
     InvalidCursor,
     LedgerError,
     MonitorNotFound,
+    NotOwner,
     RequestNotFound,
     TransactionNotFound,
     WebhookNotFound,
@@ -56,6 +57,7 @@ LEDGER_STATUSES: dict[type[LedgerError], int] = {
     AssetExists: 409,
     WebhookNotFound: 404,
     MonitorNotFound: 404,
+    NotOwner: 403,
 }
 
 

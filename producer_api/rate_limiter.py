@@ -100,13 +100,22 @@ class Budget:
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str, *, per_key: str, per_account: str, lease_parts: int) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        per_key: str,
+        per_account: str,
+        failed_auth_per_address: str,
+        lease_parts: int,
+    ) -> None:
         client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._client = client
         self._script = client.register_script(LEASE_SLIDING_WINDOWS)
         self._budgets = {
             "key": _budget(per_key, lease_parts),
             "account": _budget(per_account, lease_parts),
+            "failed_auth": _budget(failed_auth_per_address, lease_parts),
         }
         self._leases: dict[str, Lease] = {}
         self._prune_above = PRUNE_ABOVE
@@ -117,8 +126,9 @@ class RateLimiter:
         self._client.close()
 
     def retry_after(self, **identities: str) -> int | None:
-        """Charge each named budget (``key=..., account=...``) if all have room; else the
-        seconds to wait. None when allowed, or when Redis is unreachable (fail open)."""
+        """Charge each named budget (``key=..., account=..., failed_auth=...``) if all have
+        room; else the seconds to wait. None when allowed, or when Redis is unreachable
+        (fail open)."""
         if time.monotonic() < self._open_until:
             return None
         budgets = {

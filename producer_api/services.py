@@ -60,12 +60,19 @@ class Services:
         sealer = Sealer(settings.metadata_encryption_keys)
         read_engine, reads = cls._reads(settings, sessions)
         celery = celery_client(settings)
+        limiter = RateLimiter(
+            settings.redis_url,
+            per_key=settings.rate_limit_per_key,
+            per_account=settings.rate_limit_per_account,
+            failed_auth_per_address=settings.rate_limit_failed_auth_per_address,
+            lease_parts=settings.rate_limit_lease_parts,
+        )
         return cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
             sealer=sealer,
-            authenticator=Authenticator(settings, sessions),
+            authenticator=Authenticator(settings, sessions, limiter),
             celery=celery,
             submitter=SubmitService(
                 sessions=sessions,
@@ -84,12 +91,7 @@ class Services:
                 max_pending=settings.admission_max_pending,
                 max_age_seconds=settings.admission_max_age_seconds,
             ),
-            limiter=RateLimiter(
-                settings.redis_url,
-                per_key=settings.rate_limit_per_key,
-                per_account=settings.rate_limit_per_account,
-                lease_parts=settings.rate_limit_lease_parts,
-            ),
+            limiter=limiter,
             reads=reads,
             autocommit_engine=autocommit_engine,
             read_engine=read_engine,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ledger import queries
 from ledger.hold_views import get_hold as find_hold
 from ledger.views import AccountBalances, HistoryPage, HoldView
-from producer_api.auth import current_client, requires
+from producer_api.auth import current_client, is_admin, requires
 from producer_api.openapi import Operation
 from producer_api.openapi_examples import AFTER_READ_PROBLEMS
 from producer_api.reads import SOURCE_HEADER
@@ -57,13 +57,19 @@ def get_history(account_number: str) -> Response:
     """An account's entries, newest first
 
     With after (a finished request's idempotency key), the page reflects that request. The
-    Wallet-Read-Source header says which server answered (replica or primary)."""
+    Wallet-Read-Source header says which server answered (replica or primary). An entry's
+    metadata is shown only to its transaction's client (or an admin key); others see {}."""
     account, params = path_account(account_number), query(AccountHistoryQuery)
-    sealer = services().sealer
+    sealer, viewer = services().sealer, None if is_admin() else current_client()
 
     def page(session: Session) -> HistoryPage:
         return queries.get_history(
-            session, account_number=account, limit=params.limit, cursor=params.cursor, sealer=sealer
+            session,
+            account_number=account,
+            limit=params.limit,
+            cursor=params.cursor,
+            sealer=sealer,
+            viewer=viewer,
         )
 
     return _read(page, params.after)

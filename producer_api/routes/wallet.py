@@ -11,7 +11,7 @@ from ledger.errors import LedgerError
 from ledger.inbox import Submission
 from ledger.operations import OperationType
 from ledger.views import RequestView
-from producer_api.auth import current_client, requires
+from producer_api.auth import current_client, is_admin, requires
 from producer_api.batch_refusals import located, refuse_repeated_keys
 from producer_api.body import json_object, preferred_wait
 from producer_api.limits import account_in_body, charge
@@ -188,7 +188,13 @@ def _submission(
     operation: OperationType, body: KeyedBody, key: str, path: dict[str, str]
 ) -> Submission:
     fields = body.movement(**path)
-    return Submission(client_id=current_client(), idempotency_key=key, type=operation, **fields)
+    return Submission(
+        client_id=current_client(),
+        idempotency_key=key,
+        type=operation,
+        any_owner=is_admin(),
+        **fields,
+    )
 
 
 def _key(body: KeyedBody) -> str:

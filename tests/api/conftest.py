@@ -56,6 +56,7 @@ def app_settings(rollback_engine: Engine, redis_url: str) -> Settings:
         metadata_encryption_keys=METADATA_KEY,
         rate_limit_per_key="100000/second",
         rate_limit_per_account="100000/second",
+        rate_limit_failed_auth_per_address="100000/second",
         max_wait_seconds=1,  # no worker posts here: a Prefer: wait would only wait
     )
 

@@ -67,6 +67,7 @@ def cluster_env(log_dir: Path) -> dict[str, str]:
         "LOG_FORMAT": "json",
         "RATE_LIMIT_PER_KEY": "100000/second",
         "RATE_LIMIT_PER_ACCOUNT": "100000/second",
+        "RATE_LIMIT_FAILED_AUTH_PER_ADDRESS": "100000/second",
         "WEB_CONCURRENCY": "1",
         **TIMINGS,
     }

@@ -1,9 +1,14 @@
 """API keys, scopes, client scoping of idempotency keys, rate limits, production guards, Flower."""
 
+import http.client
+import json
+import secrets
 import subprocess
 import uuid
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -15,7 +20,10 @@ from harness.processes import BIN, ROOT, Process, api_process, free_port, start_
 from infra.settings import DEV_SECRET_KEY
 from ledger.models import ApiKey
 from producer_api.api_keys import create_key
+from tests.e2e.test_part2_flow import done, keyed
 from tests.fixtures.clients import Api, UserFactory
+
+WRITER = ["wallet:read", "wallet:write"]
 
 
 def new_key(sessions: sessionmaker[Session], *scopes: str, client: str | None = None) -> str:
@@ -123,13 +131,57 @@ def test_idempotency_keys_are_scoped_to_the_client(
     assert http.balance(user) == "3.00"
 
 
+def test_another_clients_holds_and_transactions_need_admin(
+    api_url: str, worker: Process, sessions: sessionmaker[Session], make_user: UserFactory
+) -> None:
+    """Issue 22: any wallet:write key could capture, void or reverse another client's."""
+    owner, other, admin = (
+        Api(api_url, new_key(sessions, *scopes)) for scopes in (WRITER, WRITER, ["admin"])
+    )
+    user, gold = make_user(GOLD_COINS="100"), {"assetCode": "GOLD_COINS", "amount": 5}
+    holds = [done(owner, "holds", keyed(accountNumber=user, **gold))["hold"] for _ in range(2)]
+    topped = done(owner, "topup", keyed(accountNumber=user, **gold))["transaction"]
+    acts = [
+        (f"holds/{holds[0]['holdId']}/capture", {}),
+        (f"holds/{holds[1]['holdId']}/void", {}),
+        ("reversals", {"transactionId": topped["transactionId"]}),
+    ]
+    for path, body in acts:
+        refused = other.submit(path, keyed(**body))
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["Content-Type"] == "application/problem+json"
+        assert refused.json()["code"] == "NOT_OWNER"
+        assert done(admin, path, keyed(**body))["status"] == "completed"
+    assert Api(api_url).balance(user) == "95.00"  # 100 + 5 topped up - 5 captured - 5 reversed
+
+
+def test_history_shows_a_transactions_metadata_to_its_client_and_admin_only(
+    api_url: str, worker: Process, sessions: sessionmaker[Session], make_user: UserFactory
+) -> None:
+    owner, other, admin = (
+        Api(api_url, new_key(sessions, *scopes)) for scopes in (WRITER, WRITER, ["admin"])
+    )
+    user, note = make_user(), {"note": f"player-ip-{uuid.uuid4().hex}"}
+    assert done(owner, "topup", {**topup(user), "metadata": note})["status"] == "completed"
+
+    def seen_by(api: Api) -> object:
+        return api.get(f"/api/wallet/history/{user}").json()["transactions"][0]["metadata"]
+
+    assert [seen_by(api) for api in (owner, other, admin)] == [note, {}, note]
+
+
 @pytest.fixture(scope="module")
 def limited_api(service_env: dict[str, str], log_dir: Path) -> Iterator[str]:
     """An API process with budgets per hour: no test is slow enough to see one refill, so
     what a test counts is what the limiter counts (each test uses its own keys and users)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**service_env, "RATE_LIMIT_PER_KEY": "6/hour", "RATE_LIMIT_PER_ACCOUNT": "3/hour"}
+    env = {
+        **service_env,
+        "RATE_LIMIT_PER_KEY": "6/hour",
+        "RATE_LIMIT_PER_ACCOUNT": "3/hour",
+        "RATE_LIMIT_FAILED_AUTH_PER_ADDRESS": "3/hour",
+    }
     process = start_api(api_process(env, log_dir, port, name="api-limited"), url)
     yield url
     process.stop()
@@ -146,12 +198,27 @@ def assert_too_many_requests(answer: requests.Response) -> None:
 def test_going_over_the_per_account_limit_is_a_429_with_retry_after(
     limited_api: str, sessions: sessionmaker[Session], make_user: UserFactory
 ) -> None:
-    api, user = Api(limited_api, new_key(sessions, "wallet:read")), make_user()
+    client = f"game-{uuid.uuid4().hex[:6]}"
+    api, user = Api(limited_api, new_key(sessions, "wallet:read", client=client)), make_user()
     answers = [api.get(f"/api/wallet/balance/{user}") for _ in range(4)]
     assert [a.status_code for a in answers[:3]] == [200, 200, 200]
     assert_too_many_requests(answers[3])
-    other = Api(limited_api, new_key(sessions, "wallet:read"))  # the budget is the account's
-    assert_too_many_requests(other.get(f"/api/wallet/balance/{user}"))
+    same_client = Api(limited_api, new_key(sessions, "wallet:read", client=client))
+    assert_too_many_requests(same_client.get(f"/api/wallet/balance/{user}"))  # the client's
+
+
+def test_a_client_spending_an_accounts_budget_does_not_refuse_another_clients_calls(
+    limited_api: str, sessions: sessionmaker[Session], make_user: UserFactory
+) -> None:
+    """Issue 22: a read key polling a balance made the owner's top-ups of it 429."""
+    reader, user = Api(limited_api, new_key(sessions, "wallet:read")), make_user()
+    answers = [reader.get(f"/api/wallet/balance/{user}") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    owner = Api(limited_api, new_key(sessions, "wallet:read", "wallet:write"))
+    topups = [owner.post("/api/wallet/topup", topup(user)) for _ in range(3)]
+    assert [a.status_code for a in topups] == [202] * 3
+    assert owner.get(f"/api/wallet/balance/{user}").status_code == 429  # its own budget, spent
+    assert reader.get(f"/api/wallet/balance/{user}").status_code == 429  # still spent
 
 
 def test_going_over_the_per_key_limit_is_a_429_with_retry_after(
@@ -163,6 +230,33 @@ def test_going_over_the_per_key_limit_is_a_429_with_retry_after(
     assert_too_many_requests(answers[6])
     other = Api(limited_api, new_key(sessions, "wallet:read"))  # the budget is the key's
     assert other.get(f"/api/wallet/balance/{users[1]}").status_code == 200
+
+
+def test_an_address_past_its_failed_authentications_is_answered_429(limited_api: str) -> None:
+    """Issue 22: 401s were not limited, and each plausible token cost a key lookup."""
+    port = int(limited_api.rsplit(":", 1)[1])
+    source = f"127.{secrets.randbelow(250) + 1}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+
+    def bad_key(address: str) -> tuple[int, Message, dict[str, Any]]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, 10, (address, 0))
+        token = f"wk_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
+        connection.request(
+            "GET", "/api/wallet/balance/USR-001", headers={"Authorization": f"Bearer {token}"}
+        )
+        answer = connection.getresponse()
+        body = json.loads(answer.read())
+        connection.close()
+        return answer.status, answer.headers, body
+
+    assert [bad_key(source)[0] for _ in range(3)] == [401] * 3
+    status, headers, problem = bad_key(source)
+    assert (status, headers["Content-Type"], problem["code"]) == (
+        429,
+        "application/problem+json",
+        "TOO_MANY_REQUESTS",
+    )
+    assert int(headers["Retry-After"]) > 0
+    assert bad_key("127.0.0.1")[0] == 401  # another address: its own budget
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
-from ledger.accounts import freeze_account
+from ledger.accounts import freeze_account, unfreeze_account
 from ledger.errors import AmountPrecision, HoldNotFound, InvalidExpiry
 from ledger.expiry import expire_holds
 from ledger.hold_views import get_hold
@@ -169,12 +169,20 @@ def test_a_hold_past_its_time_cannot_be_captured_even_before_the_sweep(session: 
     assert find_violations(session) == []
 
 
-def test_a_hold_on_an_account_frozen_since_may_still_be_captured(session: Session) -> None:
+def test_a_hold_on_an_account_frozen_since_is_not_captured_until_the_unfreeze(
+    session: Session,
+) -> None:
     alice = user(session, "100")
-    hold_id = place(session, alice, "30")
+    kept, voided = place(session, alice, "30"), place(session, alice, "20")
     freeze_account(session, account_number=alice)
-    assert outcome(run(session, "capture", hold_id=hold_id)) == ("completed", None)
+    assert outcome(run(session, "capture", hold_id=kept)) == ("failed", "ACCOUNT_FROZEN")
+    assert get_hold(session, hold_id=kept).status == "active"
+    assert row(session, alice) == (Decimal(100), Decimal(50))
+    assert outcome(run(session, "void", hold_id=voided)) == ("completed", None)
+    unfreeze_account(session, account_number=alice)
+    assert outcome(run(session, "capture", hold_id=kept)) == ("completed", None)
     assert row(session, alice) == (Decimal(70), Decimal(0))
+    assert find_violations(session) == []
 
 
 def test_an_unknown_hold_is_refused_at_submit_and_by_the_worker(session: Session) -> None:

@@ -18,7 +18,13 @@ KEY = uuid.uuid4().hex  # a key budget of this run's own: Redis keeps a day's co
 
 
 def limiter(redis_url: str, per_key: str, per_account: str, lease_parts: int = 50) -> RateLimiter:
-    return RateLimiter(redis_url, per_key=per_key, per_account=per_account, lease_parts=lease_parts)
+    return RateLimiter(
+        redis_url,
+        per_key=per_key,
+        per_account=per_account,
+        failed_auth_per_address="1/minute",
+        lease_parts=lease_parts,
+    )
 
 
 def test_a_budget_allows_its_amount_then_says_how_long_to_wait(redis_url: str) -> None:

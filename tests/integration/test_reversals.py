@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
-from ledger.accounts import freeze_account
+from ledger.accounts import freeze_account, unfreeze_account
 from ledger.errors import AmountPrecision, TransactionNotFound
 from ledger.request_views import request_views
 from ledger.verify import find_violations
@@ -123,11 +123,25 @@ def test_transfers_captures_and_spends_reverse_back_to_their_payer(session: Sess
     assert find_violations(session) == []
 
 
-def test_a_reversal_is_allowed_on_a_frozen_account(session: Session) -> None:
-    alice = user(session)
-    original = topup(session, alice, "40")
-    freeze_account(session, account_number=alice)
-    assert outcome(run(session, "reversal", transaction_id=original)) == ("completed", None)
+def test_a_reversal_out_of_a_frozen_account_is_refused_and_one_into_it_allowed(
+    session: Session,
+) -> None:
+    alice, frozen = user(session, "100"), user(session, "30")
+    sent = run(session, "transfer", account_number=alice, to_account=frozen, amount="40")
+    topped = topup(session, frozen, "5")
+    spent = run(session, "spend", account_number=frozen, amount="10", description="d")
+    freeze_account(session, account_number=frozen)
+    transfer = str(transaction_of(session, sent).id)
+    refused = [run(session, "reversal", transaction_id=t) for t in (transfer, topped)]
+    assert [outcome(r) for r in refused] == [("failed", "ACCOUNT_FROZEN")] * 2
+    assert row(session, frozen)[0] == Decimal(65)
+    spend = str(transaction_of(session, spent).id)
+    assert outcome(run(session, "reversal", transaction_id=spend)) == ("completed", None)
+    assert row(session, frozen)[0] == Decimal(75)
+    unfreeze_account(session, account_number=frozen)
+    assert outcome(run(session, "reversal", transaction_id=transfer)) == ("completed", None)
+    assert (row(session, alice)[0], row(session, frozen)[0]) == (Decimal(100), Decimal(35))
+    assert find_violations(session) == []
 
 
 def test_an_unknown_transaction_is_refused_at_submit_and_by_the_worker(session: Session) -> None:

@@ -37,7 +37,7 @@ def test_a_posted_request_is_sealed_in_the_database_and_plain_in_its_views(
     assert "10.0.0.1" not in str(payload) + str(metadata)
     (view,) = get_requests_by_id(session, request_ids=[request_id], sealer=sealer)
     assert view.transaction is not None and view.transaction.metadata == METADATA
-    history = get_history(session, account_number=user, limit=10, sealer=sealer)
+    history = get_history(session, account_number=user, limit=10, sealer=sealer, viewer=None)
     assert [item.metadata for item in history.transactions] == [METADATA]
 
 

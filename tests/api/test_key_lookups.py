@@ -1,0 +1,93 @@
+"""Unknown API tokens on the real app and Postgres (issue 22): one not shaped like a key costs
+no query, none evicts a known key from the cache, and an address past its budget of failed
+authentications is answered 429 without a lookup."""
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from infra.settings import Settings
+from producer_api.app import create_app
+from producer_api.credentials import CACHED_KEYS
+from producer_api.problems import Problem
+from tests.api.conftest import close_app
+from tests.api.helpers import assert_problem, keyed_client
+
+
+@contextmanager
+def key_lookups(connection: Connection) -> Iterator[list[str]]:
+    """The statements on api_keys run on ``connection`` while in the block."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "api_keys" in statement:
+            seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+
+
+def unknown_token() -> str:
+    """Shaped like a key the CLI makes, but no key's."""
+    return f"wk_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
+
+
+def test_plausible_bogus_tokens_cost_no_query_and_evict_no_known_key(
+    app: Flask, db: Session, connection: Connection
+) -> None:
+    known = keyed_client(app, db, ["wallet:read"])
+    with key_lookups(connection) as first:
+        assert known.get("/api/wallet/balance/USR-001").status_code == 200
+    assert len(first) == 1
+    authenticator = app.extensions["wallet"].authenticator
+    with key_lookups(connection) as flood:
+        for i in range(CACHED_KEYS + 1):
+            with pytest.raises(Problem) as refused:
+                authenticator.principal(
+                    f"wk_{i:012x}_forged", sent_credentials=True, address="127.0.0.1"
+                )
+            assert refused.value.status == 401
+        assert known.get("/api/wallet/balance/USR-001").status_code == 200
+    assert flood == []  # none looked up, and the known key is still cached
+
+
+@pytest.fixture
+def guarded_app(app_settings: Settings, tx_sessions: sessionmaker[Session]) -> Iterator[Flask]:
+    settings = app_settings.model_copy(update={"rate_limit_failed_auth_per_address": "3/hour"})
+    app = create_app(settings, sessions=tx_sessions)
+    yield app
+    close_app(app)
+
+
+def test_an_address_past_its_failed_authentications_gets_429_without_a_lookup(
+    guarded_app: Flask, connection: Connection
+) -> None:
+    address = f"2001:db8::{uuid.uuid4().hex[:4]}"  # a budget of this test's own
+
+    def balance(token: str, source: str = address) -> Any:
+        return guarded_app.test_client().get(
+            "/api/wallet/balance/USR-001",
+            headers={"Authorization": f"Bearer {token}"},
+            environ_base={"REMOTE_ADDR": source},
+        )
+
+    with key_lookups(connection) as lookups:
+        for _ in range(3):
+            assert_problem(balance(unknown_token()), 401, "INVALID_API_KEY")
+        assert len(lookups) == 3
+        for token in (unknown_token(), unknown_token(), "nonsense"):
+            refused = balance(token)
+            assert_problem(refused, 429, "TOO_MANY_REQUESTS")
+            assert 1 <= int(refused.headers["Retry-After"]) <= 2 * 3600  # a sliding window
+        assert len(lookups) == 4  # the failure that found the budget spent; none since
+        assert_problem(balance("nonsense", source="2001:db8::1:2"), 401)  # another address
