@@ -25,7 +25,24 @@ A failure after step 1 leaves the version at 0001 and the column in place; a re-
 version of each until autovacuum passes.
 
 Locks:
-LOCKS_PLACEHOLDER
+Measured on a ledger of 10 million entries (5 million requests and transactions,
+bench/migration_locks.py, Postgres 15, 2 shared cores): 180 s in all, during which postings
+and reads went on; the longest a posting's lock (ROW EXCLUSIVE) or a read (ACCESS SHARE)
+waited on requests, transactions, ledger_entries or account_balances was 0.04 s. By step:
+
+- 1 and 5: ACCESS EXCLUSIVE on requests for catalog changes only (milliseconds each; the
+  lock_timeout bounds the wait for it);
+- 2: ROW EXCLUSIVE on requests (what postings take themselves), and the row locks of one
+  batch of 200 pages (thousands of requests) for that batch's transaction: at most 0.7 s, so
+  a worker's UPDATE of a request in the batch being numbered may wait that long (a probe
+  locking random rows waited at most 0.17 s);
+- 3: SHARE UPDATE EXCLUSIVE on requests for VALIDATE's scan: 2.9 s, nothing a posting waits
+  for;
+- 4: SHARE UPDATE EXCLUSIVE on requests for each CONCURRENTLY build: 4.7 s (unique) and 2.0 s.
+
+The released version (ACCESS EXCLUSIVE on requests for a rewrite of the table and two index
+builds) stopped every submit and posting for the whole migration: see docs/development.md
+(Migrations and their locks) for it measured.
 """
 
 from collections.abc import Sequence
