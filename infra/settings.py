@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # for a connect; a worker cut off from the database mid-transaction kept its row locks,
     # and all posting waited, that long (tests/cluster/).
     dead_peer_seconds: float = 15.0
+    # Alembic: how long a migration's statement waits for a lock before it fails (and the
+    # operator re-runs it). A DDL waiting for a table queues every later posting behind it,
+    # so a long transaction holding the table would otherwise stop postings while it runs.
+    migration_lock_timeout_seconds: float = Field(default=5.0, gt=0)
     # Redis pub/sub channel on which workers announce finished requests to waiting API calls.
     outcome_channel: str = "wallet:outcomes"
     # console (readable lines) or json (one object per line); by default console in

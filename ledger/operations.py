@@ -58,6 +58,12 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "reversal": ("transactionId",),
 }
 
+# What a movement says it is for when its body names nothing, as in the seed service.
+DEFAULT_DESCRIPTIONS: dict[OperationType, str] = {
+    "spend": "In-app purchase",
+    "bonus": "Bonus credit",
+}
+
 DEFAULT_HOLD_SECONDS = 3600
 MAX_HOLD_SECONDS = 604800  # a week
 
@@ -88,6 +94,7 @@ class Movement:
     - hold: ``account_number``, ``asset_code``, ``amount``, ``expires_in_seconds``;
     - capture: ``hold_id``, ``amount`` (None: the whole hold); void: ``hold_id``;
     - reversal: ``transaction_id``, ``amount`` (None: what is left), ``description`` (reason).
+    Every one may have a ``description``; a spend's and a bonus's default to the seed's.
     """
 
     type: OperationType
@@ -100,6 +107,10 @@ class Movement:
     hold_id: str | None = None
     transaction_id: str | None = None
     expires_in_seconds: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.description is None and self.type in DEFAULT_DESCRIPTIONS:
+            object.__setattr__(self, "description", DEFAULT_DESCRIPTIONS[self.type])
 
     def payload(self) -> dict[str, Any]:
         """What the inbox stores (and hashes, to tell a replay from a reused key); the seed

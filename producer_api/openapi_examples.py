@@ -43,6 +43,7 @@ SUBMIT_BODIES: dict[str, dict[str, Any]] = {
         "accountNumber": "USR-001",
         "assetCode": "GOLD_COINS",
         "amount": 100,
+        "description": "Card purchase",
         "idempotencyKey": "topup-1",
     },
     "bonus": {

@@ -5,7 +5,15 @@ reads out of the ledger are the ledger's own read models (ledger.views), served 
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from ledger.views import RequestView, field_title, model_title
@@ -65,11 +73,27 @@ class MovingBody(KeyedBody):
         return {"asset_code": self.asset_code, "amount": self.amount, "metadata": self.metadata}
 
 
+# Every movement may say what it is for; a spend and a bonus that do not are given the seed
+# service's words (ledger.operations.DEFAULT_DESCRIPTIONS).
+DESCRIPTION = "what the movement is for, shown in history"
+
+
+def described(reason: str | None, info: ValidationInfo) -> str | None:
+    """A ``reason`` that agrees with the body's ``description``: the two name one text (the
+    seed's word for a bonus, this API's for every movement), so two different texts are
+    refused rather than one silently dropped."""
+    description = info.data.get("description")
+    if reason is not None and description is not None and reason != description:
+        raise ValueError("reason and description are the same text: send one, or both equal")
+    return reason
+
+
 class SubmitBody(MovingBody):
     account_number: AccountNumber = Field(examples=["USR-003"])
+    description: Text | None = Field(default=None, description=DESCRIPTION)
 
     def memo(self) -> str | None:
-        return None
+        return self.description
 
     def movement(self, **path: str) -> dict[str, Any]:
         mine = {"account_number": self.account_number, "description": self.memo()}
@@ -84,23 +108,25 @@ class TopupBody(SubmitBody):
 
 
 class BonusBody(SubmitBody):
-    reason: Text = Field(examples=["Daily login bonus"])
+    reason: Text | None = Field(
+        default=None, examples=["Daily login bonus"], description="the seed's description"
+    )
+    reason_agrees = field_validator("reason")(described)
 
     def memo(self) -> str | None:
-        return self.reason
+        return self.reason or self.description
 
 
 class SpendBody(SubmitBody):
-    description: Text = Field(examples=["Purchased sword"])
-
-    def memo(self) -> str | None:
-        return self.description
+    description: Text | None = Field(
+        default=None, examples=["Purchased sword"], description=DESCRIPTION
+    )
 
 
 class TransferBody(MovingBody):
     from_account: AccountNumber = Field(examples=["USR-001"])
     to_account: AccountNumber = Field(examples=["USR-002"])
-    description: Text | None = Field(default=None, examples=["Gift"])
+    description: Text | None = Field(default=None, examples=["Gift"], description=DESCRIPTION)
 
     def movement(self, **path: str) -> dict[str, Any]:
         parties = {"account_number": self.from_account, "to_account": self.to_account}
@@ -111,12 +137,11 @@ class TransferBody(MovingBody):
 
 
 class HoldBody(SubmitBody):
-    description: Text | None = Field(default=None, examples=["Tournament entry"])
+    description: Text | None = Field(
+        default=None, examples=["Tournament entry"], description=DESCRIPTION
+    )
     # Checked by the ledger (INVALID_EXPIRY): 1..604800 seconds, 3600 if not given.
     expires_in_seconds: int | None = Field(default=None, examples=[3600])
-
-    def memo(self) -> str | None:
-        return self.description
 
     def movement(self, **path: str) -> dict[str, Any]:
         return super().movement() | {"expires_in_seconds": self.expires_in_seconds}
@@ -124,7 +149,9 @@ class HoldBody(SubmitBody):
 
 class CaptureBody(KeyedBody):
     amount: Amount | None = Field(default=None, examples=["20.00"])  # None: the whole hold
-    description: Text | None = Field(default=None, examples=["Tournament entry fee"])
+    description: Text | None = Field(
+        default=None, examples=["Tournament entry fee"], description=DESCRIPTION
+    )
 
     def movement(self, **path: str) -> dict[str, Any]:
         return {"hold_id": path["hold_id"], "amount": self.amount, "description": self.description}
@@ -138,11 +165,13 @@ class VoidBody(KeyedBody):
 class ReversalBody(KeyedBody):
     transaction_id: uuid.UUID
     amount: Amount | None = Field(default=None, examples=["10.00"])  # None: what is left
-    reason: Text | None = Field(default=None, examples=["Refund"])
+    description: Text | None = Field(default=None, description=DESCRIPTION)
+    reason: Text | None = Field(default=None, examples=["Refund"], description="its description")
+    reason_agrees = field_validator("reason")(described)
 
     def movement(self, **path: str) -> dict[str, Any]:
         fields = {"transaction_id": str(self.transaction_id), "amount": self.amount}
-        return fields | {"description": self.reason}
+        return fields | {"description": self.reason or self.description}
 
 
 class BatchTopup(TopupBody):

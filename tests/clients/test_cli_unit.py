@@ -35,7 +35,7 @@ def test_amounts_are_decimals_and_a_bad_one_is_a_usage_error(
 
 @pytest.mark.parametrize(
     "argv",
-    [["bonus", "U", "A", "1"], ["spend", "U", "A", "1"], ["history"], ["frobnicate"], [],
+    [["bonus", "U", "A"], ["spend", "U", "A", "x"], ["history"], ["frobnicate"], [],
      ["topup", "U", "A", "1", "--wait", "-1"], ["topup", "U", "A", "1", "--metadata", "[1]"],
      ["history", "U", "--limit", "0"], ["history", "U", "--limit", "ten"]],
 )  # fmt: skip

@@ -61,6 +61,19 @@ def test_bonus_and_spend_carry_their_reason_and_description_and_metadata() -> No
     assert [r.url.path for r in service.requests] == ["/api/wallet/bonus", "/api/wallet/spend"]
 
 
+def test_texts_are_optional_as_in_the_seed_and_a_topup_may_carry_a_description() -> None:
+    service = FakeService()
+    client = service.client()
+    client.bonus("USR-1", "LOYALTY_POINTS", 50)
+    client.spend("USR-1", "GOLD_COINS", 30)
+    client.topup("USR-1", "GOLD_COINS", 5, description="Card purchase")
+    bonus, spend, topup = service.bodies()
+    assert "reason" not in bonus and "description" not in spend
+    assert topup["description"] == "Card purchase"
+    batch = [Operation.bonus("USR-1", "GOLD_COINS", 1), Operation.spend("USR-1", "GOLD_COINS", 1)]
+    assert all(set(op.body()) & {"reason", "description"} == set() for op in batch)
+
+
 @pytest.mark.parametrize(
     ("amount", "sent"),
     [(Decimal("100"), "100"), (Decimal("1E+2"), "100"), (Decimal("0.10"), "0.10"), (5, "5"),

@@ -215,3 +215,25 @@ def test_unknown_request_key_is_a_404_problem(http: Api) -> None:
     answer = http.get("/api/wallet/requests/never-submitted")
     assert answer.status_code == 404
     assert answer.json()["code"] == "REQUEST_NOT_FOUND"
+
+
+def test_the_seeds_texts_are_optional_and_a_topup_may_carry_one(
+    http: Api, make_user: UserFactory
+) -> None:
+    """As the seed's own suites send them (issue 22): a spend and a bonus without their
+    text, a top-up with one; history shows the seed's defaults and the top-up's text."""
+    user = make_user()
+    flow = [
+        ("topup", fresh(user, 10, description="Card purchase")),
+        ("bonus", fresh(user, 5)),
+        ("spend", fresh(user, 3)),
+    ]
+    for operation, body in flow:
+        answer = http.submit(operation, body)
+        assert answer.status_code == 200, answer.text
+    history = http.get(f"/api/wallet/history/{user}").json()["transactions"]
+    assert [i["description"] for i in history] == [
+        "In-app purchase",
+        "Bonus credit",
+        "Card purchase",
+    ]

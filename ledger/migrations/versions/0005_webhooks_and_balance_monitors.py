@@ -3,6 +3,14 @@
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-26 12:36:15.076427
+
+Locks:
+Creates the webhook and monitor tables; their foreign keys take SHARE ROW EXCLUSIVE on
+accounts, asset_types and requests for the instant of each CREATE TABLE (the new tables are
+empty: nothing is scanned), to the revision's commit. Measured on a ledger of 10 million
+entries (5 million requests and transactions, bench/migration_locks.py, Postgres 15, 2
+shared cores): 0.05 s in all, no probe of ledger_entries, transactions, requests or
+account_balances waited more than 0.01 s.
 """
 
 from collections.abc import Sequence

@@ -45,6 +45,15 @@ account_balances) and the unique constraint. The keys are validated in the same 
 rather than added NOT VALID and validated later because no later revision exists on the way
 down to do it: 0005's schema has valid keys, and a downgrade is a rare, planned operation.
 It has the same lock_timeout.
+
+Locks:
+As listed above. Measured on a ledger of 10 million entries (5 million requests and
+transactions, bench/migration_locks.py, Postgres 15, 2 shared cores): 0.88 s in all, of
+which the pre-check's scan of the ledger 0.85 s (ACCESS SHARE only); the ACCESS EXCLUSIVE
+locks on account_balances and ledger_entries are held for milliseconds (the unique
+constraint's index is built on one row per account and asset): the longest a posting's lock
+(ROW EXCLUSIVE) or a read waited on ledger_entries, transactions, requests or
+account_balances was 0.01 s.
 """
 
 from collections.abc import Sequence

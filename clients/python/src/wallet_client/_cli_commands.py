@@ -93,9 +93,9 @@ def add_commands(
             parsers[name].add_argument(argument)
         parsers[name].add_argument("amount", type=amount)
         submit_options(parsers[name])
-    parsers["bonus"].add_argument("--reason", required=True)
-    parsers["spend"].add_argument("--description", required=True)
-    parsers["hold"].add_argument("--description")
+    parsers["bonus"].add_argument("--reason")
+    for name in ("topup", "spend", "hold"):
+        parsers[name].add_argument("--description")
     parsers["hold"].add_argument("--expires-in", type=int, help="seconds (default 3600)")
     for argument in ("from_account", "to_account", "asset"):
         parsers["transfer"].add_argument(argument)
@@ -143,7 +143,10 @@ def history(client: WalletClient, args: argparse.Namespace) -> Any:
 
 @command("topup")
 def topup(client: WalletClient, args: argparse.Namespace) -> Any:
-    return client.topup(args.account, args.asset, args.amount, **submit(args))
+    description = args.description
+    return client.topup(
+        args.account, args.asset, args.amount, description=description, **submit(args)
+    )
 
 
 @command("bonus")

@@ -42,13 +42,16 @@ def topup(
     asset: str,
     amount: Money,
     *,
+    description: str | None = None,
     idempotency_key: str | None = None,
     metadata: Metadata = None,
     wait: float | None = None,
     raise_on_failure: bool | None = None,
 ) -> Plan[RequestResult]:
     """Credit ``account`` from the treasury."""
-    call = protocol.money_submission("topup", account, asset, amount, idempotency_key, metadata)
+    call = protocol.money_submission(
+        "topup", account, asset, amount, idempotency_key, metadata, description=description
+    )
     return submitted(call, wait, raise_on_failure)
 
 
@@ -57,13 +60,14 @@ def bonus(
     asset: str,
     amount: Money,
     *,
-    reason: str,
+    reason: str | None = None,
     idempotency_key: str | None = None,
     metadata: Metadata = None,
     wait: float | None = None,
     raise_on_failure: bool | None = None,
 ) -> Plan[RequestResult]:
-    """Credit ``account`` from the bonus pool, saying why."""
+    """Credit ``account`` from the bonus pool, saying why (the service says "Bonus credit"
+    if not)."""
     call = protocol.money_submission(
         "bonus", account, asset, amount, idempotency_key, metadata, reason=reason
     )
@@ -75,13 +79,14 @@ def spend(
     asset: str,
     amount: Money,
     *,
-    description: str,
+    description: str | None = None,
     idempotency_key: str | None = None,
     metadata: Metadata = None,
     wait: float | None = None,
     raise_on_failure: bool | None = None,
 ) -> Plan[RequestResult]:
-    """Debit ``account`` to revenue; fails ``INSUFFICIENT_FUNDS`` past its balance."""
+    """Debit ``account`` to revenue (described "In-app purchase" unless ``description``
+    says otherwise); fails ``INSUFFICIENT_FUNDS`` past its balance."""
     call = protocol.money_submission(
         "spend", account, asset, amount, idempotency_key, metadata, description=description
     )

@@ -180,7 +180,7 @@ class Operation(BaseModel):
 
     @classmethod
     def bonus(
-        cls, account: str, asset: str, amount: Money, *, reason: str, **options: Any
+        cls, account: str, asset: str, amount: Money, *, reason: str | None = None, **options: Any
     ) -> Operation:
         return cls(
             type="bonus", account=account, asset=asset, amount=amount, reason=reason, **options
@@ -188,7 +188,13 @@ class Operation(BaseModel):
 
     @classmethod
     def spend(
-        cls, account: str, asset: str, amount: Money, *, description: str, **options: Any
+        cls,
+        account: str,
+        asset: str,
+        amount: Money,
+        *,
+        description: str | None = None,
+        **options: Any,
     ) -> Operation:
         return cls(
             type="spend",
