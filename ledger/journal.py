@@ -99,7 +99,10 @@ WITH balance AS (
 )
 UPDATE requests r
 SET status = o.status, error_code = o.code, error_message = o.message, attempts = o.attempts,
-    updated_at = now(), completed_at = CASE WHEN o.status = 'processing' THEN NULL ELSE now() END
+    updated_at = now(),
+    -- the statement's own time, not the transaction's start: a batch may have waited for its
+    -- balance rows' locks, and a request completes when its posting is written, not before
+    completed_at = CASE WHEN o.status = 'processing' THEN NULL ELSE clock_timestamp() END
 FROM unnest(:outcome_ids, :statuses, :codes, :messages, :attempts)
      AS o(id, status, code, message, attempts)
 WHERE r.id = o.id

@@ -58,7 +58,11 @@ class Front:
         ``finished``: which of these request ids are finished; ``read``: their resources
         (both run on a thread)."""
         self._app = app
-        self._renders = Renders(read, self.run)
+        # Parked calls' reads run on a thread of their own: behind the calls queued for the
+        # app's threads, a finished call would wait for every one of them (256 connections:
+        # answers 340 ms after their requests completed, against 28 ms with 64).
+        self._parked_thread = ThreadPoolExecutor(1, thread_name_prefix="api-parked")
+        self._renders = Renders(read, self._run_parked)
         self._max_body, self._body_seconds = max_body, settings.body_read_seconds
         self._threads = ThreadPoolExecutor(settings.api_threads, thread_name_prefix="api")
         self.waiter = OutcomeWaiter(
@@ -66,7 +70,7 @@ class Front:
             settings.outcome_channel,
             max_waiters=settings.max_waiters_per_process,
             recheck_seconds=settings.wait_recheck_seconds,
-            finished_among=lambda ids: self.run(lambda: finished(ids)),
+            finished_among=lambda ids: self._run_parked(lambda: finished(ids)),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -76,8 +80,11 @@ class Front:
             await self._http(scope, receive, send)
 
     def run(self, function: Callable[[], Any]) -> "asyncio.Future[Any]":
-        """``function`` on one of the front's threads."""
+        """``function`` on one of the app's threads."""
         return asyncio.get_running_loop().run_in_executor(self._threads, function)
+
+    def _run_parked(self, function: Callable[[], Any]) -> "asyncio.Future[Any]":
+        return asyncio.get_running_loop().run_in_executor(self._parked_thread, function)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         read = await self._read_body(receive)
@@ -145,6 +152,7 @@ class Front:
             elif message["type"] == "lifespan.shutdown":
                 await self.waiter.stop()
                 self._threads.shutdown(wait=False)
+                self._parked_thread.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
