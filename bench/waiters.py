@@ -7,6 +7,7 @@ HTTP/1.1 with keep-alive, minimal on purpose: the API always answers with Conten
 
 import asyncio
 import json
+import random
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -75,19 +76,23 @@ class PollResult:
 
 
 async def long_polls(
-    base_url: str, *, clients: int, seconds: float, prefix: str, account: str
+    base_url: str, *, clients: int, seconds: float, prefix: str, account: str, rate: float
 ) -> PollResult:
     """Each client submits a top-up, then long-polls its request with ?wait=10 until
-    finished, again and again for ``seconds``: how long after its completion (the posting
-    transaction's time) each answer arrives."""
+    finished, again and again for ``seconds``, all together at about ``rate`` requests a
+    second (each client pauses between its requests): how long after its completion (when
+    the worker wrote its posting) each answer arrives."""
     result = PollResult()
     deadline = time.monotonic() + seconds
+    pause = clients / rate
 
     async def client(number: int) -> None:
         connection = await Connection.open(base_url)
         try:
             count = 0
+            await asyncio.sleep(random.uniform(0, pause))
             while time.monotonic() < deadline:
+                next_at = time.monotonic() + random.uniform(pause / 2, pause * 1.5)
                 count += 1
                 key = f"{prefix}-{number}-{count}"
                 await connection.call("POST", "/api/wallet/topup", topup(key, account))
@@ -101,6 +106,7 @@ async def long_polls(
                 else:
                     completed = datetime.fromisoformat(view["completedAt"]).timestamp()
                     result.lags_ms.append((received - completed) * 1000)
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
         finally:
             connection.close()
 

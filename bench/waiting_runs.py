@@ -18,7 +18,8 @@ PROBES = 5
 COUNT = "SELECT count(*) FROM requests WHERE idempotency_key LIKE :prefix"
 
 
-def poll_run(product: Product, *, clients: int, seconds: int) -> dict[str, Any]:
+def poll_run(product: Product, *, clients: int, seconds: int, rate: float) -> dict[str, Any]:
+    """``clients`` long-polling their own requests, together at ``rate`` submits a second."""
     prefix = f"poll-{int(time.time())}"
     result = asyncio.run(
         long_polls(
@@ -27,9 +28,10 @@ def poll_run(product: Product, *, clients: int, seconds: int) -> dict[str, Any]:
             seconds=seconds,
             prefix=prefix,
             account="USR-LOAD-000001",
+            rate=rate,
         )
     )
-    return {"name": f"poll-wait-{clients}", **result.summary()}
+    return {"name": f"poll-wait-{clients}", "rate": rate, **result.summary()}
 
 
 def park_run(product: Product, engine: Engine) -> dict[str, Any]:

@@ -146,6 +146,9 @@ class Settings(BaseSettings):
     # (a waiting call holds none). More threads contend for the process's GIL, which shows in
     # the tail (4 against 8, 8 against 32: docs/development.md, Performance).
     api_threads: int = 4
+    # Threads per API process that run reads (GET: balances, history, polls of a request), so
+    # that reads never queue behind submits.
+    api_read_threads: int = Field(default=2, ge=1)
     worker_concurrency: int = 2  # make run's worker pool
     flower_port: int = 5555
     flower_max_tasks: int = 10000  # Flower keeps every task it hears of in memory: a bound

@@ -5,8 +5,9 @@ granian serves this app (api_server.py). For each call the front
 1. reads the whole body on the event loop, within ``body_seconds`` in all and at most
    ``max_body`` bytes, whatever its framing: a slow sender holds a coroutine, never a thread,
    and a body past the bound is refused (408, 413) by the Flask app like any other refusal;
-2. runs the Flask app (every route, as WSGI) on one of ``threads`` threads, with the body
-   whole and its length known (a2wsgi builds the WSGI environ);
+2. runs the Flask app (every route, as WSGI) on one of API_THREADS threads (a read: of
+   API_READ_THREADS others), with the body whole and its length known (a2wsgi builds the
+   WSGI environ);
 3. if the route parked the call (``park`` below: ``Prefer: wait`` on a submit, ``?wait`` on a
    poll) and the process has room, awaits the outcome in ``OutcomeWaiter`` and sends what
    the route renders then; otherwise sends the route's answer as it is.
@@ -20,6 +21,7 @@ import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from a2wsgi.wsgi import build_environ
@@ -29,6 +31,7 @@ from producer_api.parking import Parked, ReadRequests, Renders
 from producer_api.waiting import OutcomeWaiter
 
 PARKED = "wallet.parked"  # environ: where a route leaves its Parked (the front set it to None)
+READS = ("GET", "HEAD")
 REFUSED = "wallet.refused"  # environ: why the front refused the body (408 or 413)
 Scope = dict[str, Any]
 Receive = Callable[[], Any]
@@ -65,6 +68,11 @@ class Front:
         self._renders = Renders(read, self._run_parked)
         self._max_body, self._body_seconds = max_body, settings.body_read_seconds
         self._threads = ThreadPoolExecutor(settings.api_threads, thread_name_prefix="api")
+        # Reads (GET, HEAD: balances, history, polls of a request) have threads of their own:
+        # at saturation a read would otherwise queue behind every submit in line.
+        self._read_threads = ThreadPoolExecutor(
+            settings.api_read_threads, thread_name_prefix="api-read"
+        )
         self.waiter = OutcomeWaiter(
             settings.redis_url,
             settings.outcome_channel,
@@ -79,9 +87,11 @@ class Front:
         elif scope["type"] == "http":
             await self._http(scope, receive, send)
 
-    def run(self, function: Callable[[], Any]) -> "asyncio.Future[Any]":
-        """``function`` on one of the app's threads."""
-        return asyncio.get_running_loop().run_in_executor(self._threads, function)
+    def _run_app(self, environ: dict[str, Any]) -> "asyncio.Future[Answer]":
+        """The Flask app on one of its threads: a read's, or a write's."""
+        threads = self._read_threads if environ["REQUEST_METHOD"] in READS else self._threads
+        call = partial(_call_wsgi, self._app, environ)
+        return asyncio.get_running_loop().run_in_executor(threads, call)
 
     def _run_parked(self, function: Callable[[], Any]) -> "asyncio.Future[Any]":
         return asyncio.get_running_loop().run_in_executor(self._parked_thread, function)
@@ -95,7 +105,7 @@ class Front:
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ[PARKED], environ[REFUSED] = None, refused
-        answer = await self.run(lambda: _call_wsgi(self._app, environ))
+        answer = await self._run_app(environ)
         parked: Parked | None = environ[PARKED]
         if parked is not None and await self._park(parked, receive):
             answer = await self._rendered(answer, parked)
@@ -152,6 +162,7 @@ class Front:
             elif message["type"] == "lifespan.shutdown":
                 await self.waiter.stop()
                 self._threads.shutdown(wait=False)
+                self._read_threads.shutdown(wait=False)
                 self._parked_thread.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
