@@ -32,6 +32,7 @@ from producer_api.waiting import OutcomeWaiter
 
 PARKED = "wallet.parked"  # environ: where a route leaves its Parked (the front set it to None)
 READS = ("GET", "HEAD")
+WATCH_AFTER_SECONDS = 2.0  # a parked call is watched for its client's departure after this
 REFUSED = "wallet.refused"  # environ: why the front refused the body (408 or 413)
 Scope = dict[str, Any]
 Receive = Callable[[], Any]
@@ -143,8 +144,16 @@ class Front:
 
     async def _park(self, parked: Parked, receive: Receive) -> bool:
         """Wait for the parked call's requests; False if the wait was not applied or the
-        client left meanwhile (its place is freed at once, not when the wait runs out)."""
+        client left meanwhile (then its place is freed at once, not when the wait runs out).
+
+        A departure is watched for only once a call has waited ``WATCH_AFTER_SECONDS``: a
+        pending ``receive()`` delays granian's sending of the answer by up to some 300 ms
+        (256 parked long-polls: answers p50 345 ms after their request completed, against
+        34 ms without the watch), and most calls are answered well before."""
         waiting = asyncio.ensure_future(self.waiter.wait(parked.pending, parked.seconds))
+        await asyncio.wait({waiting}, timeout=WATCH_AFTER_SECONDS)
+        if waiting.done():
+            return waiting.result()
         leaving = asyncio.ensure_future(receive())  # after the body: only http.disconnect
         await asyncio.wait({waiting, leaving}, return_when=asyncio.FIRST_COMPLETED)
         if not waiting.done():
