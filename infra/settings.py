@@ -24,12 +24,12 @@ class Settings(BaseSettings):
     wallet_env: Literal["development", "production"] = "development"
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/wallet"
     # A streaming replica (hot standby) of DATABASE_URL for balance and history reads; unset,
-    # every read goes to the primary (README, Read replica). Request statuses, holds, accounts
+    # every read goes to the primary (docs/scaling.md, Read replicas). Request statuses, holds, accounts
     # and every write always go to the primary.
     database_read_url: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
     # The Celery broker: unset, the Redis at REDIS_URL; amqp://user:password@host:5672/vhost
-    # runs the task queue on RabbitMQ (README, Choosing a broker). Redis stays for rate limits
+    # runs the task queue on RabbitMQ (docs/operations.md, Choosing a broker). Redis stays for rate limits
     # and outcome notifications either way.
     celery_broker_url: str | None = None
     # Comma-separated Fernet keys, newest first; client metadata is sealed at rest with them.
@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     replica_retry_after_seconds: float = 5.0
     # Admission control: submits are refused (503) while the line of requests not yet picked
     # up by a worker is this long, or its head has waited this many seconds. Sized from the
-    # measured posting rate (README, Performance): 5,000 is 3-4 s at ~1,500 postings/s. The
+    # measured posting rate (docs/performance.md): 5,000 is 3-4 s at ~1,500 postings/s. The
     # age bound stays above the reaper's worst case, so a lost message alone never sheds.
     admission_max_pending: int = 5000
     admission_max_age_seconds: float = 30.0
@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     max_attempts: int = 5
     # Micro-batching: a worker posts up to this many queued requests in one transaction. A
     # batch endpoint call (1,000 operations) is then one transaction: 3,200 postings/s against
-    # 2,470 with 200 per transaction (worker alone, README Performance).
+    # 2,470 with 200 per transaction (worker alone, docs/performance.md).
     batch_size: int = 1000
     # The worker serves its Prometheus metrics here (0: not at all).
     worker_metrics_port: int = 9808
