@@ -24,13 +24,13 @@ class Settings(BaseSettings):
     wallet_env: Literal["development", "production"] = "development"
     database_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/wallet"
     # A streaming replica (hot standby) of DATABASE_URL for balance and history reads; unset,
-    # every read goes to the primary (docs/scaling.md, Read replicas). Request statuses, holds, accounts
-    # and every write always go to the primary.
+    # every read goes to the primary (docs/scaling.md, Read replicas). Request statuses,
+    # holds, accounts and every write always go to the primary.
     database_read_url: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
     # The Celery broker: unset, the Redis at REDIS_URL; amqp://user:password@host:5672/vhost
-    # runs the task queue on RabbitMQ (docs/operations.md, Choosing a broker). Redis stays for rate limits
-    # and outcome notifications either way.
+    # runs the task queue on RabbitMQ (docs/operations.md, Choosing a broker). Redis stays
+    # for rate limits and outcome notifications either way.
     celery_broker_url: str | None = None
     # Comma-separated Fernet keys, newest first; client metadata is sealed at rest with them.
     metadata_encryption_keys: str | None = None
