@@ -13,8 +13,8 @@ is parked: the ids announced in the last ``RECENT_SECONDS`` are remembered, so s
 answered at once instead of at the next re-check.
 
 At most ``max_waiters`` calls of a process wait at once (MAX_WAITERS_PER_PROCESS, thousands:
-a parked call costs a few KiB: 2,000 of them grew the API by 41 MB, docs/performance.md); past that a call is answered at once as
-if it had not asked to wait (RFC 7240 lets a server ignore a preference).
+2,000 parked calls grew the API by 41 MB, docs/performance.md); past that a call is answered
+at once as if it had not asked to wait (RFC 7240 lets a server ignore a preference).
 """
 
 import asyncio

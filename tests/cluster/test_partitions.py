@@ -1,7 +1,8 @@
 """Partitions while requests flow through both API hosts: each cut silently (packets dropped on
 the bridge, no reset), held until the cluster has shown it works around it, then healed.
 
-Each test prints what it measured; docs/resilience.md's "Several hosts, and partitions" section records them:
+Each test prints what it measured; docs/resilience.md's "Several hosts, and partitions"
+section records them:
 - ``serving``: from the heal until the cut host does its job again (w1 posts; a submit through
   api1 completes within its 2 s wait, so api1's own enqueuer sent it; w2 receives messages);
 - ``drained``: from the heal until every request recorded before the heal is finished.

@@ -152,7 +152,9 @@ def parked_calls(url: str) -> float:
 
 
 @pytest.mark.slow
-def test_a_waiting_client_that_leaves_frees_its_place_long_before_its_wait_ends(stack: Stack) -> None:
+def test_a_waiting_client_that_leaves_frees_its_place_long_before_its_wait_ends(
+    stack: Stack,
+) -> None:
     url, _ = start_private_api(stack, WEB_CONCURRENCY="1", MAX_WAITERS_PER_PROCESS="3")
     user = stack.user()
     for _ in range(3):  # each gives up long before its 30 s wait, closing its connection
