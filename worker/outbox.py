@@ -1,6 +1,6 @@
-"""The posting transaction's webhook events (ledger.outbox), and the messages that announce
+"""The posting transaction's webhook events (ledger.webhooks.outbox), and the messages that announce
 their deliveries once it commits. Which event types have subscribers is remembered per pool
-process until a webhook is registered or deleted (ledger.outbox.Subscriptions)."""
+process until a webhook is registered or deleted (ledger.webhooks.outbox.Subscriptions)."""
 
 from collections.abc import Sequence
 
@@ -8,9 +8,9 @@ import structlog
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.orm import Session
 
-from ledger.journal_extras import lazily_expired
-from ledger.lifecycle import Outcome
-from ledger.outbox import record_holds_expired, record_posting_events
+from ledger.posting.journal_extras import lazily_expired
+from ledger.posting.lifecycle import Outcome
+from ledger.webhooks.outbox import record_holds_expired, record_posting_events
 from worker.celery_app import app
 from worker.runtime import runtime
 

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from harness.processes import wait_until
-from ledger.outbox import record_event
-from ledger.webhook_models import WebhookEvent
+from ledger.models import WebhookEvent
+from ledger.webhooks.outbox import record_event
 from tests.fixtures.clients import Api, UserFactory
 from tests.receiver import Received, Receiver, receiving
 

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from ledger.expiry import expire_holds
-from ledger.hold_views import get_hold
-from ledger.journal_extras import lazily_expired
-from ledger.outbox import Subscriptions, record_holds_expired
-from ledger.webhook_models import WebhookDelivery, WebhookEvent
+from ledger.models import WebhookDelivery, WebhookEvent
+from ledger.posting.expiry import expire_holds
+from ledger.posting.journal_extras import lazily_expired
+from ledger.reads.holds import get_hold
+from ledger.webhooks.outbox import Subscriptions, record_holds_expired
 from tests.integration.ops import post, record, run, user
 from tests.integration.test_holds import place
 from tests.integration.test_outbox import webhook

@@ -1,12 +1,12 @@
 """A request's lifecycle on real Postgres, each test rolled back: claiming and fill-ins,
-redeliveries, crashed and rolled-back deliveries (ledger.lifecycle)."""
+redeliveries, crashed and rolled-back deliveries (ledger.posting.lifecycle)."""
 
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
-from ledger.lifecycle import count_crashed_delivery, process_requests
+from ledger.posting.lifecycle import count_crashed_delivery, process_requests
 from tests.integration.helpers import deliver, gold, new_user, reread, submit
 
 

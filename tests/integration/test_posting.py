@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
-from ledger.lifecycle import process_requests
 from ledger.models import AccountBalance, LedgerEntry, Request, Transaction
 from ledger.operations import OperationType
-from ledger.queries import get_balances
-from ledger.request_views import request_views
+from ledger.posting.lifecycle import process_requests
+from ledger.reads.queries import get_balances
+from ledger.reads.requests import request_views
 from ledger.seed import create_assets
 from ledger.verify import find_violations
 from tests.integration.helpers import deliver, gold, new_user, submit

@@ -1,7 +1,7 @@
 """A request whose payload the worker cannot open (sealed with a key it lacks, or malformed)
 on real Postgres, each test rolled back: it is counted like a crashed delivery, never posted,
 never a fill-in again, abandoned after MAX_ATTEMPTS deliveries, and it blocks no other
-request (ledger.lifecycle)."""
+request (ledger.posting.lifecycle)."""
 
 import json
 import uuid
@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
-from ledger.lifecycle import process_requests
+from ledger.posting.lifecycle import process_requests
 from ledger.statuses import Status
 from tests.integration.helpers import deliver, gold, new_user, reread, submit
 

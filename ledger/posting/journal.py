@@ -3,44 +3,19 @@ the changed balances (posted and held), a transaction and its two entries per po
 transfer, and every request's outcome. Fixed SQL text, one array per column: no per-row
 statements, nothing hydrated, the same plan for 1 request or 1,000. A batch that places or
 settles holds or reverses transactions writes those first, in one more statement
-(ledger.journal_extras); a batch of top-ups, bonuses, spends and transfers does not.
+(ledger.posting.journal_extras); a batch of top-ups, bonuses, spends and transfers does not.
 """
 
-from __future__ import annotations
-
-import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer
-from ledger.journal_extras import JournalExtras
-from ledger.prepared import Prepared
-
-if TYPE_CHECKING:
-    from ledger.posting import Posting
-    from ledger.statuses import Outcome
-
-
-@dataclass
-class LockedBalance:
-    id: int
-    account_id: int
-    asset_id: int
-    allow_negative: bool
-    balance: Decimal
-    kind: str  # the account's
-    scale: int  # the asset's
-    held: Decimal = Decimal(0)  # the sum of the row's active holds
-    frozen: bool = False  # the account's
-
-    @property
-    def available(self) -> Decimal:
-        return self.balance - self.held
-
+from ledger.posting.balances import LockedBalance
+from ledger.posting.journal_extras import JournalExtras
+from ledger.prepared import Prepared, array_literal
+from ledger.statuses import Outcome
 
 # Columns whose values are numbers, uuids or fixed words are sent as one array literal each
 # (0.3 us a value against 2-4 us for psycopg2's list adaptation); free text goes as lists.
@@ -144,28 +119,8 @@ class Journal:
     # Holds placed, settled and transactions reversed: written only when there are some.
     extras: JournalExtras = field(default_factory=JournalExtras)
 
-    def post(self, posting: Posting, source: LockedBalance, destination: LockedBalance) -> None:
-        """Move the amount between the two locked balances and record the transaction."""
-        source.balance -= posting.amount
-        destination.balance += posting.amount
-        self.changed[source.id], self.changed[destination.id] = source, destination
-        metadata = json.dumps(self.sealer.seal(posting.metadata)) if posting.metadata else "{}"
-        row = (
-            posting.request_id,
-            posting.type,
-            posting.description,
-            metadata,
-            source.asset_id,
-            posting.amount,
-            source.id,
-            source.account_id,
-            source.balance,
-            destination.id,
-            destination.account_id,
-            destination.balance,
-            posting.hold_id,
-            posting.reversal_of,
-        )
+    def add_transaction(self, row: tuple[Any, ...]) -> None:
+        """One posted transaction and its two entries: values in ``POSTING_COLUMNS`` order."""
         for column, value in zip(self.columns.values(), row, strict=True):
             column.append(value)
 
@@ -192,8 +147,3 @@ class Journal:
                 "attempts": array_literal([o.attempts for o in outcomes]),
             },
         )
-
-
-def array_literal(values: Iterable[object]) -> str:
-    """A Postgres array literal of values that need no quoting: numbers, uuids, codes."""
-    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"

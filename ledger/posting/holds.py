@@ -7,8 +7,8 @@
   needs no funds check: the hold reserved them. A frozen account refuses every movement
   out, a capture too (ACCOUNT_FROZEN, the hold left active): a hold on an account frozen
   after it was placed is captured after the unfreeze, or voided, or expires.
-- Voiding releases the hold (on a frozen account too: no money moves); expiry (ledger.expiry,
-  the beat) too.
+- Voiding releases the hold (on a frozen account too: no money moves); expiry
+  (ledger.posting.expiry, the beat) too.
 - A hold past its ``expires_at`` is expired whether or not the beat has swept it yet: a
   capture or void of it fails HOLD_NOT_ACTIVE and expires it in the same transaction, so
   the outcome never depends on when the beat ran.
@@ -31,11 +31,12 @@ from ledger.errors import (
     HoldNotFound,
     InvalidAccount,
 )
-from ledger.journal import Journal, LockedBalance
-from ledger.journal_extras import PlacedHold
 from ledger.money import format_amount
 from ledger.operations import REVENUE
-from ledger.posting import BalanceKey, Posting, insufficient, post_one
+from ledger.posting.balances import BalanceKey, LockedBalance
+from ledger.posting.journal import Journal
+from ledger.posting.journal_extras import PlacedHold
+from ledger.posting.posting import Posting, insufficient, post_one
 from ledger.prepared import lock_by_id
 
 

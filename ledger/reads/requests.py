@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer
-from ledger.hold_views import get_holds, holds_by_request
-from ledger.inbox import InboxRow, find_request, find_requests_by_id
+from ledger.inbox.requests import InboxRow, find_request, find_requests_by_id
 from ledger.models import (
     Account,
     AssetType,
@@ -20,8 +19,9 @@ from ledger.models import (
 )
 from ledger.money import quantize
 from ledger.operations import parse_uuid
+from ledger.reads.holds import get_holds, holds_by_request
+from ledger.reads.views import EntryView, ErrorView, HoldView, RequestView, TransactionView
 from ledger.statuses import PENDING, Status
-from ledger.views import EntryView, ErrorView, HoldView, RequestView, TransactionView
 
 SETTLING = ("capture", "void")
 

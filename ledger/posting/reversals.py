@@ -25,9 +25,10 @@ from ledger.errors import (
     ReversalExceedsOriginal,
     TransactionNotFound,
 )
-from ledger.journal import Journal, LockedBalance
 from ledger.money import format_amount
-from ledger.posting import BalanceKey, Posting, post_one
+from ledger.posting.balances import BalanceKey, LockedBalance
+from ledger.posting.journal import Journal
+from ledger.posting.posting import Posting, post_one
 from ledger.prepared import lock_by_id
 
 

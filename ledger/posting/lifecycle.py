@@ -12,7 +12,7 @@ open) does the request wait in ``processing`` for the next one:
                  │    ▲  └──> failed       (business rejection, or out of attempts)
                  └────┘ counted again
 
-- ``queued``: recorded by the inbox (ledger.inbox), committed before any message names it.
+- ``queued``: recorded by the inbox (ledger.inbox.requests), committed before any message names it.
 - ``processing``: a delivery crashed (a killed worker) or could not open the payload, and
   was counted; the request waits for its next delivery (a redelivery, or the reaper's).
 - ``completed`` | ``failed``: terminal, written with the outcome in the posting transaction.
@@ -27,9 +27,9 @@ and commits the transactions; nothing here commits):
    waiting (``SKIP LOCKED``): micro-batching without deadlocks.
 2. Post: the holds and original transactions they name, then their balance rows, are
    locked in ascending id order, and each request is checked against the running state, in
-   arrival order (ledger.dispatch, ledger.posting).
+   arrival order (ledger.posting.dispatch, ledger.posting.posting).
 3. Finish: one statement writes the balances, the transactions and their entries, and each
-   request's outcome with its delivery counted (``attempts + 1``; ledger.journal).
+   request's outcome with its delivery counted (``attempts + 1``; ledger.posting.journal).
 
 ``attempts`` counts the deliveries that reached a request. A transient error rolls the
 posting transaction back and counts nothing. A crash rolls it back too; the message comes
@@ -40,7 +40,7 @@ timeouts never does. A payload the worker cannot open (sealed with a key it lack
 malformed) is not posted: its delivery is counted with the batch (``processing``, so it is
 no longer a fill-in), and the reaper sends it again until it runs out of attempts; the
 operator has MAX_ATTEMPTS x REAPER_STALE_AFTER_SECONDS to give the workers the key.
-A lost message only delays a request: the reaper (ledger.reaper) finds requests left
+A lost message only delays a request: the reaper (ledger.posting.reaper) finds requests left
 pending and sends them again, and the protocol makes a second delivery harmless.
 """
 
@@ -53,10 +53,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer, Unsealable
-from ledger.dispatch import post_movements
 from ledger.errors import BusinessRejection, PostingAbandoned
-from ledger.journal import Journal
 from ledger.operations import Movement
+from ledger.posting.dispatch import post_movements
+from ledger.posting.journal import Journal
 from ledger.prepared import Prepared
 from ledger.statuses import PENDING, TERMINAL, sql_list
 from ledger.statuses import Outcome as Outcome  # re-exported: the protocol's outcome

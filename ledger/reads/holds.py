@@ -11,7 +11,7 @@ from ledger.errors import HoldNotFound
 from ledger.models import Account, AssetType, Hold
 from ledger.money import quantize
 from ledger.operations import parse_uuid
-from ledger.views import HoldView
+from ledger.reads.views import HoldView
 
 
 def get_hold(session: Session, *, hold_id: uuid.UUID | str) -> HoldView:

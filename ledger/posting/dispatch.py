@@ -1,8 +1,8 @@
 """A batch of locked requests, whatever their types, checked and posted in arrival order.
 
 Lock order, the same in every transaction that writes money, so none deadlocks: request rows
-(ledger.lifecycle), then holds (ascending id), then original transactions of reversals
-(ascending id), then balance rows (ascending id). The expiry sweep (ledger.expiry) takes
+(ledger.posting.lifecycle), then holds (ascending id), then original transactions of reversals
+(ascending id), then balance rows (ascending id). The expiry sweep (ledger.posting.expiry) takes
 holds with SKIP LOCKED, then balance rows. A batch of top-ups, bonuses, spends and
 transfers locks no hold or transaction: its statements are the seed's.
 
@@ -16,11 +16,19 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ledger.errors import BusinessRejection, HoldNotFound, TransactionNotFound
-from ledger.holds import LockedHold, PlaceHold, SettleHold, lock_holds, place_hold, settle_hold
-from ledger.journal import Journal, LockedBalance
 from ledger.operations import DEFAULT_HOLD_SECONDS, REVENUE, Movement, legs_for, parse_uuid
-from ledger.posting import BalanceKey, Posting, lock_parties, post_one
-from ledger.reversals import LockedOriginal, Reverse, lock_originals, reverse
+from ledger.posting.balances import BalanceKey, LockedBalance, lock_parties
+from ledger.posting.holds import (
+    LockedHold,
+    PlaceHold,
+    SettleHold,
+    lock_holds,
+    place_hold,
+    settle_hold,
+)
+from ledger.posting.journal import Journal
+from ledger.posting.posting import Posting, post_one
+from ledger.posting.reversals import LockedOriginal, Reverse, lock_originals, reverse
 
 Operation = Posting | PlaceHold | SettleHold | Reverse | BusinessRejection
 Request = tuple[str, Movement]  # a request's id and its movement

@@ -24,8 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer
-from ledger.request_views import get_requests_by_id
-from ledger.webhook_views import EventBody
+from ledger.reads.requests import get_requests_by_id
+from ledger.webhooks.views import EventBody
 
 CLAIM = text(
     """
