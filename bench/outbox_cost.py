@@ -59,7 +59,9 @@ def posting_seconds(
             ]
         started = time.perf_counter()
         with sessions.begin() as session:
-            outcomes = process_requests(session, request_ids=ids, max_attempts=3, sealer=PLAIN)
+            outcomes = process_requests(
+                session, request_ids=ids, max_attempts=3, sealer=PLAIN
+            ).outcomes
             posted = time.perf_counter()
             record_posting_events(session, outcomes=outcomes, subscriptions=subscriptions)
             outbox.append((time.perf_counter() - posted) / size)

@@ -10,6 +10,8 @@ Shared by all (each a leaf or nearly):
 - statuses: a request's statuses and a delivery's ``Outcome``.
 - operations: the operations a client may request, their legs, ``Movement``.
 - prepared: statements prepared once per connection, and their array parameters.
+- rows: named rows, one dataclass per SQL row shape, whose field order makes both the
+  column list and the values.
 
 Packages:
 - models/: the schema, every table on one metadata (migrations/ produce it).

@@ -54,15 +54,16 @@ def post_batch(request_ids: list[str], fill_to: int = 0) -> dict[str, int]:
     """One transaction: the claim-and-post protocol of ledger.posting.lifecycle."""
     rt, started = runtime(), time.perf_counter()
     with rt.sessions.begin() as session:
-        outcomes = process_requests(
+        posted = process_requests(
             session,
             request_ids=request_ids,
             fill_to=fill_to,
             max_attempts=rt.settings.max_attempts,
             sealer=rt.sealer,
         )
+        outcomes = posted.outcomes
         # Webhooks: the transactional outbox, written in the posting's own transaction.
-        deliveries = record_events(session, finished(outcomes))
+        deliveries = record_events(session, finished(outcomes), posted.expired_holds)
     announce(deliveries)
     seconds, channel = time.perf_counter() - started, rt.settings.outcome_channel
     return log_posted(report(outcomes, seconds, publisher=rt.redis, channel=channel))

@@ -13,21 +13,31 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import AccountNotFound, AssetNotFound, BusinessRejection
 from ledger.prepared import Prepared
+from ledger.rows import select_as, select_list
 
 BalanceKey = tuple[str, str]  # (account number, asset code)
 
 
-@dataclass
+@dataclass(slots=True)
 class LockedBalance:
-    id: int
-    account_id: int
-    asset_id: int
-    allow_negative: bool
-    balance: Decimal
-    kind: str  # the account's
-    scale: int  # the asset's
-    held: Decimal = Decimal(0)  # the sum of the row's active holds
-    frozen: bool = False  # the account's
+    """A locked balance row, with what the checks need of its account and asset; ``balance``
+    and ``held`` are the running values the batch's postings leave."""
+
+    id: int = select_as("b.id")
+    account_id: int = select_as("b.account_id")
+    asset_id: int = select_as("b.asset_id")
+    allow_negative: bool = select_as("b.allow_negative")
+    balance: Decimal = select_as("b.balance")
+    kind: str = select_as("a.kind")  # the account's
+    scale: int = select_as("t.scale")  # the asset's
+    held: Decimal = select_as("b.held")  # the sum of the row's active holds
+    frozen: bool = select_as("a.status = 'frozen'")  # the account's
+    account_number: str = select_as("a.account_number")
+    asset_code: str = select_as("t.code")
+
+    @property
+    def key(self) -> BalanceKey:
+        return (self.account_number, self.asset_code)
 
     @property
     def available(self) -> Decimal:
@@ -36,15 +46,14 @@ class LockedBalance:
 
 LOCK_BALANCES = Prepared(
     "wallet_lock_balances",
-    """
-SELECT b.id, b.account_id, b.asset_id, b.allow_negative, b.balance, a.kind, t.scale,
-       b.held, a.status = 'frozen', a.account_number, t.code
+    f"""
+SELECT {select_list(LockedBalance)}
 FROM unnest(:numbers, :codes) AS k(account_number, code)
 JOIN accounts a ON a.account_number = k.account_number
 JOIN asset_types t ON t.code = k.code
 JOIN account_balances b ON b.account_id = a.id AND b.asset_id = t.id
 ORDER BY b.id FOR UPDATE OF b
-""",
+""",  # noqa: S608 - the shape's own expressions, no input
     {"numbers": "text[]", "codes": "text[]"},
 )
 
@@ -63,7 +72,8 @@ def lock_balances(session: Session, *, keys: set[BalanceKey]) -> dict[BalanceKey
         return {}
     numbers, codes = zip(*keys, strict=True)
     rows = LOCK_BALANCES.execute(session, {"numbers": list(numbers), "codes": list(codes)})
-    return {(row[9], row[10]): LockedBalance(*row[:9]) for row in rows}
+    locked = (LockedBalance(*row) for row in rows)
+    return {balance.key: balance for balance in locked}
 
 
 def missing_parties(session: Session, keys: set[BalanceKey]) -> dict[BalanceKey, BusinessRejection]:

@@ -57,16 +57,32 @@ def operation_for(request_id: str, movement: Movement) -> Operation:
     if type_ == "reversal":
         if (original := parse_uuid(movement.transaction_id)) is None:
             return TransactionNotFound(f"transaction {movement.transaction_id!r} does not exist")
-        return Reverse(request_id, str(original), amount, movement.description)
+        return Reverse(
+            request_id=request_id,
+            transaction_id=str(original),
+            amount=amount,
+            description=movement.description,
+        )
     if type_ in ("capture", "void"):
         if (hold := parse_uuid(movement.hold_id)) is None:
             return HoldNotFound(f"hold {movement.hold_id!r} does not exist")
-        return SettleHold(request_id, type_, str(hold), amount, movement.description)
+        return SettleHold(
+            request_id=request_id,
+            type=type_,
+            hold_id=str(hold),
+            amount=amount,
+            description=movement.description,
+        )
     user, code = str(movement.account_number), str(movement.asset_code)
     if type_ == "hold":
-        seconds = movement.expires_in_seconds or DEFAULT_HOLD_SECONDS
-        amount = amount or Decimal(0)
-        return PlaceHold(request_id, user, code, amount, seconds, movement.description)
+        return PlaceHold(
+            request_id=request_id,
+            account_number=user,
+            asset_code=code,
+            amount=amount or Decimal(0),
+            seconds=movement.expires_in_seconds or DEFAULT_HOLD_SECONDS,
+            description=movement.description,
+        )
     return _posting(request_id, movement, user, code)
 
 
@@ -79,19 +95,17 @@ def _posting(request_id: str, movement: Movement, user: str, code: str) -> Posti
     else:
         legs = legs_for(movement.type, user)
         debit, credit, users = legs.debit_account, legs.credit_account, (user,)
-    refuse_frozen = movement.type in ("spend", "transfer")
-    amount = movement.amount or Decimal(0)
     return Posting(
-        request_id,
-        movement.type,
-        debit,
-        credit,
-        code,
-        amount,
-        movement.description,
-        movement.metadata,
-        users,
-        refuse_frozen,
+        request_id=request_id,
+        type=movement.type,
+        debit_account=debit,
+        credit_account=credit,
+        asset_code=code,
+        amount=movement.amount or Decimal(0),
+        description=movement.description,
+        metadata=movement.metadata,
+        users=users,
+        refuse_frozen=movement.type in ("spend", "transfer"),
     )
 
 

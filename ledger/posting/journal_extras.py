@@ -3,8 +3,8 @@ holds settled (captured, voided, found expired), transactions' reversed amounts.
 statement, sent only when the batch has any of them, before the journal's own statement
 (whose transactions may name a settled hold or a reversed original).
 
-Holds a capture or void found past their expiry (settled ``expired``) are also noted on the
-session (``lazily_expired``), so the posting transaction can raise their ``hold.expired``.
+Holds a capture or void found past their expiry (settled ``expired``) are returned by
+``write``, so the posting transaction can raise their ``hold.expired``.
 """
 
 from dataclasses import dataclass, field
@@ -13,94 +13,77 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ledger.prepared import Prepared
+from ledger.rows import array_types, arrays, sent_as, unnest
 
-LAZILY_EXPIRED = "wallet.lazily_expired_holds"
+
+@dataclass(frozen=True)
+class PlacedHold:
+    id: str = sent_as("uuid")
+    request_id: str = sent_as("uuid")
+    balance_id: int = sent_as("bigint")
+    account_id: int = sent_as("bigint")
+    asset_id: int = sent_as("int")
+    amount: Decimal = sent_as("numeric")
+    description: str | None = sent_as("text", free_text=True)
+    seconds: int = sent_as("int")  # until it expires
+
+
+@dataclass(frozen=True)
+class SettledHold:
+    id: str = sent_as("uuid")
+    status: str = sent_as("text")  # captured | voided | expired
+    captured: Decimal = sent_as("numeric")
+
+
+@dataclass(frozen=True)
+class ReversedAmount:
+    id: str = sent_as("uuid")  # the original transaction's
+    reversed: Decimal = sent_as("numeric")  # in all, this batch's reversals included
+
 
 WRITE_EXTRAS = Prepared(
     "wallet_write_extras",
-    """
+    f"""
 WITH placed AS (
     INSERT INTO holds (id, request_id, balance_id, account_id, asset_id, amount, status,
                        description, expires_at)
     SELECT id, request_id, balance_id, account_id, asset_id, amount, 'active', description,
            now() + make_interval(secs => seconds)
-    FROM unnest(:hold_ids, :hold_requests, :hold_balances, :hold_accounts, :hold_assets,
-                :hold_amounts, :hold_descriptions, :hold_seconds)
-         AS h(id, request_id, balance_id, account_id, asset_id, amount, description, seconds)
+    FROM {unnest(PlacedHold, "h")}
 ), settled AS (
     UPDATE holds h SET status = s.status, captured_amount = s.captured, updated_at = now(),
                        finished_at = now()
-    FROM unnest(:settled_ids, :settled_statuses, :settled_captured) AS s(id, status, captured)
+    FROM {unnest(SettledHold, "s")}
     WHERE h.id = s.id
 )
 UPDATE transactions t SET reversed_amount = r.reversed
-FROM unnest(:reversed_ids, :reversed_amounts) AS r(id, reversed)
+FROM {unnest(ReversedAmount, "r")}
 WHERE t.id = r.id
-""",
+""",  # noqa: S608 - the shapes' own columns, no input
     {
-        "hold_ids": "uuid[]",
-        "hold_requests": "uuid[]",
-        "hold_balances": "bigint[]",
-        "hold_accounts": "bigint[]",
-        "hold_assets": "int[]",
-        "hold_amounts": "numeric[]",
-        "hold_descriptions": "text[]",
-        "hold_seconds": "int[]",
-        "settled_ids": "uuid[]",
-        "settled_statuses": "text[]",
-        "settled_captured": "numeric[]",
-        "reversed_ids": "uuid[]",
-        "reversed_amounts": "numeric[]",
+        **array_types(PlacedHold, "h"),
+        **array_types(SettledHold, "s"),
+        **array_types(ReversedAmount, "r"),
     },
 )
-
-
-@dataclass(frozen=True)
-class PlacedHold:
-    id: str
-    request_id: str
-    balance_id: int
-    account_id: int
-    asset_id: int
-    amount: Decimal
-    description: str | None
-    seconds: int
 
 
 @dataclass
 class JournalExtras:
     placed: list[PlacedHold] = field(default_factory=list)
-    settled: dict[str, tuple[str, Decimal]] = field(default_factory=dict)  # id: status, captured
-    reversed: dict[str, Decimal] = field(default_factory=dict)  # original id: reversed in all
+    settled: dict[str, SettledHold] = field(default_factory=dict)  # by hold id: the last word
+    reversed: dict[str, ReversedAmount] = field(default_factory=dict)  # by original id
 
-    def write(self, session: Session) -> None:
+    def write(self, session: Session) -> list[str]:
+        """Write them (if any); the ids of the holds settled ``expired``."""
         if not (self.placed or self.settled or self.reversed):
-            return
-        placed = self.placed
-        expired = [id for id, (status, _) in self.settled.items() if status == "expired"]
-        session.info.setdefault(LAZILY_EXPIRED, []).extend(expired)
+            return []
         WRITE_EXTRAS.execute(
             session,
             {
-                "hold_ids": [h.id for h in placed],
-                "hold_requests": [h.request_id for h in placed],
-                "hold_balances": [h.balance_id for h in placed],
-                "hold_accounts": [h.account_id for h in placed],
-                "hold_assets": [h.asset_id for h in placed],
-                "hold_amounts": [h.amount for h in placed],
-                "hold_descriptions": [h.description for h in placed],
-                "hold_seconds": [h.seconds for h in placed],
-                "settled_ids": list(self.settled),
-                "settled_statuses": [status for status, _ in self.settled.values()],
-                "settled_captured": [captured for _, captured in self.settled.values()],
-                "reversed_ids": list(self.reversed),
-                "reversed_amounts": list(self.reversed.values()),
+                **arrays(PlacedHold, "h", self.placed),
+                **arrays(SettledHold, "s", self.settled.values()),
+                **arrays(ReversedAmount, "r", self.reversed.values()),
             },
         )
-
-
-def lazily_expired(session: Session) -> list[str]:
-    """The ids of holds this session's postings found past their expiry (and expired), once:
-    the list is emptied."""
-    found: list[str] = session.info.pop(LAZILY_EXPIRED, [])
-    return found
+        return [hold.id for hold in self.settled.values() if hold.status == "expired"]

@@ -19,7 +19,8 @@ def get_hold(session: Session, *, hold_id: uuid.UUID | str) -> HoldView:
     found = _holds(session, Hold.id == parsed) if parsed else []
     if not found:
         raise HoldNotFound(f"hold {str(hold_id)!r} does not exist")
-    return found[0][1]
+    _, view = found[0]
+    return view
 
 
 def get_holds(session: Session, *, hold_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, HoldView]:

@@ -11,9 +11,10 @@ leaves no event; a committed one leaves its deliveries pending until a receiver 
   statement for the requests' events and one for the crossings, each only while some webhook
   subscribes to its types (``Subscriptions``, remembered per process until a webhook is
   registered or deleted); none at all otherwise.
-- ``record_holds_expired``: ``hold.expired`` for each hold the expiry sweep (ledger.posting.expiry)
-  or a capture/void (ledger.posting.holds, ``lazily_expired``) expired in the caller's transaction,
-  with the hold resource (as GET /api/wallet/holds/{holdId} shows it) as ``data``.
+- ``record_holds_expired``: ``hold.expired`` for each hold the expiry sweep
+  (ledger.posting.expiry) or a capture/void (ledger.posting.holds; ``Posted.expired_holds``)
+  expired in the caller's transaction, with the hold resource (as GET
+  /api/wallet/holds/{holdId} shows it) as ``data``.
 - ``record_event(session, type=..., data=...)``: any other event in the caller's
   transaction. It returns the new deliveries' ids: send them once the transaction commits, or
   leave them to the beat's sweep (``WEBHOOK_SWEEP_INTERVAL_SECONDS``).

@@ -24,7 +24,8 @@ def test_processing_a_request_twice_posts_it_once(session: Session) -> None:
     user = new_user(session)
     request_id = submit(session, user)
     deliver(session, request_id)
-    assert process_requests(session, request_ids=[request_id], max_attempts=3, sealer=PLAIN) == []
+    posted = process_requests(session, request_ids=[request_id], max_attempts=3, sealer=PLAIN)
+    assert posted.outcomes == []
     assert gold(session, user) == Decimal("10.00")
 
 

@@ -48,7 +48,7 @@ def post(session: Session, *request_ids: uuid.UUID) -> tuple[list[Outcome], list
     """What the worker's posting transaction does: post, then record the events."""
     outcomes = process_requests(
         session, request_ids=list(request_ids), max_attempts=3, sealer=PLAIN
-    )
+    ).outcomes
     deliveries = record_posting_events(session, outcomes=outcomes, subscriptions=Subscriptions())
     return outcomes, deliveries
 

@@ -81,7 +81,7 @@ def test_a_batch_is_posted_with_three_statements_whatever_its_size(session: Sess
 
     connection = session.connection()
     event.listen(connection, "before_cursor_execute", record)
-    outcomes = process_requests(session, request_ids=ids, max_attempts=3, sealer=PLAIN)
+    outcomes = process_requests(session, request_ids=ids, max_attempts=3, sealer=PLAIN).outcomes
     event.remove(connection, "before_cursor_execute", record)
     assert [o.status for o in outcomes] == ["completed"] * 6
     executed = [s.split("(")[0] for s in statements if not s.startswith("PREPARE")]

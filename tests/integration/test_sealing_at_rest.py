@@ -25,7 +25,8 @@ def test_a_posted_request_is_sealed_in_the_database_and_plain_in_its_views(
 ) -> None:
     sealer, user = Sealer(Fernet.generate_key().decode()), new_user(session)
     request_id = _submit(session, user, sealer)
-    (outcome,) = process_requests(session, request_ids=[request_id], max_attempts=3, sealer=sealer)
+    posted = process_requests(session, request_ids=[request_id], max_attempts=3, sealer=sealer)
+    (outcome,) = posted.outcomes
     assert outcome.status == "completed"
     payload, metadata = session.execute(
         text(
