@@ -1,7 +1,7 @@
 """What the webhook outbox adds to a posting transaction (python -m bench.outbox_cost).
 
 On a database of its own: batches of 1 and of 100 top-ups posted as the worker posts them
-(claim, post, journal, then ledger.outbox), committed, timed end to end; first with no
+(claim, post, journal, then ledger.webhooks.outbox), committed, timed end to end; first with no
 webhook (the subscribers' generation read only), then with a webhook on request.completed,
 then also on balance.below with a monitor on every posting's account. Prints microseconds
 per posting.
@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from infra.database_admin import drop_database
 from infra.db import make_engine, make_session_factory
 from infra.sealing import PLAIN
-from ledger.inbox import Submission, record_requests
-from ledger.lifecycle import process_requests
-from ledger.monitors import create_monitor
-from ledger.outbox import Subscriptions, record_posting_events
+from ledger.inbox.requests import record_requests
+from ledger.inbox.submission import Submission
+from ledger.posting.lifecycle import process_requests
 from ledger.seed import create_accounts, prepare_wallet_database
-from ledger.webhooks import register_webhook
+from ledger.webhooks.monitors import create_monitor
+from ledger.webhooks.outbox import Subscriptions, record_posting_events
+from ledger.webhooks.registration import register_webhook
 
 SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 ROUNDS = {1: 400, 100: 20}
@@ -58,7 +59,9 @@ def posting_seconds(
             ]
         started = time.perf_counter()
         with sessions.begin() as session:
-            outcomes = process_requests(session, request_ids=ids, max_attempts=3, sealer=PLAIN)
+            outcomes = process_requests(
+                session, request_ids=ids, max_attempts=3, sealer=PLAIN
+            ).outcomes
             posted = time.perf_counter()
             record_posting_events(session, outcomes=outcomes, subscriptions=subscriptions)
             outbox.append((time.perf_counter() - posted) / size)

@@ -116,12 +116,12 @@ class Settings(BaseSettings):
     batch_size: int = 1000
     # The worker serves its Prometheus metrics here (0: not at all).
     worker_metrics_port: int = 9808
-    # Webhooks (ledger.outbox, worker.webhooks). A failed delivery is retried after
+    # Webhooks (ledger.webhooks.outbox, worker.webhooks). A failed delivery is retried after
     # min(MAX, BASE * 2^(attempt-1)) seconds, less up to half of it at random (jitter), until
     # it is WEBHOOK_GIVE_UP_AFTER_SECONDS old; an attempt not answered 2xx within
     # WEBHOOK_TIMEOUT_SECONDS failed. The beat sweeps for due deliveries every
     # WEBHOOK_SWEEP_INTERVAL_SECONDS (a lost message, a long backoff). A new webhook hears
-    # of every posting committed after its registration answered (ledger.outbox).
+    # of every posting committed after its registration answered (ledger.webhooks.outbox).
     # Deliveries have a queue of their own (``webhook_queue``) and workers of their own: a
     # pool of WEBHOOK_CONCURRENCY threads (make run, docker-compose), so that slow receivers
     # hold delivery threads only, never a posting.

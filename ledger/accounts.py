@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import AccountExists, AssetExists, InvalidAccount, InvalidScale
 from ledger.models import Account, AssetType
-from ledger.queries import decode_cursor, encode_cursor, find_account
+from ledger.reads.queries import decode_cursor, encode_cursor, find_account
+from ledger.reads.views import AccountPage, AccountView, AssetPage, AssetView
 from ledger.seed import create_accounts, create_assets
-from ledger.views import AccountPage, AccountView, AssetPage, AssetView
 
 MAX_SCALE = 8
 Row = TypeVar("Row", Account, AssetType)

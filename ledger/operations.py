@@ -44,7 +44,7 @@ TREASURY = "SYS-TREASURY-001"
 BONUS_POOL = "SYS-BONUS-001"
 REVENUE = "SYS-REVENUE-001"
 
-# The payload fields an operation cannot do without (ledger.lifecycle refuses to post a
+# The payload fields an operation cannot do without (ledger.posting.lifecycle refuses to post a
 # payload that lacks one, as it refuses one it cannot open).
 _AMOUNTED = ("accountNumber", "assetCode", "amount")
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {

@@ -1,4 +1,5 @@
-"""Statements prepared once per database connection (PREPARE, then EXECUTE).
+"""Statements prepared once per database connection (PREPARE, then EXECUTE), for the inbox,
+posting and the outbox, and the array literals their parameters travel as.
 
 The worker's posting statements are parsed and analysed once per connection instead of once
 per batch: for a batch of one request that was most of the statements' cost. Parameters are
@@ -8,7 +9,7 @@ exists lives in the connection's ``info``, which dies with it too.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -81,3 +82,8 @@ def lock_by_id(
     if not ids:
         return {}
     return {row[0]: make(*row) for row in session.execute(statement, {"ids": sorted(ids)})}
+
+
+def array_literal(values: Iterable[object]) -> str:
+    """A Postgres array literal of values that need no quoting: numbers, uuids, codes."""
+    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"

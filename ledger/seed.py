@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from infra.database_admin import create_database_if_missing
 from infra.db import make_engine, make_session_factory
 from infra.sealing import PLAIN
-from ledger.inbox import Submission, record_requests
-from ledger.lifecycle import process_requests
+from ledger.inbox.requests import record_requests
+from ledger.inbox.submission import Submission
 from ledger.models import Account, AccountBalance, AssetType
+from ledger.posting.lifecycle import process_requests
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 SEED_CLIENT = "seed"

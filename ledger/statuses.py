@@ -1,5 +1,5 @@
 """A request's statuses and a delivery's outcome: the words the schema, the read models and the
-claim-and-post protocol (ledger.lifecycle, which draws the lifecycle) share. A leaf: it
+claim-and-post protocol (ledger.posting.lifecycle, which draws the lifecycle) share. A leaf: it
 imports nothing of the project, so the schema (ledger.models) does not depend on the
 protocol."""
 

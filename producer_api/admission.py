@@ -2,7 +2,7 @@
 its bounds new submits are refused (503 + Retry-After) and nothing is recorded; the client
 retries with the same key. Reads, and polls of accepted requests, are always served.
 
-The backlog (``ledger.inbox.backlog``: the line a new request joins, and how long its head
+The backlog (``ledger.inbox.requests.backlog``: the line a new request joins, and how long its head
 has waited) is read at most every ``REFRESH_SECONDS`` per process, by whichever request
 finds the reading stale; the others meanwhile use the last one. A replay of a known key is
 refused too while shedding (telling it apart would take the insert): its client can poll
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import retrying_disconnect
-from ledger.inbox import backlog
+from ledger.inbox.requests import backlog
 from producer_api.metrics import SHED, SHEDDING
 from producer_api.problems import Problem
 

@@ -22,7 +22,8 @@ from pydantic.alias_generators import to_camel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from werkzeug.routing import Rule
 
-from ledger import views, webhook_views
+from ledger.reads import views
+from ledger.webhooks import views as webhook_views
 from producer_api.openapi_examples import INFO, PROBLEMS, READ_PROBLEMS, SUBMIT_PROBLEMS
 from producer_api.problems import ProblemOut
 

@@ -7,9 +7,10 @@ caller's own, as ``GET /api/wallet/requests/{key}`` scopes it) and everything co
 before it:
 
 1. On the replica: if the request is finished there, the replica has replayed the commit
-   that finished it (its outcome is written in its posting transaction, ledger.lifecycle), so
-   the read is answered there at once, in the same transaction (one connection: a pool of
-   replicas behind one URL cannot answer the check from one and the read from another).
+   that finished it (its outcome is written in its posting transaction,
+   ledger.posting.lifecycle), so the read is answered there at once, in the same
+   transaction (one connection: a pool of replicas behind one URL cannot answer the check
+   from one and the read from another).
 2. Otherwise the primary says whether the key exists (else ``404 REQUEST_NOT_FOUND``) and is
    finished (else ``409 REQUEST_NOT_FINISHED``: wait for it first, e.g. with
    ``GET /api/wallet/requests/{key}?wait=N``; a read cannot show what is not posted yet).
@@ -47,7 +48,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.replication import Lag, lag_behind, wal_position
 from ledger.errors import AccountNotFound
-from ledger.request_views import find_status
+from ledger.reads.requests import find_status
 from ledger.statuses import Status
 from producer_api.database_errors import Failure, classify
 from producer_api.metrics import (

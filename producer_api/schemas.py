@@ -1,6 +1,7 @@
 """Pydantic models of the HTTP contract the API owns: request bodies and query strings in,
 a batch's answer out (camelCase JSON; problems: producer_api.problems). The resources it
-reads out of the ledger are the ledger's own read models (ledger.views), served as they are."""
+reads out of the ledger are the ledger's own read models (ledger.reads.views), served as
+they are."""
 
 import uuid
 from typing import Annotated, Any, Literal
@@ -16,7 +17,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from ledger.views import RequestView, field_title, model_title
+from ledger.reads.views import RequestView, field_title, model_title
 from producer_api.fields import (
     AccountNumber,
     Amount,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from infra.db import make_engine, make_read_engine, make_session_factory
 from infra.sealing import Sealer
 from infra.settings import Settings
-from ledger.submission_checks import KnownFacts
+from ledger.inbox.checks import KnownFacts
 from producer_api.admission import Admission
 from producer_api.credentials import Authenticator
 from producer_api.enqueuer import Enqueuer, celery_client, celery_sender

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from infra.db import retrying_disconnect
 from infra.sealing import Sealer
 from ledger.errors import LedgerError
-from ledger.inbox import Recorded, Submission, cursor_lookup, insert_new_request, record_requests
+from ledger.inbox.checks import KnownFacts, check_movement, names_a_record
+from ledger.inbox.requests import Recorded, cursor_lookup, insert_new_request, record_requests
+from ledger.inbox.submission import Submission
 from ledger.prepared import STALE
-from ledger.request_views import queued_view, request_views
-from ledger.submission_checks import KnownFacts, check_movement, names_a_record
-from ledger.views import RequestView
+from ledger.reads.requests import queued_view, request_views
+from ledger.reads.views import RequestView
 from producer_api.enqueuer import Enqueuer
 from producer_api.request_ids import current_request_id
 
@@ -43,7 +44,7 @@ class SubmitService:
     The common case, one new request naming no hold or transaction, goes through a pooled
     DBAPI connection of ``connect`` (the autocommit engine's) with no session: its asset and
     accounts checked from memory or looked up on that connection, then inserted
-    (``ledger.inbox.insert_new_request``). A known key, or any database error there (a dead
+    (``ledger.inbox.requests.insert_new_request``). A known key, or any database error there (a dead
     connection among them), takes the general way, which is idempotent under the same
     request id and key.
     """

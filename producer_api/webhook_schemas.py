@@ -1,12 +1,12 @@
 """The HTTP contract of webhooks and balance monitors: bodies, paths and queries (camelCase).
-What they answer are the ledger's read models (ledger.webhook_views)."""
+What they answer are the ledger's read models (ledger.webhooks.views)."""
 
 import uuid
 from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from ledger.outbox import EventType
+from ledger.webhooks.outbox import EventType
 from producer_api.fields import AccountNumber, Amount, AssetCode, Text
 from producer_api.schemas import CamelModel
 

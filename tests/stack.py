@@ -28,7 +28,8 @@ from harness.processes import (
 from infra.db import make_engine, make_session_factory
 from infra.sealing import PLAIN
 from infra.settings import Settings
-from ledger.inbox import Submission, record_request
+from ledger.inbox.requests import record_request
+from ledger.inbox.submission import Submission
 from ledger.models import Request, Transaction
 from ledger.operations import OperationType
 from ledger.seed import create_accounts, fund

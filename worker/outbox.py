@@ -1,6 +1,7 @@
-"""The posting transaction's webhook events (ledger.outbox), and the messages that announce
-their deliveries once it commits. Which event types have subscribers is remembered per pool
-process until a webhook is registered or deleted (ledger.outbox.Subscriptions)."""
+"""The posting transaction's webhook events (ledger.webhooks.outbox), and the messages that
+announce their deliveries once it commits. Which event types have subscribers is remembered
+per pool process until a webhook is registered or deleted
+(ledger.webhooks.outbox.Subscriptions)."""
 
 from collections.abc import Sequence
 
@@ -8,9 +9,8 @@ import structlog
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.orm import Session
 
-from ledger.journal_extras import lazily_expired
-from ledger.lifecycle import Outcome
-from ledger.outbox import record_holds_expired, record_posting_events
+from ledger.statuses import Outcome
+from ledger.webhooks.outbox import record_holds_expired, record_posting_events
 from worker.celery_app import app
 from worker.runtime import runtime
 
@@ -18,13 +18,15 @@ DELIVER_TASK = "wallet.deliver_webhook"
 log = structlog.get_logger(__name__)
 
 
-def record_events(session: Session, outcomes: Sequence[Outcome]) -> list[int]:
-    """In the posting transaction: its events (holds it found expired included); the ids of
-    their deliveries."""
+def record_events(
+    session: Session, outcomes: Sequence[Outcome], expired_holds: Sequence[str]
+) -> list[int]:
+    """In the posting transaction: its events (``expired_holds``: the holds it found past
+    their expiry and expired); the ids of their deliveries."""
     deliveries = record_posting_events(
         session, outcomes=outcomes, subscriptions=runtime().subscriptions
     )
-    return deliveries + record_expired_events(session, lazily_expired(session))
+    return deliveries + record_expired_events(session, expired_holds)
 
 
 def record_expired_events(session: Session, hold_ids: Sequence[str]) -> list[int]:

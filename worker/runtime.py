@@ -11,7 +11,7 @@ from infra.db import make_engine, make_session_factory
 from infra.memory import freeze_startup_heap
 from infra.sealing import Sealer
 from infra.settings import Settings, get_settings
-from ledger.outbox import Subscriptions
+from ledger.webhooks.outbox import Subscriptions
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import httpx
 
 from infra.egress import Destination, UnsafeDestination, resolve
 from infra.settings import Settings
-from ledger.deliveries import Answer
+from ledger.webhooks.deliveries import Answer
 from worker.deadline import Deadline, DeadlineBackend
 
 SIGNATURE_HEADER = "Wallet-Signature"

@@ -1,5 +1,5 @@
 """Celery tasks: each decodes its arguments, runs ledger transactions, reports a small dict.
-What a delivery does to a request (claim, post, finish) is ledger.lifecycle's protocol.
+What a delivery does to a request (claim, post, finish) is ledger.posting.lifecycle's protocol.
 
 ``wallet.post`` carries ``[request id, idempotency key, operation]`` triples, so an operator
 finds a request in Flower by its key. A message's requests are posted BATCH_SIZE per
@@ -19,9 +19,9 @@ from typing import Any
 import structlog
 from sqlalchemy.exc import OperationalError
 
-from ledger.expiry import expire_holds as release_expired_holds
-from ledger.lifecycle import count_crashed_delivery, process_requests
-from ledger.reaper import pending_summary, stale_requests
+from ledger.posting.expiry import expire_holds as release_expired_holds
+from ledger.posting.lifecycle import count_crashed_delivery, process_requests
+from ledger.posting.reaper import pending_summary, stale_requests
 from worker.broker import queue_depth
 from worker.celery_app import app
 from worker.metrics import record_expired, record_sweep
@@ -51,18 +51,19 @@ def post(self: Any, requests: list[list[str]]) -> dict[str, int]:
 
 
 def post_batch(request_ids: list[str], fill_to: int = 0) -> dict[str, int]:
-    """One transaction: the claim-and-post protocol of ledger.lifecycle."""
+    """One transaction: the claim-and-post protocol of ledger.posting.lifecycle."""
     rt, started = runtime(), time.perf_counter()
     with rt.sessions.begin() as session:
-        outcomes = process_requests(
+        posted = process_requests(
             session,
             request_ids=request_ids,
             fill_to=fill_to,
             max_attempts=rt.settings.max_attempts,
             sealer=rt.sealer,
         )
+        outcomes = posted.outcomes
         # Webhooks: the transactional outbox, written in the posting's own transaction.
-        deliveries = record_events(session, finished(outcomes))
+        deliveries = record_events(session, finished(outcomes), posted.expired_holds)
     announce(deliveries)
     seconds, channel = time.perf_counter() - started, rt.settings.outcome_channel
     return log_posted(report(outcomes, seconds, publisher=rt.redis, channel=channel))

@@ -1,6 +1,6 @@
 """Webhook tasks: ``wallet.deliver_webhook`` (one attempt of one delivery) and, on beat,
 ``wallet.sweep_webhook_deliveries`` (due deliveries whose message was lost or never sent).
-The delivery's state lives in Postgres (ledger.deliveries); a message only says "try now",
+The delivery's state lives in Postgres (ledger.webhooks.deliveries); a message only says "try now",
 so a duplicate one is harmless and a lost one costs a sweep interval."""
 
 from typing import Any
@@ -8,7 +8,13 @@ from typing import Any
 import structlog
 
 from infra.settings import Settings
-from ledger.deliveries import Backoff, claim_delivery, event_body, finish_attempt, sweep_due
+from ledger.webhooks.deliveries import (
+    Backoff,
+    claim_delivery,
+    event_body,
+    finish_attempt,
+    sweep_due,
+)
 from worker.celery_app import app
 from worker.metrics import record_delivery
 from worker.outbox import DELIVER_TASK, announce

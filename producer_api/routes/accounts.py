@@ -9,9 +9,9 @@ from flask import Blueprint, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from ledger import queries
-from ledger.hold_views import get_hold as find_hold
-from ledger.views import AccountBalances, HistoryPage, HoldView
+from ledger.reads import queries
+from ledger.reads.holds import get_hold as find_hold
+from ledger.reads.views import AccountBalances, HistoryPage, HoldView
 from producer_api.auth import current_client, is_admin, requires
 from producer_api.openapi import Operation
 from producer_api.openapi_examples import AFTER_READ_PROBLEMS

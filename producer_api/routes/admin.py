@@ -8,7 +8,7 @@ from flask import Blueprint, Response
 from pydantic import BaseModel
 
 from ledger import accounts
-from ledger.views import AccountPage, AccountView, AssetPage, AssetView
+from ledger.reads.views import AccountPage, AccountView, AssetPage, AssetView
 from producer_api.auth import requires
 from producer_api.body import json_object
 from producer_api.openapi import Operation

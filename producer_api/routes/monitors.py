@@ -2,9 +2,9 @@
 
 from flask import Blueprint, Response
 
-from ledger import monitors
 from ledger.errors import AmountPrecision
-from ledger.webhook_views import MonitorList, MonitorView
+from ledger.webhooks import monitors
+from ledger.webhooks.views import MonitorList, MonitorView
 from producer_api.auth import current_client, requires
 from producer_api.body import json_object
 from producer_api.openapi import Operation

@@ -10,9 +10,9 @@ from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel
 from werkzeug.routing import BaseConverter
 
-from ledger import request_views
 from ledger.errors import RequestNotFound
-from ledger.views import RequestView
+from ledger.reads import requests as request_views
+from ledger.reads.views import RequestView
 from producer_api.auth import current_client, requires
 from producer_api.front import PARKED
 from producer_api.openapi import Operation

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request, url_for
 
 from ledger.errors import LedgerError
-from ledger.inbox import Submission
+from ledger.inbox.submission import Submission
 from ledger.operations import OperationType
-from ledger.views import RequestView
+from ledger.reads.views import RequestView
 from producer_api.auth import current_client, is_admin, requires
 from producer_api.batch_refusals import located, refuse_repeated_keys
 from producer_api.body import json_object, preferred_wait

@@ -3,8 +3,8 @@ deliveries. Operators only (the ``admin`` scope): a webhook hears of every clien
 
 from flask import Blueprint, Response
 
-from ledger import webhooks
-from ledger.webhook_views import DeliveryPage, WebhookCreated, WebhookList
+from ledger.webhooks import registration as webhooks
+from ledger.webhooks.views import DeliveryPage, WebhookCreated, WebhookList
 from producer_api.auth import current_client, requires
 from producer_api.body import json_object
 from producer_api.openapi import Operation

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from ledger.lifecycle import process_requests
+from ledger.posting.lifecycle import process_requests
 from ledger.seed import create_accounts, fund
 from tests.api.helpers import post
 

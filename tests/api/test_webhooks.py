@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.sealing import Sealer
 from infra.settings import Settings
-from ledger.webhook_models import Webhook
+from ledger.models import Webhook
 from producer_api.app import create_app
 from tests.api.conftest import close_app
 from tests.api.helpers import assert_refused, keyed_client, post

@@ -10,7 +10,7 @@ import pytest
 from harness.processes import free_port, start_worker
 from harness.rabbitmq import Vhost
 from infra.sealing import PLAIN
-from ledger.webhooks import register_webhook
+from ledger.webhooks.registration import register_webhook
 from tests.fixtures.brokers import on_both_brokers
 from tests.fixtures.clients import Api
 from tests.receiver import receiving

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select, text
 
 from harness.processes import start_worker
-from ledger.expiry import expire_holds
 from ledger.models import Hold, Transaction
+from ledger.posting.expiry import expire_holds
 from tests.stack import Stack
 
 pytestmark = pytest.mark.slow

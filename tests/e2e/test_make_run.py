@@ -18,7 +18,7 @@ from harness.processes import free_port, wait_until
 from infra.database_admin import drop_database
 from infra.db import make_engine, make_session_factory
 from ledger.models import Account
-from ledger.queries import get_balances
+from ledger.reads.queries import get_balances
 from ledger.seed import create_accounts
 from tests.fixtures.databases import PG_SERVER
 from tests.launch import MAKE, MAKE_RUN, READY, Terminal, clean_env, readme_curl_block

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from harness.postgres import PrivatePostgres
 from harness.processes import api_process, free_port, start_api, start_worker, wait_until
 from infra.sealing import PLAIN
-from ledger.inbox import Submission, record_request
+from ledger.inbox.requests import record_request
+from ledger.inbox.submission import Submission
 from tests.fixtures.clients import Api, UserFactory
 from tests.fixtures.databases import assert_ledger_consistent
 from tests.stack import Stack

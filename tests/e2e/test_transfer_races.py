@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from harness.postgres import PrivatePostgres
 from harness.processes import start_worker
-from ledger.queries import get_balances
+from ledger.reads.queries import get_balances
 from tests.e2e.test_deadlocks import deadlocks
 from tests.stack import Stack
 

@@ -16,7 +16,7 @@ from wallet_client.webhooks import WebhookVerificationError, sign, verify
 
 from harness.processes import BIN, Process, start_worker, wait_until
 from infra.sealing import PLAIN
-from ledger.webhooks import register_webhook
+from ledger.webhooks.registration import register_webhook
 from tests.receiver import Receiver, receiving
 from tests.stack import Stack, pool_children
 

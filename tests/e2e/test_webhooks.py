@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from harness.processes import wait_until
-from ledger.outbox import record_event
-from ledger.webhook_models import WebhookEvent
+from ledger.models import WebhookEvent
+from ledger.webhooks.outbox import record_event
 from tests.fixtures.clients import Api, UserFactory
 from tests.receiver import Received, Receiver, receiving
 
@@ -155,6 +155,28 @@ def test_a_hold_the_beat_expires_arrives_as_hold_expired_with_the_hold_resource(
     assert received.event["type"] == "hold.expired"
     assert received.event["data"] == http.get(f"/api/wallet/holds/{hold_id}").json()
     assert received.event["data"]["status"] == "expired"
+
+
+def test_a_capture_finding_its_hold_past_its_time_raises_hold_expired_through_the_worker(
+    http: Api, register: Register, make_user: UserFactory, sessions: sessionmaker[Session]
+) -> None:
+    """The worker raises the hold.expired of a hold its posting expired (returned by the
+    posting, ledger.posting.lifecycle.Posted), in the posting's transaction."""
+    user = make_user(GOLD_COINS="50")
+    hold: dict[str, object] = {"accountNumber": user, "assetCode": "GOLD_COINS", "amount": "20"}
+    with receiving() as receiver:
+        register(receiver, ["hold.expired"])
+        placed = http.submit("holds", hold | {"idempotencyKey": str(uuid.uuid4())}).json()
+        hold_id = placed["hold"]["holdId"]
+        with sessions.begin() as session:  # lapsed, not yet swept (the beat sweeps every 5 s)
+            lapse = "UPDATE holds SET expires_at = now() - interval '1 second' WHERE id = :id"
+            session.execute(text(lapse), {"id": hold_id})
+        capture = {"idempotencyKey": str(uuid.uuid4())}
+        captured = http.submit(f"holds/{hold_id}/capture", capture).json()
+        assert captured["error"]["code"] == "HOLD_NOT_ACTIVE", captured
+        (received,) = receiver.wait_for(lambda e: e["data"].get("holdId") == hold_id)
+    assert received.event["type"] == "hold.expired"
+    assert received.event["data"] == http.get(f"/api/wallet/holds/{hold_id}").json()
 
 
 def wait_for_delivery(

@@ -6,11 +6,12 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
-from ledger.inbox import Submission, record_request
-from ledger.lifecycle import process_requests
+from ledger.inbox.requests import record_request
+from ledger.inbox.submission import Submission
 from ledger.models import Request
 from ledger.operations import OperationType
-from ledger.queries import get_balances
+from ledger.posting.lifecycle import process_requests
+from ledger.reads.queries import get_balances
 from ledger.seed import create_accounts
 
 

@@ -9,10 +9,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
-from ledger.inbox import Submission, record_request
-from ledger.lifecycle import process_requests
+from ledger.inbox.requests import record_request
+from ledger.inbox.submission import Submission
 from ledger.models import Hold, Request, Transaction
 from ledger.operations import OperationType
+from ledger.posting.lifecycle import process_requests
 from ledger.seed import create_accounts, fund
 
 

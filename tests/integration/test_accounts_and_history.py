@@ -18,7 +18,7 @@ from ledger.accounts import (
 )
 from ledger.errors import AccountExists, AssetExists, InvalidCursor, InvalidScale
 from ledger.models import Account, AccountBalance
-from ledger.queries import get_balances
+from ledger.reads.queries import get_balances
 from ledger.verify import find_violations
 from tests.integration.ops import hold_of, row, run, transaction_of, user
 

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from ledger.expiry import expire_holds
-from ledger.hold_views import get_hold
-from ledger.journal_extras import lazily_expired
-from ledger.outbox import Subscriptions, record_holds_expired
-from ledger.webhook_models import WebhookDelivery, WebhookEvent
-from tests.integration.ops import post, record, run, user
+from infra.sealing import PLAIN
+from ledger.models import WebhookDelivery, WebhookEvent
+from ledger.posting.expiry import expire_holds
+from ledger.posting.lifecycle import process_requests
+from ledger.reads.holds import get_hold
+from ledger.webhooks.outbox import Subscriptions, record_holds_expired
+from tests.integration.ops import record, user
 from tests.integration.test_holds import place
 from tests.integration.test_outbox import webhook
 
@@ -65,14 +66,16 @@ def test_a_capture_and_a_void_finding_a_hold_past_its_time_raise_one_event(
         text("UPDATE holds SET expires_at = now() - interval '1 second' WHERE id = :id"),
         {"id": hold_id},
     )
-    lazily_expired(session)  # forget holds noted by earlier postings in this session
     requests = [record(session, op, hold_id=hold_id) for op in ("capture", "void")]
-    assert [r.error_code for r in post(session, *requests)] == ["HOLD_NOT_ACTIVE"] * 2
-    expired = lazily_expired(session)
-    assert expired == [hold_id] and lazily_expired(session) == []
+    posted = process_requests(session, request_ids=requests, max_attempts=3, sealer=PLAIN)
+    assert [o.error_code for o in posted.outcomes] == ["HOLD_NOT_ACTIVE"] * 2
+    assert posted.expired_holds == [hold_id]
+    expired = posted.expired_holds
     deliveries = record_holds_expired(session, hold_ids=expired, subscriptions=Subscriptions())
     assert len(deliveries) == 1
     view = get_hold(session, hold_id=hold_id).model_dump(mode="json", by_alias=True)
     assert expired_events(session, hold_id) == [view]
-    assert run(session, "void", hold_id=hold_id).error_code == "HOLD_NOT_ACTIVE"
-    assert lazily_expired(session) == []  # already expired: not again
+    void = record(session, "void", hold_id=hold_id)
+    again = process_requests(session, request_ids=[void], max_attempts=3, sealer=PLAIN)
+    assert [o.error_code for o in again.outcomes] == ["HOLD_NOT_ACTIVE"]
+    assert again.expired_holds == []  # already expired: not again

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from infra.sealing import PLAIN
 from ledger.accounts import freeze_account, unfreeze_account
 from ledger.errors import AmountPrecision, HoldNotFound, InvalidExpiry
-from ledger.expiry import expire_holds
-from ledger.hold_views import get_hold
-from ledger.queries import get_balances
-from ledger.request_views import request_views
+from ledger.posting.expiry import expire_holds
+from ledger.reads.holds import get_hold
+from ledger.reads.queries import get_balances
+from ledger.reads.requests import request_views
 from ledger.verify import find_violations
 from tests.integration.ops import (
     hold_of,

@@ -13,15 +13,10 @@ from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
 from ledger.errors import AccountNotFound, AmountPrecision, IdempotencyKeyReused, InvalidAccount
-from ledger.inbox import (
-    Recorded,
-    Submission,
-    cursor_lookup,
-    insert_new_request,
-    record_requests,
-)
+from ledger.inbox.checks import KnownFacts, check_movement, names_a_record
+from ledger.inbox.requests import Recorded, cursor_lookup, insert_new_request, record_requests
+from ledger.inbox.submission import Submission
 from ledger.prepared import PREPARED
-from ledger.submission_checks import KnownFacts, check_movement, names_a_record
 
 
 def topup(key: str, amount: str = "5") -> Submission:

@@ -1,12 +1,12 @@
 """A request's lifecycle on real Postgres, each test rolled back: claiming and fill-ins,
-redeliveries, crashed and rolled-back deliveries (ledger.lifecycle)."""
+redeliveries, crashed and rolled-back deliveries (ledger.posting.lifecycle)."""
 
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
-from ledger.lifecycle import count_crashed_delivery, process_requests
+from ledger.posting.lifecycle import count_crashed_delivery, process_requests
 from tests.integration.helpers import deliver, gold, new_user, reread, submit
 
 
@@ -24,7 +24,8 @@ def test_processing_a_request_twice_posts_it_once(session: Session) -> None:
     user = new_user(session)
     request_id = submit(session, user)
     deliver(session, request_id)
-    assert process_requests(session, request_ids=[request_id], max_attempts=3, sealer=PLAIN) == []
+    posted = process_requests(session, request_ids=[request_id], max_attempts=3, sealer=PLAIN)
+    assert posted.outcomes == []
     assert gold(session, user) == Decimal("10.00")
 
 

@@ -10,14 +10,21 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
-from ledger.deliveries import Answer, Backoff, claim_delivery, event_body, finish_attempt, sweep_due
-from ledger.lifecycle import process_requests
-from ledger.monitors import create_monitor
-from ledger.outbox import Subscriptions, record_event, record_posting_events
+from ledger.models import WebhookAttempt, WebhookDelivery, WebhookEvent
+from ledger.posting.lifecycle import process_requests
 from ledger.seed import fund
 from ledger.statuses import Outcome
-from ledger.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEvent
-from ledger.webhooks import register_webhook
+from ledger.webhooks.deliveries import (
+    Answer,
+    Backoff,
+    claim_delivery,
+    event_body,
+    finish_attempt,
+    sweep_due,
+)
+from ledger.webhooks.monitors import create_monitor
+from ledger.webhooks.outbox import Subscriptions, record_event, record_posting_events
+from ledger.webhooks.registration import register_webhook
 from tests.integration.helpers import new_user, submit
 
 BACKOFF = Backoff(base=10, max=100, give_up_after=3600)
@@ -41,7 +48,7 @@ def post(session: Session, *request_ids: uuid.UUID) -> tuple[list[Outcome], list
     """What the worker's posting transaction does: post, then record the events."""
     outcomes = process_requests(
         session, request_ids=list(request_ids), max_attempts=3, sealer=PLAIN
-    )
+    ).outcomes
     deliveries = record_posting_events(session, outcomes=outcomes, subscriptions=Subscriptions())
     return outcomes, deliveries
 

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
-from ledger.lifecycle import process_requests
 from ledger.models import AccountBalance, LedgerEntry, Request, Transaction
 from ledger.operations import OperationType
-from ledger.queries import get_balances
-from ledger.request_views import request_views
+from ledger.posting.lifecycle import process_requests
+from ledger.reads.queries import get_balances
+from ledger.reads.requests import request_views
 from ledger.seed import create_assets
 from ledger.verify import find_violations
 from tests.integration.helpers import deliver, gold, new_user, submit
@@ -81,7 +81,7 @@ def test_a_batch_is_posted_with_three_statements_whatever_its_size(session: Sess
 
     connection = session.connection()
     event.listen(connection, "before_cursor_execute", record)
-    outcomes = process_requests(session, request_ids=ids, max_attempts=3, sealer=PLAIN)
+    outcomes = process_requests(session, request_ids=ids, max_attempts=3, sealer=PLAIN).outcomes
     event.remove(connection, "before_cursor_execute", record)
     assert [o.status for o in outcomes] == ["completed"] * 6
     executed = [s.split("(")[0] for s in statements if not s.startswith("PREPARE")]

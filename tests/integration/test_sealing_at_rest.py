@@ -10,10 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from infra.sealing import SEALED, Sealer
-from ledger.inbox import Submission, record_request
-from ledger.lifecycle import process_requests
-from ledger.queries import get_history
-from ledger.request_views import get_requests_by_id
+from ledger.inbox.requests import record_request
+from ledger.inbox.submission import Submission
+from ledger.posting.lifecycle import process_requests
+from ledger.reads.queries import get_history
+from ledger.reads.requests import get_requests_by_id
 from tests.integration.helpers import new_user
 
 METADATA = {"ip": "10.0.0.1", "order": [1, 2]}
@@ -24,7 +25,8 @@ def test_a_posted_request_is_sealed_in_the_database_and_plain_in_its_views(
 ) -> None:
     sealer, user = Sealer(Fernet.generate_key().decode()), new_user(session)
     request_id = _submit(session, user, sealer)
-    (outcome,) = process_requests(session, request_ids=[request_id], max_attempts=3, sealer=sealer)
+    posted = process_requests(session, request_ids=[request_id], max_attempts=3, sealer=sealer)
+    (outcome,) = posted.outcomes
     assert outcome.status == "completed"
     payload, metadata = session.execute(
         text(

@@ -3,7 +3,7 @@ test commits to, so these are the balances the seed wrote)."""
 
 from sqlalchemy.orm import Session
 
-from ledger.queries import get_balances
+from ledger.reads.queries import get_balances
 
 
 def test_the_seed_gives_usr_001_the_balances_the_readme_starts_from(session: Session) -> None:

@@ -14,11 +14,11 @@ from harness.processes import free_port
 from infra.db import make_engine, make_session_factory
 from infra.sealing import PLAIN
 from ledger.errors import AccountNotFound
-from ledger.inbox import Submission
+from ledger.inbox.checks import KnownFacts
+from ledger.inbox.submission import Submission
 from ledger.models import Request
 from ledger.prepared import PREPARED
-from ledger.request_views import get_requests_by_id
-from ledger.submission_checks import KnownFacts
+from ledger.reads.requests import get_requests_by_id
 from producer_api.database_errors import Failure, classify
 from producer_api.enqueuer import Enqueuer, Triple
 from producer_api.submit import SubmitService

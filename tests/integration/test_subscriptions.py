@@ -1,4 +1,4 @@
-"""Which event types have subscribers, as a worker remembers them (ledger.outbox
+"""Which event types have subscribers, as a worker remembers them (ledger.webhooks.outbox
 Subscriptions), against registrations committed by others, on a private database: a webhook
 applies to every posting committed after its registration answered (issue 22, item 11)."""
 
@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from harness.processes import wait_until
 from infra.sealing import PLAIN
-from ledger.outbox import Subscriptions
-from ledger.webhooks import delete_webhook, register_webhook
+from ledger.webhooks.outbox import Subscriptions
+from ledger.webhooks.registration import delete_webhook, register_webhook
 from tests.stack import Stack
 
 

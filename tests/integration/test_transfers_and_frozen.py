@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from infra.sealing import PLAIN
 from ledger.accounts import freeze_account, unfreeze_account
 from ledger.errors import AccountNotFound, InvalidAccount
-from ledger.request_views import request_views
+from ledger.reads.requests import request_views
 from ledger.verify import find_violations
 from tests.integration.ops import outcome, post, record, row, run, transaction_of, user
 

@@ -1,7 +1,7 @@
 """A request whose payload the worker cannot open (sealed with a key it lacks, or malformed)
 on real Postgres, each test rolled back: it is counted like a crashed delivery, never posted,
 never a fill-in again, abandoned after MAX_ATTEMPTS deliveries, and it blocks no other
-request (ledger.lifecycle)."""
+request (ledger.posting.lifecycle)."""
 
 import json
 import uuid
@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from infra.sealing import PLAIN, Sealer
-from ledger.lifecycle import process_requests
+from ledger.posting.lifecycle import process_requests
 from ledger.statuses import Status
 from tests.integration.helpers import deliver, gold, new_user, reread, submit
 
@@ -30,7 +30,7 @@ def test_a_payload_sealed_with_a_key_the_worker_lacks_blocks_no_other_request(
     good = [submit(session, user) for _ in range(3)]
     outcomes = process_requests(
         session, request_ids=[good[-1]], max_attempts=3, fill_to=10, sealer=sealer
-    )
+    ).outcomes
     assert [(o.status, o.unreadable) for o in outcomes] == [
         (Status.PROCESSING, "InvalidToken"),
         *[(Status.COMPLETED, None)] * 3,
@@ -42,7 +42,7 @@ def test_a_payload_sealed_with_a_key_the_worker_lacks_blocks_no_other_request(
     later = submit(session, user)
     (posted,) = process_requests(
         session, request_ids=[later], max_attempts=3, fill_to=10, sealer=sealer
-    )
+    ).outcomes
     assert posted.request_id == str(later)  # counted once, the request is no longer fresh
     assert reread(session, unreadable).attempts == 1
 
@@ -85,7 +85,7 @@ def test_a_malformed_payload_is_counted_and_not_posted(
     _store_payload(session, malformed, payload)
     outcomes = process_requests(
         session, request_ids=[good], max_attempts=3, fill_to=10, sealer=PLAIN
-    )
+    ).outcomes
     assert [(o.status, o.unreadable) for o in outcomes] == [
         (Status.PROCESSING, error),
         (Status.COMPLETED, None),

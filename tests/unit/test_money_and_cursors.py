@@ -3,10 +3,10 @@ from decimal import Decimal
 import pytest
 
 from ledger.errors import InvalidCursor
-from ledger.inbox import payload_hash
+from ledger.inbox.requests import payload_hash
 from ledger.money import decimal_places, format_amount, quantize
 from ledger.operations import legs_for
-from ledger.queries import decode_cursor, encode_cursor
+from ledger.reads.queries import decode_cursor, encode_cursor
 
 
 @pytest.mark.parametrize(

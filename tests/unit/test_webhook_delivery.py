@@ -11,7 +11,7 @@ import pytest
 from harness.processes import wait_until
 from infra.egress import UnsafeDestination, check_url, is_allowed, resolve
 from infra.settings import Settings
-from ledger.deliveries import Backoff
+from ledger.webhooks.deliveries import Backoff
 from tests.receiver import ANSWER, receiving, trickling
 from worker.sender import send, signature_header
 

@@ -4,10 +4,10 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03 10:00:00.000000
 
-Workers remember which event types have subscribers (ledger.outbox.Subscriptions) and read
-the subscribers again only when this one-row counter has moved: a registration applies to
-every posting committed after it answered (issue 22), at the cost of one single-row read a
-posting transaction. The downgrade drops the table (ACCESS EXCLUSIVE on it alone; workers
+Workers remember which event types have subscribers (ledger.webhooks.outbox.Subscriptions)
+and read the subscribers again only when this one-row counter has moved: a registration
+applies to every posting committed after it answered (issue 22), at the cost of one
+single-row read a posting transaction. The downgrade drops the table (ACCESS EXCLUSIVE on it alone; workers
 of this version then fail their postings until they are downgraded too).
 
 Locks:

@@ -1,7 +1,7 @@
 """The transactional outbox of webhook events: an event, and a delivery of it to each webhook
 that subscribes to its type, written in the transaction that caused it. A rolled-back posting
 leaves no event; a committed one leaves its deliveries pending until a receiver answers 2xx
-(ledger.deliveries), whatever happens to the messages that announce them.
+(ledger.webhooks.deliveries), whatever happens to the messages that announce them.
 
 - ``record_posting_events``: the worker calls it in its posting transaction, after the
   journal, with the batch's outcomes. One statement writes ``request.completed`` /
@@ -11,15 +11,16 @@ leaves no event; a committed one leaves its deliveries pending until a receiver 
   statement for the requests' events and one for the crossings, each only while some webhook
   subscribes to its types (``Subscriptions``, remembered per process until a webhook is
   registered or deleted); none at all otherwise.
-- ``record_holds_expired``: ``hold.expired`` for each hold the expiry sweep (ledger.expiry)
-  or a capture/void (ledger.holds, ``lazily_expired``) expired in the caller's transaction,
-  with the hold resource (as GET /api/wallet/holds/{holdId} shows it) as ``data``.
+- ``record_holds_expired``: ``hold.expired`` for each hold the expiry sweep
+  (ledger.posting.expiry) or a capture/void (ledger.posting.holds; ``Posted.expired_holds``)
+  expired in the caller's transaction, with the hold resource (as GET
+  /api/wallet/holds/{holdId} shows it) as ``data``.
 - ``record_event(session, type=..., data=...)``: any other event in the caller's
   transaction. It returns the new deliveries' ids: send them once the transaction commits, or
   leave them to the beat's sweep (``WEBHOOK_SWEEP_INTERVAL_SECONDS``).
 
 A request's event stores no copy of the request: its ``data`` is rendered when delivered,
-from the request, which no longer changes once finished (ledger.deliveries.event_body).
+from the request, which no longer changes once finished (ledger.webhooks.deliveries.event_body).
 """
 
 import json
@@ -30,10 +31,9 @@ from typing import Any, Literal, get_args
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ledger.hold_views import get_holds
-from ledger.journal import array_literal
-from ledger.lifecycle import Outcome, Status
-from ledger.prepared import Prepared
+from ledger.prepared import Prepared, array_literal
+from ledger.reads.holds import get_holds
+from ledger.statuses import Outcome, Status
 
 EventType = Literal["request.completed", "request.failed", "balance.below", "hold.expired"]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -109,7 +109,7 @@ READ_SUBSCRIPTIONS = Prepared(
 
 class Subscriptions:
     """The event types some webhook subscribes to, remembered per process and read again
-    when the subscribers' generation has moved (ledger.webhooks moves it at every
+    when the subscribers' generation has moved (ledger.webhooks.registration moves it at every
     registration and deletion): one single-row read per posting transaction, in it.
 
     Exact, not eventually: a registration takes ACCESS EXCLUSIVE on webhook_generation

@@ -3,14 +3,13 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer
-from ledger.hold_views import get_holds, holds_by_request
-from ledger.inbox import InboxRow, find_request, find_requests_by_id
+from ledger.inbox.requests import InboxRow, find_request, find_requests_by_id
 from ledger.models import (
     Account,
     AssetType,
@@ -20,10 +19,32 @@ from ledger.models import (
 )
 from ledger.money import quantize
 from ledger.operations import parse_uuid
+from ledger.reads.holds import get_holds, holds_by_request
+from ledger.reads.views import EntryView, ErrorView, HoldView, RequestView, TransactionView
+from ledger.rows import select_as, selected
 from ledger.statuses import PENDING, Status
-from ledger.views import EntryView, ErrorView, HoldView, RequestView, TransactionView
 
 SETTLING = ("capture", "void")
+
+
+@dataclass(frozen=True)
+class _EntryRow:
+    """One entry of a completed request's transaction, with what its view shows of it."""
+
+    transaction: Transaction = select_as(Transaction)
+    entry: LedgerEntry = select_as(LedgerEntry)
+    account_number: str = select_as(Account.account_number)
+    asset: AssetType = select_as(AssetType)
+    account_kind: str = select_as(Account.kind)
+
+
+_ENTRY_ROWS = (
+    select(*selected(_EntryRow))
+    .join(LedgerEntry, LedgerEntry.transaction_id == Transaction.id)
+    .join(Account, Account.id == LedgerEntry.account_id)
+    .join(AssetType, AssetType.id == LedgerEntry.asset_id)
+    .order_by(LedgerEntry.id)
+)
 
 
 def get_request(
@@ -62,17 +83,12 @@ def request_views(
     """Views of many requests, with the transactions of the completed ones in one query;
     ``sealer`` opens payloads and metadata."""
     completed = [r.id for r in requests if r.status == Status.COMPLETED]
-    rows_by_request: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    rows_by_request: dict[uuid.UUID, list[_EntryRow]] = defaultdict(list)
     if completed:
-        for row in session.execute(
-            select(Transaction, LedgerEntry, Account.account_number, AssetType, Account.kind)
-            .join(LedgerEntry, LedgerEntry.transaction_id == Transaction.id)
-            .join(Account, Account.id == LedgerEntry.account_id)
-            .join(AssetType, AssetType.id == LedgerEntry.asset_id)
-            .where(Transaction.request_id.in_(completed))
-            .order_by(LedgerEntry.id)
-        ):
-            rows_by_request[row[0].request_id].append(row)
+        query = _ENTRY_ROWS.where(Transaction.request_id.in_(completed))
+        for found in session.execute(query):
+            row = _EntryRow(*found)
+            rows_by_request[row.transaction.request_id].append(row)
     holds = _holds(session, requests, sealer)
     return [_view(r, rows_by_request.get(r.id, []), holds.get(r.id), sealer) for r in requests]
 
@@ -102,7 +118,7 @@ def _holds(
 
 
 def _view(
-    request: InboxRow | Request, rows: list[Any], hold: HoldView | None, sealer: Sealer
+    request: InboxRow | Request, rows: list[_EntryRow], hold: HoldView | None, sealer: Sealer
 ) -> RequestView:
     error = (
         ErrorView(code=request.error_code, message=request.error_message or "")
@@ -123,17 +139,18 @@ def _view(
 
 
 def _transaction_view(
-    request: InboxRow | Request, rows: list[Any], sealer: Sealer
+    request: InboxRow | Request, rows: list[_EntryRow], sealer: Sealer
 ) -> TransactionView:
-    tx, asset = rows[0][0], rows[0][3]
+    tx, asset = rows[0].transaction, rows[0].asset
     # The account the transaction is shown for: the seed operations' and a hold's user, a
     # transfer's sender, else the first user among the entries (DEBIT first): a capture's
     # payer, the user a reversal debits (or credits, reversing a spend or capture).
     payload = sealer.unseal(request.payload)
     user_number = payload.get("accountNumber") or payload.get("fromAccount")
     if user_number is None:
-        user_number = next((row[2] for row in rows if row[4] == "user"), rows[0][2])
-    user_entry = next(row[1] for row in rows if row[2] == user_number)
+        users = (row.account_number for row in rows if row.account_kind == "user")
+        user_number = next(users, rows[0].account_number)
+    user_entry = next(row.entry for row in rows if row.account_number == user_number)
     return TransactionView(
         transaction_id=tx.id,
         type=tx.type,
@@ -143,11 +160,11 @@ def _transaction_view(
         balance_after=quantize(user_entry.balance_after, asset.scale),
         entries=[
             EntryView(
-                account_number=number,
-                direction=entry.direction,
-                amount=quantize(entry.amount, asset.scale),
+                account_number=row.account_number,
+                direction=row.entry.direction,
+                amount=quantize(row.entry.amount, asset.scale),
             )
-            for _, entry, number, _, _ in rows
+            for row in rows
         ],
         description=tx.description,
         metadata=sealer.unseal(tx.metadata_),

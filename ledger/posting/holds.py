@@ -7,8 +7,8 @@
   needs no funds check: the hold reserved them. A frozen account refuses every movement
   out, a capture too (ACCOUNT_FROZEN, the hold left active): a hold on an account frozen
   after it was placed is captured after the unfreeze, or voided, or expires.
-- Voiding releases the hold (on a frozen account too: no money moves); expiry (ledger.expiry,
-  the beat) too.
+- Voiding releases the hold (on a frozen account too: no money moves); expiry
+  (ledger.posting.expiry, the beat) too.
 - A hold past its ``expires_at`` is expired whether or not the beat has swept it yet: a
   capture or void of it fails HOLD_NOT_ACTIVE and expires it in the same transaction, so
   the outcome never depends on when the beat ran.
@@ -31,12 +31,14 @@ from ledger.errors import (
     HoldNotFound,
     InvalidAccount,
 )
-from ledger.journal import Journal, LockedBalance
-from ledger.journal_extras import PlacedHold
 from ledger.money import format_amount
 from ledger.operations import REVENUE
-from ledger.posting import BalanceKey, Posting, insufficient, post_one
+from ledger.posting.balances import BalanceKey, LockedBalance
+from ledger.posting.journal import Journal
+from ledger.posting.journal_extras import PlacedHold, SettledHold
+from ledger.posting.posting import Posting, insufficient, post_one
 from ledger.prepared import lock_by_id
+from ledger.rows import select_as, select_list
 
 
 @dataclass(frozen=True)
@@ -62,25 +64,24 @@ class SettleHold:
 
 @dataclass
 class LockedHold:
-    id: str
-    status: str
-    amount: Decimal
-    lapsed: bool  # past expires_at
-    account_number: str
-    asset_code: str
-    description: str | None
+    id: str = select_as("CAST(h.id AS text)")
+    status: str = select_as("h.status")
+    amount: Decimal = select_as("h.amount")
+    lapsed: bool = select_as("h.expires_at <= now()")  # past expires_at
+    account_number: str = select_as("a.account_number")
+    asset_code: str = select_as("t.code")
+    description: str | None = select_as("h.description")
 
     @property
     def key(self) -> BalanceKey:
         return (self.account_number, self.asset_code)
 
 
-LOCK_HOLDS = text("""
-SELECT CAST(h.id AS text), h.status, h.amount, h.expires_at <= now(), a.account_number, t.code,
-       h.description
+LOCK_HOLDS = text(f"""
+SELECT {select_list(LockedHold)}
 FROM holds h JOIN accounts a ON a.id = h.account_id JOIN asset_types t ON t.id = h.asset_id
 WHERE h.id = ANY(CAST(:ids AS uuid[])) ORDER BY h.id FOR UPDATE OF h
-""")
+""")  # noqa: S608 - the shape's own expressions, no input
 
 
 def lock_holds(session: Session, *, ids: set[str]) -> dict[str, LockedHold]:
@@ -178,4 +179,4 @@ def _finish(
     balance.held -= hold.amount
     journal.changed[balance.id] = balance
     hold.status = status
-    journal.extras.settled[hold.id] = (status, captured)
+    journal.extras.settled[hold.id] = SettledHold(hold.id, status, captured)

@@ -1,8 +1,8 @@
 """A batch of locked requests, whatever their types, checked and posted in arrival order.
 
 Lock order, the same in every transaction that writes money, so none deadlocks: request rows
-(ledger.lifecycle), then holds (ascending id), then original transactions of reversals
-(ascending id), then balance rows (ascending id). The expiry sweep (ledger.expiry) takes
+(ledger.posting.lifecycle), then holds (ascending id), then original transactions of reversals
+(ascending id), then balance rows (ascending id). The expiry sweep (ledger.posting.expiry) takes
 holds with SKIP LOCKED, then balance rows. A batch of top-ups, bonuses, spends and
 transfers locks no hold or transaction: its statements are the seed's.
 
@@ -16,11 +16,19 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ledger.errors import BusinessRejection, HoldNotFound, TransactionNotFound
-from ledger.holds import LockedHold, PlaceHold, SettleHold, lock_holds, place_hold, settle_hold
-from ledger.journal import Journal, LockedBalance
 from ledger.operations import DEFAULT_HOLD_SECONDS, REVENUE, Movement, legs_for, parse_uuid
-from ledger.posting import BalanceKey, Posting, lock_parties, post_one
-from ledger.reversals import LockedOriginal, Reverse, lock_originals, reverse
+from ledger.posting.balances import BalanceKey, LockedBalance, lock_parties
+from ledger.posting.holds import (
+    LockedHold,
+    PlaceHold,
+    SettleHold,
+    lock_holds,
+    place_hold,
+    settle_hold,
+)
+from ledger.posting.journal import Journal
+from ledger.posting.posting import Posting, post_one
+from ledger.posting.reversals import LockedOriginal, Reverse, lock_originals, reverse
 
 Operation = Posting | PlaceHold | SettleHold | Reverse | BusinessRejection
 Request = tuple[str, Movement]  # a request's id and its movement
@@ -49,16 +57,32 @@ def operation_for(request_id: str, movement: Movement) -> Operation:
     if type_ == "reversal":
         if (original := parse_uuid(movement.transaction_id)) is None:
             return TransactionNotFound(f"transaction {movement.transaction_id!r} does not exist")
-        return Reverse(request_id, str(original), amount, movement.description)
+        return Reverse(
+            request_id=request_id,
+            transaction_id=str(original),
+            amount=amount,
+            description=movement.description,
+        )
     if type_ in ("capture", "void"):
         if (hold := parse_uuid(movement.hold_id)) is None:
             return HoldNotFound(f"hold {movement.hold_id!r} does not exist")
-        return SettleHold(request_id, type_, str(hold), amount, movement.description)
+        return SettleHold(
+            request_id=request_id,
+            type=type_,
+            hold_id=str(hold),
+            amount=amount,
+            description=movement.description,
+        )
     user, code = str(movement.account_number), str(movement.asset_code)
     if type_ == "hold":
-        seconds = movement.expires_in_seconds or DEFAULT_HOLD_SECONDS
-        amount = amount or Decimal(0)
-        return PlaceHold(request_id, user, code, amount, seconds, movement.description)
+        return PlaceHold(
+            request_id=request_id,
+            account_number=user,
+            asset_code=code,
+            amount=amount or Decimal(0),
+            seconds=movement.expires_in_seconds or DEFAULT_HOLD_SECONDS,
+            description=movement.description,
+        )
     return _posting(request_id, movement, user, code)
 
 
@@ -71,19 +95,17 @@ def _posting(request_id: str, movement: Movement, user: str, code: str) -> Posti
     else:
         legs = legs_for(movement.type, user)
         debit, credit, users = legs.debit_account, legs.credit_account, (user,)
-    refuse_frozen = movement.type in ("spend", "transfer")
-    amount = movement.amount or Decimal(0)
     return Posting(
-        request_id,
-        movement.type,
-        debit,
-        credit,
-        code,
-        amount,
-        movement.description,
-        movement.metadata,
-        users,
-        refuse_frozen,
+        request_id=request_id,
+        type=movement.type,
+        debit_account=debit,
+        credit_account=credit,
+        asset_code=code,
+        amount=movement.amount or Decimal(0),
+        description=movement.description,
+        metadata=movement.metadata,
+        users=users,
+        refuse_frozen=movement.type in ("spend", "transfer"),
     )
 
 

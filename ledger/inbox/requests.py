@@ -1,4 +1,5 @@
-"""The request inbox: records each request once under its (client, idempotency key)."""
+"""The inbox's request rows: each request recorded once under its (client, idempotency key),
+found again by key or id; and the backlog a new request joins."""
 
 import hashlib
 import json
@@ -15,22 +16,11 @@ from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer
 from ledger.errors import IdempotencyKeyReused
+from ledger.inbox.checks import KINDS, SCALES, KnownFacts, Lookup, check_submissions
+from ledger.inbox.submission import Submission
 from ledger.models import Request
-from ledger.operations import Movement
 from ledger.prepared import Prepared
 from ledger.statuses import Status
-from ledger.submission_checks import KINDS, SCALES, KnownFacts, Lookup, check_submissions
-
-
-@dataclass(frozen=True, kw_only=True)
-class Submission(Movement):
-    """A validated movement under a client's idempotency key, as the API (or the seeder)
-    hands it over. ``any_owner``: the caller (an ``admin`` key) may capture, void or reverse
-    another client's hold or transaction; otherwise only its own client's (NOT_OWNER)."""
-
-    client_id: str
-    idempotency_key: str
-    any_owner: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +132,7 @@ def record_requests(
 
 
 def cursor_lookup(cursor: DBAPICursor) -> Lookup:
-    """``submission_checks.Lookup`` through a DBAPI cursor."""
+    """``ledger.inbox.checks.Lookup`` through a DBAPI cursor."""
 
     def lookup(statement: Select[str, Any], keys: list[str]) -> list[Any]:
         cursor.execute(_LOOKUPS[statement], {"keys": keys})

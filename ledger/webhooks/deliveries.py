@@ -24,20 +24,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer
-from ledger.request_views import get_requests_by_id
-from ledger.webhook_views import EventBody
+from ledger.reads.requests import get_requests_by_id
+from ledger.rows import select_as, select_list
+from ledger.webhooks.views import EventBody
 
-CLAIM = text(
-    """
-UPDATE webhook_deliveries d
-SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => :lease)
-FROM webhooks w, webhook_events e
-WHERE d.id = :id AND d.status = 'pending' AND d.next_attempt_at <= now() + interval '1 second'
-  AND w.id = d.webhook_id AND e.id = d.event_id
-RETURNING d.id, d.attempts, CAST(extract(epoch FROM now() - d.created_at) AS float8),
-          w.url, w.secret, e.id, e.type, e.created_at, e.request_id, e.data
-"""
-)
 FINISH = text(
     """
 WITH delivery AS (
@@ -68,16 +58,30 @@ RETURNING id
 
 @dataclass(frozen=True)
 class Claim:
-    delivery_id: int
-    attempt: int  # this one's number, from 1
-    age_seconds: float  # of the delivery
-    url: str
-    secret: Any  # sealed
-    event_id: uuid.UUID
-    event_type: str
-    event_created_at: datetime
-    request_id: uuid.UUID | None
-    data: dict[str, Any] | None
+    """A delivery claimed for one attempt: a row ``CLAIM`` returns."""
+
+    delivery_id: int = select_as("d.id")
+    attempt: int = select_as("d.attempts")  # this one's number, from 1
+    age_seconds: float = select_as("CAST(extract(epoch FROM now() - d.created_at) AS float8)")
+    url: str = select_as("w.url")
+    secret: Any = select_as("w.secret")  # sealed
+    event_id: uuid.UUID = select_as("e.id")
+    event_type: str = select_as("e.type")
+    event_created_at: datetime = select_as("e.created_at")
+    request_id: uuid.UUID | None = select_as("e.request_id")
+    data: dict[str, Any] | None = select_as("e.data")
+
+
+CLAIM = text(
+    f"""
+UPDATE webhook_deliveries d
+SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => :lease)
+FROM webhooks w, webhook_events e
+WHERE d.id = :id AND d.status = 'pending' AND d.next_attempt_at <= now() + interval '1 second'
+  AND w.id = d.webhook_id AND e.id = d.event_id
+RETURNING {select_list(Claim)}
+"""  # noqa: S608 - the shape's own expressions, no input
+)
 
 
 @dataclass(frozen=True)

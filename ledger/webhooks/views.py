@@ -1,4 +1,4 @@
-"""Read models of the webhooks, their deliveries and the balance monitors (as ledger.views:
+"""Read models of the webhooks, their deliveries and the balance monitors (as ledger.reads.views:
 camelCase JSON, money as decimal strings at the asset's scale). A webhook's secret appears
 in ``WebhookCreated`` only: the answer to its registration."""
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.views import ReadModel
+from ledger.reads.views import ReadModel
 
 
 class WebhookView(ReadModel):

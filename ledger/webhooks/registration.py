@@ -1,6 +1,6 @@
 """Webhooks: register (the URL checked by infra.egress, a signing secret made and sealed at
-rest), list, delete. Which events they hear of is ledger.outbox's; how they are sent,
-ledger.deliveries' and the worker's."""
+rest), list, delete. Which events they hear of is ledger.webhooks.outbox's; how they are sent,
+ledger.webhooks.deliveries' and the worker's."""
 
 import secrets
 import uuid
@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 from infra.egress import UnsafeDestination, resolve
 from infra.sealing import Sealer
 from ledger.errors import WebhookNotFound, WebhookUrlRefused
-from ledger.webhook_models import (
+from ledger.models import (
     Webhook,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
     WebhookGeneration,
 )
-from ledger.webhook_views import (
+from ledger.webhooks.views import (
     AttemptView,
     DeliveryPage,
     DeliveryView,
@@ -91,7 +91,7 @@ def delete_webhook(session: Session, *, webhook_id: uuid.UUID) -> None:
 
 def subscribers_changed(session: Session) -> None:
     """Move the subscribers' generation, in the caller's transaction: every worker reads the
-    subscribers again in its next posting transaction (ledger.outbox.Subscriptions). The
+    subscribers again in its next posting transaction (ledger.webhooks.outbox.Subscriptions). The
     lock waits for the posting transactions that read the old generation, and holds back
     those that would read it, until this transaction ends: the change applies to every
     posting committed after it (a few milliseconds of waiting postings, once per change).

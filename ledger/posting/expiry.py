@@ -2,7 +2,7 @@
 
 Holds are taken with SKIP LOCKED (a hold a posting batch is settling is left to it, or to
 the next sweep), then their balance rows in ascending id order: the lock order of posting
-(ledger.dispatch) minus the request rows, so the sweep never deadlocks with a batch.
+(ledger.posting.dispatch) minus the request rows, so the sweep never deadlocks with a batch.
 """
 
 from datetime import datetime

@@ -7,7 +7,7 @@ change (a frozen account, a hold no longer active, funds) is the worker's to che
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Select, any_, bindparam, select
 from sqlalchemy.orm import Session
@@ -23,13 +23,10 @@ from ledger.errors import (
     NotOwner,
     TransactionNotFound,
 )
+from ledger.inbox.submission import Submission
 from ledger.models import Account, AssetType, Hold, LedgerEntry, Request, Transaction
 from ledger.money import decimal_places, quantize
 from ledger.operations import MAX_HOLD_SECONDS, parse_uuid
-
-if TYPE_CHECKING:
-    from ledger.inbox import Submission
-
 
 # The facts a submission is checked against, by key (``keys``: a list of codes or numbers).
 SCALES = select(AssetType.code, AssetType.scale).where(AssetType.code == any_(bindparam("keys")))
@@ -41,8 +38,8 @@ Lookup = Callable[[Select[str, Any], list[str]], Iterable[Any]]
 
 
 def check_submissions(
-    session: Session, *, submissions: list["Submission"], facts: "KnownFacts | None" = None
-) -> list["Submission"]:
+    session: Session, *, submissions: list[Submission], facts: "KnownFacts | None" = None
+) -> list[Submission]:
     """Refuse unknown assets, accounts, holds and transactions, another client's holds and
     transactions, and over-precise amounts; quantize amounts to the asset's scale.
     ``facts``: what the caller (an app) remembers across calls; none by default."""
@@ -61,12 +58,12 @@ def check_submissions(
     return checked
 
 
-def names_a_record(submission: "Submission") -> bool:
+def names_a_record(submission: Submission) -> bool:
     """Whether it names a hold or a transaction (its checks then read them)."""
     return submission.hold_id is not None or submission.transaction_id is not None
 
 
-def check_movement(submission: "Submission", facts: "KnownFacts", lookup: Lookup) -> "Submission":
+def check_movement(submission: Submission, facts: "KnownFacts", lookup: Lookup) -> Submission:
     """``check_submissions`` of one submission that names no hold or transaction, with what
     ``facts`` does not remember looked up by ``lookup``."""
     if names_a_record(submission):
@@ -80,7 +77,7 @@ def check_movement(submission: "Submission", facts: "KnownFacts", lookup: Lookup
 
 
 def _facts(
-    submissions: list["Submission"], facts: "KnownFacts", lookup: Lookup
+    submissions: list[Submission], facts: "KnownFacts", lookup: Lookup
 ) -> tuple[dict[str, int], dict[str, str]]:
     """The scales of the assets and the kinds of the accounts the submissions name."""
     codes = {s.asset_code for s in submissions if s.asset_code}
@@ -120,7 +117,7 @@ class _Memo:
         return found
 
 
-def _referenced(session: Session, submissions: list["Submission"]) -> dict[str, tuple[int, str]]:
+def _referenced(session: Session, submissions: list[Submission]) -> dict[str, tuple[int, str]]:
     """The asset scale and the owner (the client whose request made it) of each hold and
     transaction the submissions name, by id as text; a hold or transaction, once there,
     stays, with its asset and owner. No query if none is named."""
@@ -147,7 +144,7 @@ def _referenced(session: Session, submissions: list["Submission"]) -> dict[str, 
     return found
 
 
-def _check_owner(submission: "Submission", owners: dict[str, tuple[int, str]]) -> None:
+def _check_owner(submission: Submission, owners: dict[str, tuple[int, str]]) -> None:
     """Another client's hold or transaction is refused unless the caller may act on any
     (an unknown one is left to ``_scale``: not found)."""
     named = submission.hold_id or submission.transaction_id
@@ -157,9 +154,7 @@ def _check_owner(submission: "Submission", owners: dict[str, tuple[int, str]]) -
         raise NotOwner(f"{what} {named} was made by another client; acting on it needs admin")
 
 
-def _checked(
-    submission: "Submission", scales: dict[str, int], kinds: dict[str, str]
-) -> "Submission":
+def _checked(submission: Submission, scales: dict[str, int], kinds: dict[str, str]) -> Submission:
     scale = _scale(submission, scales)
     amount = submission.amount
     if amount is not None and decimal_places(amount) > scale:
@@ -184,7 +179,7 @@ def _check_user(number: str, kinds: dict[str, str]) -> None:
         raise InvalidAccount(f"{number} is not a user account")
 
 
-def _scale(submission: "Submission", scales: dict[str, int]) -> int:
+def _scale(submission: Submission, scales: dict[str, int]) -> int:
     """The scale of the asset the submission moves, found by code, hold or transaction."""
     if submission.hold_id is not None:
         if (scale := scales.get(str(parse_uuid(submission.hold_id)))) is None:

@@ -19,7 +19,7 @@ from ledger.models import (
     Transaction,
 )
 from ledger.money import quantize
-from ledger.views import (
+from ledger.reads.views import (
     AccountBalances,
     BalanceView,
     HistoryItem,

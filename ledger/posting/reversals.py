@@ -25,10 +25,13 @@ from ledger.errors import (
     ReversalExceedsOriginal,
     TransactionNotFound,
 )
-from ledger.journal import Journal, LockedBalance
 from ledger.money import format_amount
-from ledger.posting import BalanceKey, Posting, post_one
+from ledger.posting.balances import BalanceKey, LockedBalance
+from ledger.posting.journal import Journal
+from ledger.posting.journal_extras import ReversedAmount
+from ledger.posting.posting import Posting, post_one
 from ledger.prepared import lock_by_id
+from ledger.rows import select_as, select_list
 
 
 @dataclass(frozen=True)
@@ -41,22 +44,21 @@ class Reverse:
 
 @dataclass
 class LockedOriginal:
-    id: str
-    type: str
-    amount: Decimal
-    reversed: Decimal
-    debit_account: str
-    credit_account: str
-    asset_code: str
-    scale: int
+    id: str = select_as("CAST(t.id AS text)")
+    type: str = select_as("t.type")
+    amount: Decimal = select_as("t.amount")
+    reversed: Decimal = select_as("t.reversed_amount")
+    debit_account: str = select_as("d.account_number")
+    credit_account: str = select_as("c.account_number")
+    asset_code: str = select_as("s.code")
+    scale: int = select_as("s.scale")
 
     def keys(self) -> set[BalanceKey]:
         return {(self.debit_account, self.asset_code), (self.credit_account, self.asset_code)}
 
 
-LOCK_ORIGINALS = text("""
-SELECT CAST(t.id AS text), t.type, t.amount, t.reversed_amount, d.account_number,
-       c.account_number, s.code, s.scale
+LOCK_ORIGINALS = text(f"""
+SELECT {select_list(LockedOriginal)}
 FROM transactions t
 JOIN ledger_entries de ON de.transaction_id = t.id AND de.direction = 'DEBIT'
 JOIN ledger_entries ce ON ce.transaction_id = t.id AND ce.direction = 'CREDIT'
@@ -64,7 +66,7 @@ JOIN accounts d ON d.id = de.account_id
 JOIN accounts c ON c.id = ce.account_id
 JOIN asset_types s ON s.id = de.asset_id
 WHERE t.id = ANY(CAST(:ids AS uuid[])) ORDER BY t.id FOR UPDATE OF t
-""")
+""")  # noqa: S608 - the shape's own expressions, no input
 
 
 def lock_originals(session: Session, *, ids: set[str]) -> dict[str, LockedOriginal]:
@@ -105,5 +107,5 @@ def reverse(
     rejection = post_one(journal, swapped, balances, missing)
     if rejection is None:
         original.reversed += amount
-        journal.extras.reversed[original.id] = original.reversed
+        journal.extras.reversed[original.id] = ReversedAmount(original.id, original.reversed)
     return rejection

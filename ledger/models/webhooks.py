@@ -1,6 +1,5 @@
 """Tables of the webhooks (migration 0005): subscriptions, the event outbox, one delivery per
-(event, webhook) with each of its attempts, and balance monitors. On ``Base``'s metadata:
-ledger.models imports this module last."""
+(event, webhook) with each of its attempts, and balance monitors."""
 
 import uuid
 from datetime import datetime
@@ -23,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.models import MONEY, Base, _created_at
+from ledger.models.base import MONEY, Base, timestamp_now
 
 
 class Webhook(Base):
@@ -38,12 +37,13 @@ class Webhook(Base):
     description: Mapped[str | None] = mapped_column(Text)
     secret: Mapped[Any] = mapped_column(JSONB)
     created_by: Mapped[str] = mapped_column(String(64))  # the registering client
-    created_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = timestamp_now()
 
 
 class WebhookGeneration(Base):
     """One row, its counter moved by every registration and deletion of a webhook (migration
-    0008): what tells a worker's remembered subscriptions (ledger.outbox) to be read again."""
+    0008): what tells a worker's remembered subscriptions (ledger.webhooks.outbox) to be read
+    again."""
 
     __tablename__ = "webhook_generation"
     __table_args__ = (CheckConstraint("id", name="one_row"),)
@@ -63,7 +63,7 @@ class WebhookEvent(Base):
     type: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("requests.id"))
     data: Mapped[Any | None] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = timestamp_now()
 
 
 class WebhookDelivery(Base):
@@ -86,11 +86,11 @@ class WebhookDelivery(Base):
     webhook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
-    next_attempt_at: Mapped[datetime] = _created_at()
+    next_attempt_at: Mapped[datetime] = timestamp_now()
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = timestamp_now()
 
 
 class WebhookAttempt(Base):
@@ -107,7 +107,7 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    attempted_at: Mapped[datetime] = _created_at()
+    attempted_at: Mapped[datetime] = timestamp_now()
 
 
 class BalanceMonitor(Base):
@@ -121,4 +121,4 @@ class BalanceMonitor(Base):
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset_types.id"))
     below: Mapped[Decimal] = mapped_column(MONEY)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = timestamp_now()

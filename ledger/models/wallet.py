@@ -1,4 +1,5 @@
-"""SQLAlchemy models of the ledger and the request inbox (migrations: ledger/migrations)."""
+"""The wallet's tables: assets, accounts and their balance rows, the request inbox, holds,
+transactions and their entries, API keys (migrations: ledger/migrations)."""
 
 import uuid
 from datetime import datetime
@@ -14,7 +15,6 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    Numeric,
     SmallInteger,
     String,
     Text,
@@ -23,21 +23,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from ledger.models.base import MONEY, Base, timestamp_now
 from ledger.operations import OPERATION_TYPES
 from ledger.statuses import PENDING, Status, sql_list
 
-MONEY = Numeric(38, 18)
 HOLD_STATUSES = ("active", "captured", "voided", "expired")
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-def _created_at() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
 class AssetType(Base):
@@ -67,7 +59,7 @@ class Account(Base):
     allow_negative: Mapped[bool] = mapped_column(default=False)
     # frozen: refuses every movement out (spends, transfers, holds, captures, reversals); receives.
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
-    created_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = timestamp_now()
 
 
 class AccountBalance(Base):
@@ -96,7 +88,7 @@ class AccountBalance(Base):
     balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
     # The sum of the row's active holds.
     held: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
-    updated_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = timestamp_now()
 
 
 class Request(Base):
@@ -126,15 +118,15 @@ class Request(Base):
     client_id: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(16))
-    # Sealed at rest when keys are set (infra.sealing): read through ledger.inbox.
+    # Sealed at rest when keys are set (infra.sealing): read through ledger.inbox.requests.
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     payload_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=Status.QUEUED)  # ledger.statuses
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
-    submitted_at: Mapped[datetime] = _created_at()
-    updated_at: Mapped[datetime] = _created_at()
+    submitted_at: Mapped[datetime] = timestamp_now()
+    updated_at: Mapped[datetime] = timestamp_now()
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -162,8 +154,8 @@ class Hold(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     description: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = _created_at()
-    updated_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = timestamp_now()
+    updated_at: Mapped[datetime] = timestamp_now()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -193,7 +185,7 @@ class Transaction(Base):
     description: Mapped[str | None] = mapped_column(Text)
     # Sealed at rest when keys are set (infra.sealing), like a request's payload.
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
-    created_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = timestamp_now()
 
 
 class LedgerEntry(Base):
@@ -214,7 +206,7 @@ class LedgerEntry(Base):
             name="fk_entry_balance",
         ),
         Index("ix_entries_account_id", "account_id", "id"),
-        # A balance row's entries in time order: point-in-time balances (ledger.queries).
+        # A balance row's entries in time order: point-in-time balances (ledger.reads.queries).
         Index("ix_entries_balance_time", "balance_id", "created_at", "id"),
     )
 
@@ -244,9 +236,5 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
-    created_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = timestamp_now()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-# The webhooks' tables register on the same metadata (Alembic and the schema test see them).
-from ledger import webhook_models  # noqa: E402, F401

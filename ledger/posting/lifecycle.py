@@ -12,7 +12,7 @@ open) does the request wait in ``processing`` for the next one:
                  │    ▲  └──> failed       (business rejection, or out of attempts)
                  └────┘ counted again
 
-- ``queued``: recorded by the inbox (ledger.inbox), committed before any message names it.
+- ``queued``: recorded by the inbox (ledger.inbox.requests), committed before any message names it.
 - ``processing``: a delivery crashed (a killed worker) or could not open the payload, and
   was counted; the request waits for its next delivery (a redelivery, or the reaper's).
 - ``completed`` | ``failed``: terminal, written with the outcome in the posting transaction.
@@ -27,9 +27,9 @@ and commits the transactions; nothing here commits):
    waiting (``SKIP LOCKED``): micro-batching without deadlocks.
 2. Post: the holds and original transactions they name, then their balance rows, are
    locked in ascending id order, and each request is checked against the running state, in
-   arrival order (ledger.dispatch, ledger.posting).
+   arrival order (ledger.posting.dispatch, ledger.posting.posting).
 3. Finish: one statement writes the balances, the transactions and their entries, and each
-   request's outcome with its delivery counted (``attempts + 1``; ledger.journal).
+   request's outcome with its delivery counted (``attempts + 1``; ledger.posting.journal).
 
 ``attempts`` counts the deliveries that reached a request. A transient error rolls the
 posting transaction back and counts nothing. A crash rolls it back too; the message comes
@@ -40,7 +40,7 @@ timeouts never does. A payload the worker cannot open (sealed with a key it lack
 malformed) is not posted: its delivery is counted with the batch (``processing``, so it is
 no longer a fill-in), and the reaper sends it again until it runs out of attempts; the
 operator has MAX_ATTEMPTS x REAPER_STALE_AFTER_SECONDS to give the workers the key.
-A lost message only delays a request: the reaper (ledger.reaper) finds requests left
+A lost message only delays a request: the reaper (ledger.posting.reaper) finds requests left
 pending and sends them again, and the protocol makes a second delivery harmless.
 """
 
@@ -53,11 +53,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from infra.sealing import Sealer, Unsealable
-from ledger.dispatch import post_movements
 from ledger.errors import BusinessRejection, PostingAbandoned
-from ledger.journal import Journal
 from ledger.operations import Movement
+from ledger.posting.dispatch import post_movements
+from ledger.posting.journal import Journal
 from ledger.prepared import Prepared
+from ledger.rows import select_as, select_list
 from ledger.statuses import PENDING, TERMINAL, sql_list
 from ledger.statuses import Outcome as Outcome  # re-exported: the protocol's outcome
 from ledger.statuses import Status as Status  # re-exported: a request's statuses
@@ -65,6 +66,26 @@ from ledger.statuses import Status as Status  # re-exported: a request's statuse
 RequestId = uuid.UUID | str  # as a message carries it, or as the database returns it
 # What opening one stored payload may raise: a key this worker lacks, a malformed payload.
 UNREADABLE = (Unsealable, KeyError, ValueError, TypeError, AttributeError, ArithmeticError)
+
+
+@dataclass(frozen=True)
+class LockedRequest:
+    """A row ``LOCK_REQUESTS`` returns: a locked pending request, its payload as stored."""
+
+    id: str = select_as("CAST(id AS text)")
+    type: str = select_as("type")
+    payload: Any = select_as("payload")  # sealed when the recorder had keys
+    attempts: int = select_as("attempts")  # deliveries counted before this one
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What one delivery's transaction did: each claimed request's outcome, in arrival order,
+    and the holds its captures and voids found past their expiry and expired (their
+    ``hold.expired`` is the caller's to raise, in the same transaction)."""
+
+    outcomes: list[Outcome]
+    expired_holds: list[str]
 
 
 @dataclass(frozen=True)
@@ -95,7 +116,7 @@ WITH named AS MATERIALIZED (
     ORDER BY seq LIMIT greatest(:fill_to - (SELECT count(*) FROM named), 0)
     FOR UPDATE SKIP LOCKED
 )
-SELECT CAST(id AS text), type, payload, attempts
+SELECT {select_list(LockedRequest)}
 FROM (SELECT * FROM named UNION ALL SELECT * FROM fill) AS locked ORDER BY seq
 """,  # noqa: S608 - the statuses' own literals, no input
     {"ids": "uuid[]", "fill_to": "int"},
@@ -113,13 +134,13 @@ def process_requests(
     max_attempts: int,
     fill_to: int = 0,
     sealer: Sealer,
-) -> list[Outcome]:
+) -> Posted:
     """Claim and post the pending ones among ``request_ids``, and fresh queued requests up
     to ``fill_to`` in all, each at most once; outcomes in arrival order. A request already
     delivered ``max_attempts`` times fails as POSTING_ABANDONED. ``sealer`` opens the
     payloads and seals the transactions' metadata."""
     if not request_ids:
-        return []
+        return Posted(outcomes=[], expired_holds=[])
     claimed = lock_requests(session, request_ids=request_ids, fill_to=fill_to, sealer=sealer)
     live = [c for c in claimed if c.attempts < max_attempts and c.movement is not None]
     journal = Journal(sealer=sealer)
@@ -128,8 +149,8 @@ def process_requests(
     )
     by_id = {c.id: r for c, r in zip(live, rejections, strict=True)}
     outcomes = [_outcome(c, by_id, max_attempts) for c in claimed]
-    journal.write(session, outcomes=outcomes)
-    return outcomes
+    expired_holds = journal.write(session, outcomes=outcomes)
+    return Posted(outcomes=outcomes, expired_holds=expired_holds)
 
 
 def lock_requests(
@@ -139,16 +160,18 @@ def lock_requests(
     queued requests; in arrival order. Terminal requests are left out."""
     ids = "{" + ",".join(map(str, request_ids)) + "}"
     rows = LOCK_REQUESTS.execute(session, {"ids": ids, "fill_to": fill_to})
-    return [_claimed(*row, sealer=sealer) for row in rows]
+    return [_claimed(LockedRequest(*row), sealer=sealer) for row in rows]
 
 
-def _claimed(id: str, type_: str, payload: Any, attempts: int, *, sealer: Sealer) -> Claimed:
+def _claimed(row: LockedRequest, *, sealer: Sealer) -> Claimed:
     """Open one row's payload; one that cannot be opened is claimed without a movement,
     so that it is counted and the others still post."""
     try:
-        return Claimed(id, type_, Movement.from_payload(type_, sealer.open(payload)), attempts)
+        movement = Movement.from_payload(row.type, sealer.open(row.payload))
+        return Claimed(row.id, row.type, movement, attempts=row.attempts)
     except UNREADABLE as error:
-        return Claimed(id, type_, None, attempts, unreadable=type(error).__name__)
+        unreadable = type(error).__name__
+        return Claimed(row.id, row.type, None, attempts=row.attempts, unreadable=unreadable)
 
 
 def count_crashed_delivery(session: Session, *, request_id: RequestId) -> bool:
@@ -172,11 +195,22 @@ def _outcome(
     if request.attempts >= max_attempts:
         rejection: BusinessRejection | None = _abandoned(request.attempts)
     elif request.unreadable is not None:
-        unreadable = request.unreadable
-        return Outcome(request.id, Status.PROCESSING, None, None, attempts, operation, unreadable)
+        return Outcome(
+            request.id,
+            Status.PROCESSING,
+            attempts=attempts,
+            operation=operation,
+            unreadable=request.unreadable,
+        )
     else:
         rejection = rejections[request.id]
     if rejection is None:
         return Outcome(request.id, Status.COMPLETED, attempts=attempts, operation=operation)
-    code, message = rejection.code, rejection.message
-    return Outcome(request.id, Status.FAILED, code, message, attempts, operation)
+    return Outcome(
+        request.id,
+        Status.FAILED,
+        error_code=rejection.code,
+        error_message=rejection.message,
+        attempts=attempts,
+        operation=operation,
+    )

@@ -11,7 +11,7 @@ from ledger.errors import HoldNotFound
 from ledger.models import Account, AssetType, Hold
 from ledger.money import quantize
 from ledger.operations import parse_uuid
-from ledger.views import HoldView
+from ledger.reads.views import HoldView
 
 
 def get_hold(session: Session, *, hold_id: uuid.UUID | str) -> HoldView:
@@ -19,7 +19,8 @@ def get_hold(session: Session, *, hold_id: uuid.UUID | str) -> HoldView:
     found = _holds(session, Hold.id == parsed) if parsed else []
     if not found:
         raise HoldNotFound(f"hold {str(hold_id)!r} does not exist")
-    return found[0][1]
+    _, view = found[0]
+    return view
 
 
 def get_holds(session: Session, *, hold_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, HoldView]:

@@ -1,5 +1,5 @@
 """Balance monitors: ``balance.below`` fires when a posting takes an account's balance of an
-asset from at-or-above ``below`` to under it (ledger.outbox finds the crossings)."""
+asset from at-or-above ``below`` to under it (ledger.webhooks.outbox finds the crossings)."""
 
 import uuid
 from decimal import Decimal
@@ -8,11 +8,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import AmountPrecision, AssetNotFound, MonitorNotFound
-from ledger.models import Account, AssetType
+from ledger.models import Account, AssetType, BalanceMonitor
 from ledger.money import decimal_places, quantize
-from ledger.queries import find_account
-from ledger.webhook_models import BalanceMonitor
-from ledger.webhook_views import MonitorList, MonitorView
+from ledger.reads.queries import find_account
+from ledger.webhooks.views import MonitorList, MonitorView
 
 
 def create_monitor(

@@ -1,6 +1,6 @@
 """What the beat's reaper reads: pending requests left untouched too long (their message was
 lost, or their worker died), and the size and age of the pending backlog for its metrics.
-The lifecycle they recover is ledger.lifecycle's."""
+The lifecycle they recover is ledger.posting.lifecycle's."""
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
