@@ -65,7 +65,8 @@ def server_front() -> Front:
     front = Front(
         app.wsgi_app,
         settings,
-        max_body=wallet.BATCH_MAX_BYTES,
+        max_body=MAX_BODY_BYTES,
+        large_bodies={"/api/wallet/batch": wallet.BATCH_MAX_BYTES},
         finished=partial(requests.finished_requests, app),
         read=partial(requests.read_requests, app),
     )

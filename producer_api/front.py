@@ -2,9 +2,10 @@
 
 granian serves this app (api_server.py). For each call the front
 
-1. reads the whole body on the event loop, within ``body_seconds`` in all and at most
-   ``max_body`` bytes, whatever its framing: a slow sender holds a coroutine, never a thread,
-   and a body past the bound is refused (408, 413) by the Flask app like any other refusal;
+1. reads the whole body on the event loop, within BODY_READ_SECONDS in all and at most its
+   route's limit (64 KiB, a batch 1 MiB), whatever its framing: a slow sender holds a
+   coroutine, never a thread, and a body past the bound is refused (408, 413) by the Flask
+   app like any other refusal (/healthz is answered by the front itself);
 2. runs the Flask app (every route, as WSGI) on one of API_THREADS threads (a read: of
    API_READ_THREADS others), with the body whole and its length known (a2wsgi builds the
    WSGI environ);
@@ -18,6 +19,7 @@ document or a small static file).
 
 import asyncio
 import io
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,8 +32,11 @@ from infra.settings import Settings
 from producer_api.parking import Parked, ReadRequests, Renders
 from producer_api.waiting import OutcomeWaiter
 
+log = logging.getLogger(__name__)
 PARKED = "wallet.parked"  # environ: where a route leaves its Parked (the front set it to None)
 READS = ("GET", "HEAD")
+HEALTHY = b'{"status":"ok"}\n'  # /healthz, as the app's own route answers it
+RENDER_SECONDS = 10.0  # reading a parked call's requests again: past this, its first answer
 WATCH_AFTER_SECONDS = 2.0  # a parked call is watched for its client's departure after this
 REFUSED = "wallet.refused"  # environ: why the front refused the body (408 or 413)
 Scope = dict[str, Any]
@@ -55,10 +60,12 @@ class Front:
         settings: Settings,
         *,
         max_body: int,
+        large_bodies: dict[str, int],
         finished: Callable[[list[str]], set[str]],
         read: ReadRequests,
     ) -> None:
-        """``max_body``: the most any route accepts (each route refuses past its own bound);
+        """``max_body``: the most a route accepts, ``large_bodies`` the paths that take more
+        (the app's routes refuse past their own bounds too);
         ``finished``: which of these request ids are finished; ``read``: their resources
         (both run on a thread)."""
         self._app = app
@@ -67,7 +74,8 @@ class Front:
         # answers 340 ms after their requests completed, against 28 ms with 64).
         self._parked_thread = ThreadPoolExecutor(1, thread_name_prefix="api-parked")
         self._renders = Renders(read, self._run_parked)
-        self._max_body, self._body_seconds = max_body, settings.body_read_seconds
+        self._max_body, self._large_bodies = max_body, large_bodies
+        self._body_seconds = settings.body_read_seconds
         self._threads = ThreadPoolExecutor(settings.api_threads, thread_name_prefix="api")
         # Reads (GET, HEAD: balances, history, polls of a request) have threads of their own:
         # at saturation a read would otherwise queue behind every submit in line.
@@ -98,7 +106,11 @@ class Front:
         return asyncio.get_running_loop().run_in_executor(self._parked_thread, function)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        read = await self._read_body(receive)
+        if scope["path"] == "/healthz":  # the process answers: never behind a busy thread
+            await _send(send, Answer(200, [(b"content-type", b"application/json")], HEALTHY))
+            return
+        max_body = self._large_bodies.get(scope["path"], self._max_body)
+        read = await self._read_body(receive, max_body)
         if read is None:
             return
         body, refused = read
@@ -108,39 +120,42 @@ class Front:
         environ[PARKED], environ[REFUSED] = None, refused
         answer = await self._run_app(environ)
         parked: Parked | None = environ[PARKED]
-        if parked is not None and await self._park(parked, receive):
+        if parked is not None and answer.status in (200, 202) and await self._park(parked, receive):
             answer = await self._rendered(answer, parked)
-        await send(
-            {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
-        )
-        await send({"type": "http.response.body", "body": answer.body})
+        await _send(send, answer)
 
     async def _rendered(self, first: Answer, parked: Parked) -> Answer:
-        status, body = await self._renders.render(parked)
+        """The answer after the wait; the route's own (202, its Location) if reading the
+        requests again failed: the outcome is still there to poll, a 500 would hide it."""
+        try:
+            async with asyncio.timeout(RENDER_SECONDS):
+                status, body = await self._renders.render(parked)
+        except Exception:
+            log.exception("a parked call's requests could not be read again")
+            return first
         headers = [(k, v) for k, v in first.headers if k != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         if parked.applied:
             headers.append((b"preference-applied", parked.applied.encode()))
         return Answer(status, headers, body)
 
-    async def _read_body(self, receive: Receive) -> tuple[bytes, int | None] | None:
-        """The body, or 408 / 413 if it took too long or was too large; None if the client
-        left (http.disconnect: nobody to answer)."""
-        chunks, size, more = [], 0, True
+    async def _read_body(self, receive: Receive, max_body: int) -> tuple[bytes, int | None] | None:
+        """The body, or 408 / 413 if it took too long or was larger than its route takes;
+        None if the client left (http.disconnect: nobody to answer)."""
+        body, more = bytearray(), True
         try:
             async with asyncio.timeout(self._body_seconds):
                 while more:
                     message = await receive()
                     if message["type"] != "http.request":
                         return None
-                    chunks.append(message.get("body", b""))
-                    size += len(chunks[-1])
-                    if size > self._max_body:
+                    body += message.get("body", b"")
+                    if len(body) > max_body:
                         return b"", 413
                     more = message.get("more_body", False)
         except TimeoutError:
             return b"", 408
-        return b"".join(chunks), None
+        return bytes(body), None
 
     async def _park(self, parked: Parked, receive: Receive) -> bool:
         """Wait for the parked call's requests; False if the wait was not applied or the
@@ -175,6 +190,11 @@ class Front:
                 self._parked_thread.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+async def _send(send: Send, answer: Answer) -> None:
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 def _call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> Answer:

@@ -139,6 +139,8 @@ class OutcomeWaiter:
                 await self._listen()
             except (RedisError, OSError) as error:
                 log.warning("outcome listener lost Redis (%s); reconnecting", error)
+            except Exception:  # anything else too: a dead listener would leave only re-checks
+                log.exception("outcome listener failed; reconnecting")
             await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _listen(self) -> None:
