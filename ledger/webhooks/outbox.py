@@ -98,12 +98,13 @@ RECORD_EVENT = text("".join((EVENT_CTE, FAN_OUT)))
 
 
 # The subscribers' generation, and their event types if it is not the one already known.
-READ_SUBSCRIPTIONS = Prepared(
-    "wallet_read_subscriptions",
-    """SELECT generation, CASE WHEN generation IS DISTINCT FROM :known
+# Not prepared: an EXECUTE takes its snapshot before it waits for the table's lock, so a
+# posting held back by a registration read the old generation after it was committed; a
+# plain statement's snapshot is taken once the lock is granted.
+READ_SUBSCRIPTIONS = text(
+    """SELECT generation, CASE WHEN generation IS DISTINCT FROM CAST(:known AS bigint)
         THEN ARRAY(SELECT DISTINCT unnest(events) FROM webhooks) END
-    FROM webhook_generation""",
-    {"known": "bigint"},
+    FROM webhook_generation"""
 )
 
 
@@ -123,7 +124,8 @@ class Subscriptions:
         self._types: frozenset[str] = frozenset()
 
     def types(self, session: Session) -> frozenset[str]:
-        generation, types = READ_SUBSCRIPTIONS.execute(session, {"known": self._generation}).one()
+        known = {"known": self._generation}
+        generation, types = session.execute(READ_SUBSCRIPTIONS, known).one()
         if types is not None:
             self._generation, self._types = generation, frozenset(types)
         return self._types

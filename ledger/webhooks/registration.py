@@ -46,6 +46,7 @@ def register_webhook(
     """A new webhook and its secret (shown this once); ``WebhookUrlRefused`` for a URL the
     service will not call."""
     check_destination(url, allow_private=allow_private, allow_loopback=allow_loopback)
+    subscribers_changed(session)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     webhook = Webhook(
         id=uuid.uuid4(),
@@ -58,7 +59,6 @@ def register_webhook(
     session.add(webhook)
     session.flush()
     session.refresh(webhook, ["created_at"])
-    subscribers_changed(session)
     return WebhookCreated(**_view(webhook).model_dump(), secret=secret)
 
 
@@ -83,21 +83,24 @@ def find_webhook(session: Session, *, webhook_id: uuid.UUID) -> Webhook:
 
 def delete_webhook(session: Session, *, webhook_id: uuid.UUID) -> None:
     """Delete it with its deliveries (pending ones are never sent); its events stay."""
+    subscribers_changed(session)  # first: see subscribers_changed
     deleted = session.execute(delete(Webhook).where(Webhook.id == webhook_id))
     if not deleted.rowcount:  # type: ignore[attr-defined]
         raise WebhookNotFound(f"no webhook with id {webhook_id}")
-    subscribers_changed(session)
 
 
 def subscribers_changed(session: Session) -> None:
     """Move the subscribers' generation, in the caller's transaction: every worker reads the
-    subscribers again in its next posting transaction (ledger.webhooks.outbox.Subscriptions). The
-    lock waits for the posting transactions that read the old generation, and holds back
+    subscribers again in its next posting transaction (ledger.webhooks.outbox.Subscriptions).
+    The lock waits for the posting transactions that read the old generation, and holds back
     those that would read it, until this transaction ends: the change applies to every
     posting committed after it (a few milliseconds of waiting postings, once per change).
-    Behind a posting transaction that hangs (a worker cut off mid-transaction), every posting
-    would queue behind this lock: it gives up after CHANGE_LOCK_TIMEOUT instead (55P03, the
-    API's 503; the client retries)."""
+
+    Called before the webhook row is written: a posting that already read the generation
+    then takes KEY SHARE on the webhook rows it fans out to, and a deletion holding such a
+    row while it waited for this lock deadlocked with it. Behind a posting transaction that
+    hangs (a worker cut off mid-transaction), every posting would queue behind this lock: it
+    gives up after CHANGE_LOCK_TIMEOUT instead (55P03, the API's 503; the client retries)."""
     session.execute(text(f"SET LOCAL lock_timeout = '{CHANGE_LOCK_TIMEOUT}'"))
     session.execute(text("LOCK TABLE webhook_generation IN ACCESS EXCLUSIVE MODE"))
     session.execute(update(WebhookGeneration).values(generation=WebhookGeneration.generation + 1))

@@ -89,3 +89,26 @@ def test_a_registration_behind_a_hung_posting_gives_up_instead_of_stopping_every
         ):
             register(session, ["request.completed"])
         assert posting.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_posting_held_back_by_a_registration_sees_it_once_let_through(
+    stack: Stack, remembered: Subscriptions
+) -> None:
+    """The reader waits for the registration's lock, then reads what it committed. A
+    statement prepared on the reader's connection took its snapshot before the wait, and
+    read the old subscribers after the registration had committed."""
+    seen: list[frozenset[str]] = []
+    with stack.sessions.kw["bind"].connect() as connection:
+
+        def posting() -> None:
+            with Session(bind=connection) as session, session.begin():
+                seen.append(remembered.types(session))
+
+        posting()  # the connection has read the subscribers once (a worker's has)
+        with stack.sessions.begin() as session:
+            register(session, ["request.completed"])  # holds the lock until the block ends
+            reader = threading.Thread(target=posting)
+            reader.start()
+            wait_until(lambda: stack.blocked_backends() == 1, timeout=10, what="the wait")
+        reader.join(timeout=10)
+    assert seen == [frozenset(), frozenset({"request.completed"})]
