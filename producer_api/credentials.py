@@ -10,8 +10,10 @@ Unknown tokens cost little and cannot crowd known keys out: a token not shaped l
 is refused without a query; an unknown one is never cached (the cache holds known keys
 only, so no stream of bogus tokens evicts one); and each failed authentication charges the
 caller's address (``RATE_LIMIT_FAILED_AUTH_PER_ADDRESS``). Once a failure finds that budget
-spent, the process answers the address 429 without a lookup until its Retry-After, except
-for keys already cached."""
+spent, the process answers the address's failures 429 until its Retry-After. A token shaped
+like a key is still looked up (one indexed query), so a valid key is never refused: callers
+behind one proxy or NAT share an address, and one of them sending bogus tokens must not lock
+the others out."""
 
 import hmac
 import ipaddress
@@ -63,7 +65,7 @@ class Authenticator:
         dev_key = self.dev_key_for(address)
         if dev_key and hmac.compare_digest(token.encode(), dev_key.encode()):
             return DEV_PRINCIPAL
-        found = self._resolve(token, caller) if well_formed(token) else None
+        found = self._resolve(token) if well_formed(token) else None
         if found is None:
             raise self._failed(caller, "INVALID_API_KEY", "The API key is unknown or revoked.")
         return found
@@ -82,15 +84,12 @@ class Authenticator:
         key = self._settings.dev_api_key
         return key if key and self._within(self._local, address) else None
 
-    def _resolve(self, token: str, caller: str) -> Principal | None:
+    def _resolve(self, token: str) -> Principal | None:
         digest = hash_token(token, self._settings.secret_key)
         with self._lock:
             cached = self._cache.get(digest)
         if cached is not None:
             return cached
-        wait = self._refused_for(caller)
-        if wait is not None:
-            raise too_many_requests(wait)
         with self._sessions() as session:
             found = authenticate(session, token=token, secret=self._settings.secret_key)
         if found is not None:
