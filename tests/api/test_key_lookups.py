@@ -42,7 +42,7 @@ def unknown_token() -> str:
     return f"wk_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
 
 
-def test_plausible_bogus_tokens_cost_no_query_and_evict_no_known_key(
+def test_malformed_tokens_cost_no_query_and_unknown_ones_are_never_cached(
     app: Flask, db: Session, connection: Connection
 ) -> None:
     known = keyed_client(app, db, ["wallet:read"])
@@ -50,15 +50,22 @@ def test_plausible_bogus_tokens_cost_no_query_and_evict_no_known_key(
         assert known.get("/api/wallet/balance/USR-001").status_code == 200
     assert len(first) == 1
     authenticator = app.extensions["wallet"].authenticator
-    with key_lookups(connection) as flood:
+
+    def refused(token: str) -> None:
+        with pytest.raises(Problem) as problem:
+            authenticator.principal(token, sent_credentials=True, address="127.0.0.1")
+        assert problem.value.status == 401
+
+    with key_lookups(connection) as malformed:
         for i in range(CACHED_KEYS + 1):
-            with pytest.raises(Problem) as refused:
-                authenticator.principal(
-                    f"wk_{i:012x}_forged", sent_credentials=True, address="127.0.0.1"
-                )
-            assert refused.value.status == 401
+            refused(f"wk_{i:012x}_forged")
+    assert malformed == []
+    unknown = [unknown_token() for _ in range(50)]
+    with key_lookups(connection) as lookups:
+        for token in unknown + unknown:  # each looked up both times: no answer was cached
+            refused(token)
         assert known.get("/api/wallet/balance/USR-001").status_code == 200
-    assert flood == []  # none looked up, and the known key is still cached
+    assert len(lookups) == 100  # and none for the known key: still cached
 
 
 @pytest.fixture
