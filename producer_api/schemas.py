@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from ledger.operations import OperationType
 from ledger.reads.views import RequestView, field_title, model_title
 from producer_api.fields import (
     AccountNumber,
@@ -75,7 +76,7 @@ class MovingBody(KeyedBody):
 
 
 # Every movement may say what it is for; a spend and a bonus that do not are given the seed
-# service's words (ledger.operations.DEFAULT_DESCRIPTIONS).
+# service's words (their ``default_description`` in ledger.operations.SPECS).
 DESCRIPTION = "what the movement is for, shown in history"
 
 
@@ -176,17 +177,17 @@ class ReversalBody(KeyedBody):
 
 
 class BatchTopup(TopupBody):
-    type: Literal["topup"]
+    type: Literal[OperationType.TOPUP]
     idempotency_key: IdempotencyKey
 
 
 class BatchBonus(BonusBody):
-    type: Literal["bonus"]
+    type: Literal[OperationType.BONUS]
     idempotency_key: IdempotencyKey
 
 
 class BatchSpend(SpendBody):
-    type: Literal["spend"]
+    type: Literal[OperationType.SPEND]
     idempotency_key: IdempotencyKey
 
 

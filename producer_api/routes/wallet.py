@@ -61,20 +61,22 @@ class Submit:
 
 
 SUBMITS = [
-    Submit("topup", "topup", "/topup", TopupBody, "Top up a user from the treasury"),
-    Submit("bonus", "bonus", "/bonus", BonusBody, "Grant a bonus from the bonus pool"),
-    Submit("spend", "spend", "/spend", SpendBody, "Spend from a user to revenue"),
+    Submit(OperationType.TOPUP, "topup", "/topup", TopupBody, "Top up a user from the treasury"),
+    Submit(OperationType.BONUS, "bonus", "/bonus", BonusBody, "Grant a bonus from the bonus pool"),
+    Submit(OperationType.SPEND, "spend", "/spend", SpendBody, "Spend from a user to revenue"),
     Submit(
-        "transfer",
+        OperationType.TRANSFER,
         "transfer",
         "/transfer",
         TransferBody,
         "Transfer between two users",
         account_field="fromAccount",
     ),
-    Submit("hold", "place_hold", "/holds", HoldBody, "Hold funds of a user (authorize)"),
     Submit(
-        "capture",
+        OperationType.HOLD, "place_hold", "/holds", HoldBody, "Hold funds of a user (authorize)"
+    ),
+    Submit(
+        OperationType.CAPTURE,
         "capture_hold",
         "/holds/<hold_id>/capture",
         CaptureBody,
@@ -83,7 +85,7 @@ SUBMITS = [
         path=HoldPath,
     ),
     Submit(
-        "void",
+        OperationType.VOID,
         "void_hold",
         "/holds/<hold_id>/void",
         VoidBody,
@@ -92,7 +94,7 @@ SUBMITS = [
         path=HoldPath,
     ),
     Submit(
-        "reversal",
+        OperationType.REVERSAL,
         "reverse_transaction",
         "/reversals",
         ReversalBody,

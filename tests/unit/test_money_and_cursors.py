@@ -5,7 +5,7 @@ import pytest
 from ledger.errors import InvalidCursor
 from ledger.inbox.requests import payload_hash
 from ledger.money import decimal_places, format_amount, quantize
-from ledger.operations import legs_for
+from ledger.operations import OperationType, legs_for
 from ledger.reads.queries import decode_cursor, encode_cursor
 
 
@@ -52,7 +52,7 @@ def test_payload_hash_ignores_key_order_but_not_values() -> None:
 
 
 def test_each_operation_moves_between_its_system_account_and_the_user() -> None:
-    assert legs_for("topup", "U").debit_account == "SYS-TREASURY-001"
-    assert legs_for("bonus", "U").debit_account == "SYS-BONUS-001"
-    spend = legs_for("spend", "U")
+    assert legs_for(OperationType.TOPUP, "U").debit_account == "SYS-TREASURY-001"
+    assert legs_for(OperationType.BONUS, "U").debit_account == "SYS-BONUS-001"
+    spend = legs_for(OperationType.SPEND, "U")
     assert (spend.debit_account, spend.credit_account) == ("U", "SYS-REVENUE-001")
