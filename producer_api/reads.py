@@ -47,7 +47,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.replication import Lag, lag_behind, wal_position
-from ledger.errors import AccountNotFound
+from ledger.errors import AccountNotFound, RequestNotFound
 from ledger.reads.requests import find_status
 from ledger.statuses import Status
 from producer_api.database_errors import Failure, classify
@@ -238,7 +238,7 @@ def _check_finished(status: Status | None) -> None:
     if status is None:
         detail = "No request of this client has the idempotency key given as after."
         errors = [{"field": "after", "message": detail}]
-        raise Problem(404, "REQUEST_NOT_FOUND", detail, errors=errors)
+        raise Problem(404, RequestNotFound.code, detail, errors=errors)
     if not status.is_terminal:
         raise Problem(
             409,
