@@ -24,6 +24,7 @@ Packages:
 
 Around them:
 - accounts: creating, listing, freezing accounts and assets.
+- api_keys: the API keys' rows (add, find an unrevoked one by prefix, list, revoke).
 - seed: the seed data, and running the migrations (``prepare_wallet_database``).
 - verify: the invariant checks (``python -m ledger.verify``).
 
