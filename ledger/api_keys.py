@@ -1,6 +1,7 @@
 """The API keys' rows: add one, find an unrevoked one by its prefix, list, revoke. Each function
 takes a session and plain values and never commits: the caller's transaction does. Tokens,
-their shape and their HMAC are the API's (producer_api.api_keys); only the HMAC is stored."""
+their shape and their HMAC are the API's (producer_api.services.api_keys); only the HMAC is
+stored."""
 
 from dataclasses import dataclass
 

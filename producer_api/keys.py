@@ -11,7 +11,7 @@ import sys
 from infra.db import make_engine, make_session_factory
 from infra.settings import get_settings
 from ledger.api_keys import list_keys, revoke_key
-from producer_api.api_keys import create_key
+from producer_api.services.api_keys import create_key
 
 
 def main(argv: list[str] | None = None) -> int:

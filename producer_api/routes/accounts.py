@@ -1,7 +1,7 @@
 """/api/wallet/balance, /history and /holds/{holdId}: an account's balances (now, or posted
 as of an instant) and entries, and a hold, read from Postgres: balances and history from the
 read replica when one is set, after the request named by ``after`` if any
-(producer_api.reads); a hold from the primary."""
+(producer_api.services.reads); a hold from the primary."""
 
 from collections.abc import Callable
 
@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from ledger.reads import queries
 from ledger.reads.holds import get_hold as find_hold
 from ledger.reads.views import AccountBalances, HistoryPage, HoldView
-from producer_api.auth import current_client, is_admin, requires
-from producer_api.openapi import Operation
-from producer_api.openapi_examples import AFTER_READ_PROBLEMS
-from producer_api.reads import SOURCE_HEADER
-from producer_api.responses import json_response, path_account, query
-from producer_api.schemas import AccountHistoryQuery, AccountPath, BalanceQuery, HoldPath
-from producer_api.services import services
+from producer_api.app_services import services
+from producer_api.contract.schemas import AccountHistoryQuery, AccountPath, BalanceQuery, HoldPath
+from producer_api.http.openapi import Operation
+from producer_api.http.openapi_examples import AFTER_READ_PROBLEMS
+from producer_api.http.responses import json_response, path_account, query
+from producer_api.services.auth import current_client, is_admin, requires
+from producer_api.services.reads import SOURCE_HEADER
 
 bp = Blueprint("accounts", __name__, url_prefix="/api/wallet")
 

@@ -9,12 +9,12 @@ from pydantic import BaseModel
 
 from ledger import accounts
 from ledger.reads.views import AccountPage, AccountView, AssetPage, AssetView
-from producer_api.auth import requires
-from producer_api.body import json_object
-from producer_api.openapi import Operation
-from producer_api.responses import json_response, path_account, query
-from producer_api.schemas import AccountBody, AccountPath, AssetBody, HistoryQuery
-from producer_api.services import services
+from producer_api.app_services import services
+from producer_api.contract.schemas import AccountBody, AccountPath, AssetBody, HistoryQuery
+from producer_api.http.body import json_object
+from producer_api.http.openapi import Operation
+from producer_api.http.responses import json_response, path_account, query
+from producer_api.services.auth import requires
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 CREATED: dict[str, tuple[str, type[BaseModel] | None]] = {

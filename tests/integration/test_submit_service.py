@@ -20,9 +20,9 @@ from ledger.models import Request
 from ledger.operations import OperationType
 from ledger.prepared import PREPARED
 from ledger.reads.requests import get_requests_by_id
-from producer_api.database_errors import Failure, classify
-from producer_api.enqueuer import Enqueuer, Triple
-from producer_api.submit import SubmitService
+from producer_api.http.database_errors import Failure, classify
+from producer_api.services.enqueuer import Enqueuer, Triple
+from producer_api.services.submit import SubmitService
 
 METADATA = {"a": 1.5, "b": "é", "c": [1, {"d": None}], "e": "\u2028"}
 

@@ -1,5 +1,5 @@
 """Error codes are defined once: the ledger's as the ``code=`` of their classes (ledger.errors),
-the API's own in producer_api.problems.API_CODES. The problem table, the OpenAPI description's
+the API's own in producer_api.http.problems.API_CODES. The problem table, the OpenAPI description's
 texts and the docs' error tables (README.md and docs/*.md, wherever the table lives) are
 checked against them."""
 
@@ -11,14 +11,14 @@ from werkzeug.exceptions import default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ledger.errors import LedgerError
-from producer_api import openapi_examples
-from producer_api.json_reader import REFUSAL_CODES
-from producer_api.problems import API_CODES, FRONT_REFUSALS, LEDGER_FIELDS, LEDGER_STATUSES
+from producer_api.http import openapi_examples
+from producer_api.http.json_reader import REFUSAL_CODES
+from producer_api.http.problems import API_CODES, FRONT_REFUSALS, LEDGER_FIELDS, LEDGER_STATUSES
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = re.compile(r"`([A-Z][A-Z0-9_]{3,})`")
 MENTIONED = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
-# werkzeug's HTTP errors, answered under their names (producer_api.problems._http_problem).
+# werkzeug's HTTP errors, answered under their names (producer_api.http.problems._http_problem).
 HTTP_CODES = {HTTP_STATUS_CODES[code].upper().replace(" ", "_") for code in default_exceptions}
 
 
@@ -104,5 +104,5 @@ def _raised_codes() -> set[str]:
 def test_every_problem_the_api_raises_names_a_listed_code() -> None:
     raised = _raised_codes()
     assert {"VALIDATION_ERROR", "OVERLOADED", "UNAUTHENTICATED"} <= raised  # the scan works
-    assert raised <= API_CODES, f"add to producer_api.problems.API_CODES: {raised - API_CODES}"
+    assert raised <= API_CODES, f"add to producer_api.http.problems.API_CODES: {raised - API_CODES}"
     assert not raised & LEDGER_CODES, "a ledger code is raised by hand: use its class's code"

@@ -33,10 +33,10 @@ from ledger.errors import (
     WebhookNotFound,
     WebhookUrlRefused,
 )
-from producer_api.database_errors import Failure, classify, sqlstate
+from producer_api.contract.schemas import ReadableModel
+from producer_api.contract.text import escaped
 from producer_api.front import REFUSED
-from producer_api.schemas import ReadableModel
-from producer_api.text import escaped
+from producer_api.http.database_errors import Failure, classify, sqlstate
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://wallet.example/problems/"

@@ -13,8 +13,8 @@ from ledger.inbox.requests import Recorded, record_requests
 from ledger.inbox.submission import Submission
 from ledger.reads.requests import queued_view, request_views
 from ledger.reads.views import RequestView
-from producer_api.enqueuer import Enqueuer
-from producer_api.request_ids import current_request_id
+from producer_api.http.request_ids import current_request_id
+from producer_api.services.enqueuer import Enqueuer
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from decimal import Decimal, InvalidOperation
 from itertools import accumulate, islice
 from typing import Any
 
-from producer_api.problems import Problem
-from producer_api.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
+from producer_api.contract.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
+from producer_api.http.problems import Problem
 
 MAX_DEPTH = 16
 MAX_NUMBER_CHARS = 40
@@ -34,7 +34,7 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*\\?(?:"|\Z)', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = [1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256)]
 _REPEATED = object()  # the key under which an object keeps the pairs that repeat a name
-# The codes of the reader's own refusals (producer_api.problems.API_CODES lists them too).
+# The codes of the reader's own refusals (producer_api.http.problems.API_CODES lists them too).
 REFUSAL_CODES = {
     "duplicate_member": ("DUPLICATE_MEMBER", "An object names the same member twice."),
     "invalid_number": ("INVALID_NUMBER", "A number is out of this API's bounds."),
