@@ -4,7 +4,7 @@ import pytest
 
 from ledger.errors import InvalidCursor
 from ledger.inbox.requests import payload_hash
-from ledger.money import decimal_places, format_amount, quantize
+from ledger.money import MAX_AMOUNT, decimal_places, format_amount, quantize
 from ledger.operations import OperationType, legs_for
 from ledger.reads.queries import decode_cursor, encode_cursor
 
@@ -29,6 +29,12 @@ def test_decimal_places_ignores_trailing_zeros(amount: str, places: int) -> None
 def test_amounts_are_formatted_at_the_asset_scale() -> None:
     assert format_amount(Decimal("170"), 2) == "170.00"
     assert str(quantize(Decimal("5.5"), 2)) == "5.50"
+
+
+def test_formatting_never_shows_an_exponent() -> None:
+    assert format_amount(Decimal("1E+3"), 0) == "1000"
+    assert format_amount(MAX_AMOUNT, 8) == "1000000000000.00000000"
+    assert format_amount(Decimal("-0.5"), 2) == "-0.50"
 
 
 def test_a_cursor_round_trips() -> None:
