@@ -1,11 +1,11 @@
-# The front door: make run | test | test-fast | lint | verify | bench
+# The front door: make run | test | test-fast | test-unit | lint | verify | bench
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run reset venv test test-fast lint verify bench migrate seed clean
+.PHONY: run reset venv test test-fast test-unit lint verify bench migrate seed clean
 
 $(STAMP): requirements.txt clients/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP) lint
 # Everything but the tests marked slow (faults, outages, schemathesis, load); no lint.
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+# The pure rules alone (tests/unit): no database, Redis or process.
+test-unit: $(STAMP)
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

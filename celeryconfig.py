@@ -1,7 +1,7 @@
 """Celery's configuration, where Celery's documentation looks for it: the worker's app reads
 this module by name (``app.config_from_object("celeryconfig")``), its settings being the
 module's attributes, derived on first read from the process's one ``Settings``
-(``get_settings()``). A client given other settings (the API's ``producer_api.enqueuer``, a
+(``get_settings()``). A client given other settings (the API's ``producer_api.services.enqueuer``, a
 test's stack) takes ``celery_config(settings)``: the same values, from the settings it was
 given, never from the environment behind its back. Plain values: nothing here imports Celery."""
 

@@ -19,6 +19,7 @@ from infra.db import make_engine, make_session_factory
 from infra.sealing import PLAIN
 from ledger.inbox.requests import record_requests
 from ledger.inbox.submission import Submission
+from ledger.operations import OperationType
 from ledger.posting.lifecycle import process_requests
 from ledger.seed import create_accounts, prepare_wallet_database
 from ledger.webhooks.monitors import create_monitor
@@ -34,7 +35,7 @@ def submissions(account: str, count: int) -> list[Submission]:
         Submission(
             client_id="bench",
             idempotency_key=str(uuid.uuid4()),
-            type="topup",
+            type=OperationType.TOPUP,
             account_number=account,
             asset_code="GOLD_COINS",
             amount=Decimal(1),

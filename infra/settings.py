@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     body_read_seconds: float = Field(default=10.0, gt=0)
     db_pool_size: int = 10
     # The enqueuer sends at most one message per this many milliseconds per process
-    # (producer_api.enqueuer): 0 sends each burst as soon as the previous send returns.
+    # (producer_api.services.enqueuer): 0 sends each burst as soon as the previous send returns.
     enqueue_min_interval_ms: float = 60.0
     # A read with ?after=<key> waits up to this long for the replica to replay that request's
     # commit, then reads from the primary instead.

@@ -7,8 +7,11 @@ module imports another that imports it back (tests/unit/test_ledger_imports.py).
 Shared by all (each a leaf or nearly):
 - errors: the domain's errors, each with its code.
 - money: quantizing and formatting amounts at an asset's scale.
-- statuses: a request's statuses and a delivery's ``Outcome``.
-- operations: the operations a client may request, their legs, ``Movement``.
+- statuses: the statuses of requests, holds, accounts and deliveries (StrEnums, the schema's
+  CHECK constraints generated from them), a delivery's ``Outcome``.
+- operations: the operations a client may request (``OperationType``) and their one table
+  (``SPECS``: payload names, required fields, legs, frozen rule, whether it posts);
+  ``Movement``.
 - prepared: statements prepared once per connection, and their array parameters.
 - rows: named rows, one dataclass per SQL row shape, whose field order makes both the
   column list and the values.
@@ -24,6 +27,7 @@ Packages:
 
 Around them:
 - accounts: creating, listing, freezing accounts and assets.
+- api_keys: the API keys' rows (add, find an unrevoked one by prefix, list, revoke).
 - seed: the seed data, and running the migrations (``prepare_wallet_database``).
 - verify: the invariant checks (``python -m ledger.verify``).
 

@@ -16,6 +16,7 @@ from ledger.models import Account, AssetType
 from ledger.reads.queries import decode_cursor, encode_cursor, find_account
 from ledger.reads.views import AccountPage, AccountView, AssetPage, AssetView
 from ledger.seed import create_accounts, create_assets
+from ledger.statuses import AccountStatus
 
 MAX_SCALE = 8
 Row = TypeVar("Row", Account, AssetType)
@@ -46,14 +47,14 @@ def freeze_account(session: Session, *, account_number: str) -> AccountView:
     """A frozen account refuses every movement out (ACCOUNT_FROZEN): spends, transfers out,
     new holds, captures and reversals that debit it; it still receives, and its holds may
     still be voided or expire. Idempotent."""
-    return _set_status(session, account_number, "frozen")
+    return _set_status(session, account_number, AccountStatus.FROZEN)
 
 
 def unfreeze_account(session: Session, *, account_number: str) -> AccountView:
-    return _set_status(session, account_number, "active")
+    return _set_status(session, account_number, AccountStatus.ACTIVE)
 
 
-def _set_status(session: Session, account_number: str, status: str) -> AccountView:
+def _set_status(session: Session, account_number: str, status: AccountStatus) -> AccountView:
     account = find_account(session, account_number=account_number)
     if account.kind != "user":
         raise InvalidAccount(f"{account_number} is not a user account")

@@ -1,4 +1,6 @@
-"""The operations a game server can request, and which accounts each movement moves between.
+"""The operations a game server can request: one table (``SPECS``) says, per operation, what
+its payload names, which accounts it moves between, whether a frozen account refuses it and
+whether it posts a transaction; validation, dispatch, the payload and the views read it.
 
 DEBIT lowers the debited account's balance and CREDIT raises the credited one, as in the
 seed service: a top-up debits SYS-TREASURY-001 and credits the user.
@@ -13,23 +15,155 @@ seed service: a top-up debits SYS-TREASURY-001 and credits the user.
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, cast
+from enum import Enum, StrEnum
+from typing import Any
 
-OperationType = Literal[
-    "topup", "bonus", "spend", "transfer", "hold", "capture", "void", "reversal"
-]
-SeedOperationType = Literal["topup", "bonus", "spend"]
-SEED_OPERATION_TYPES: tuple[SeedOperationType, ...] = ("topup", "bonus", "spend")
-OPERATION_TYPES: tuple[OperationType, ...] = (
-    *SEED_OPERATION_TYPES,
-    "transfer",
-    "hold",
-    "capture",
-    "void",
-    "reversal",
-)
-# Operations that post no transaction of their own.
-WITHOUT_TRANSACTION: tuple[OperationType, ...] = ("hold", "void")
+TREASURY = "SYS-TREASURY-001"
+BONUS_POOL = "SYS-BONUS-001"
+REVENUE = "SYS-REVENUE-001"
+
+DEFAULT_HOLD_SECONDS = 3600
+MAX_HOLD_SECONDS = 604800  # a week
+
+# The payload's keys (camelCase, as the API's bodies name them).
+ACCOUNT_NUMBER, FROM_ACCOUNT, TO_ACCOUNT = "accountNumber", "fromAccount", "toAccount"
+HOLD_ID, TRANSACTION_ID = "holdId", "transactionId"
+ASSET_CODE, AMOUNT, EXPIRES_IN_SECONDS = "assetCode", "amount", "expiresInSeconds"
+
+
+class OperationType(StrEnum):
+    TOPUP = "topup"
+    BONUS = "bonus"
+    SPEND = "spend"
+    TRANSFER = "transfer"
+    HOLD = "hold"
+    CAPTURE = "capture"
+    VOID = "void"
+    REVERSAL = "reversal"
+
+    @property
+    def spec(self) -> "OperationSpec":
+        return SPECS[self]
+
+
+class Names(Enum):
+    """What an operation's payload names to act on, under which keys."""
+
+    USER = (ACCOUNT_NUMBER,)
+    TWO_USERS = (FROM_ACCOUNT, TO_ACCOUNT)
+    HOLD = (HOLD_ID,)
+    TRANSACTION = (TRANSACTION_ID,)
+
+
+class Party(StrEnum):
+    """A leg's account that the request decides (the other legs are system accounts)."""
+
+    USER = "user"  # the account the payload names (accountNumber, fromAccount), or the hold's
+    RECIPIENT = "recipient"  # a transfer's toAccount
+
+
+@dataclass(frozen=True)
+class Legs:
+    debit_account: str
+    credit_account: str
+
+
+@dataclass(frozen=True)
+class LegRule:
+    """An operation's legs: each a party of the request or a system account's number."""
+
+    debit: Party | str
+    credit: Party | str
+
+    def legs(self, user: str, recipient: str | None = None) -> Legs:
+        return Legs(_account(self.debit, user, recipient), _account(self.credit, user, recipient))
+
+    def users(self, user: str, recipient: str | None = None) -> tuple[str, ...]:
+        """The accounts that must be users' (INVALID_ACCOUNT otherwise): the parties."""
+        parties = (leg for leg in (self.debit, self.credit) if isinstance(leg, Party))
+        return tuple(_account(party, user, recipient) for party in parties)
+
+
+def _account(leg: Party | str, user: str, recipient: str | None) -> str:
+    if leg is Party.USER:
+        return user
+    if leg is Party.RECIPIENT:
+        return str(recipient)
+    return leg
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationSpec:
+    names: Names
+    # Whether assetCode and amount are required (a capture's and a reversal's amount is not:
+    # None is the whole hold, what is left of the original).
+    amounted: bool
+    legs: LegRule | None  # None: none of its own (a hold, a void; a reversal swaps its original's)
+    posts_transaction: bool
+    refuses_frozen: bool  # a frozen account refuses it as the one it takes from
+    default_description: str | None = None  # what it is for when its body names nothing
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The payload fields it cannot do without (ledger.posting.lifecycle refuses to post a
+        payload that lacks one, as it refuses one it cannot open)."""
+        named: tuple[str, ...] = self.names.value
+        return named + ((ASSET_CODE, AMOUNT) if self.amounted else ())
+
+
+SPECS: dict[OperationType, OperationSpec] = {
+    OperationType.TOPUP: OperationSpec(
+        names=Names.USER,
+        amounted=True,
+        legs=LegRule(TREASURY, Party.USER),
+        posts_transaction=True,
+        refuses_frozen=False,  # a frozen account still receives
+    ),
+    OperationType.BONUS: OperationSpec(
+        names=Names.USER,
+        amounted=True,
+        legs=LegRule(BONUS_POOL, Party.USER),
+        posts_transaction=True,
+        refuses_frozen=False,
+        default_description="Bonus credit",
+    ),
+    OperationType.SPEND: OperationSpec(
+        names=Names.USER,
+        amounted=True,
+        legs=LegRule(Party.USER, REVENUE),
+        posts_transaction=True,
+        refuses_frozen=True,
+        default_description="In-app purchase",
+    ),
+    OperationType.TRANSFER: OperationSpec(
+        names=Names.TWO_USERS,
+        amounted=True,
+        legs=LegRule(Party.USER, Party.RECIPIENT),
+        posts_transaction=True,
+        refuses_frozen=True,
+    ),
+    OperationType.HOLD: OperationSpec(
+        names=Names.USER, amounted=True, legs=None, posts_transaction=False, refuses_frozen=True
+    ),
+    OperationType.CAPTURE: OperationSpec(
+        names=Names.HOLD,
+        amounted=False,
+        legs=LegRule(Party.USER, REVENUE),  # the user: the hold's
+        posts_transaction=True,
+        refuses_frozen=True,
+    ),
+    OperationType.VOID: OperationSpec(  # no money moves: a frozen account's hold is voided too
+        names=Names.HOLD, amounted=False, legs=None, posts_transaction=False, refuses_frozen=False
+    ),
+    OperationType.REVERSAL: OperationSpec(
+        names=Names.TRANSACTION,
+        amounted=False,
+        legs=None,
+        posts_transaction=True,
+        refuses_frozen=True,  # when the account its swapped legs debit is frozen
+    ),
+}
+SEED_OPERATION_TYPES = (OperationType.TOPUP, OperationType.BONUS, OperationType.SPEND)
 
 
 def parse_uuid(value: object) -> uuid.UUID | None:
@@ -40,47 +174,33 @@ def parse_uuid(value: object) -> uuid.UUID | None:
         return None
 
 
-TREASURY = "SYS-TREASURY-001"
-BONUS_POOL = "SYS-BONUS-001"
-REVENUE = "SYS-REVENUE-001"
-
-# The payload fields an operation cannot do without (ledger.posting.lifecycle refuses to post a
-# payload that lacks one, as it refuses one it cannot open).
-_AMOUNTED = ("accountNumber", "assetCode", "amount")
-REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
-    "topup": _AMOUNTED,
-    "bonus": _AMOUNTED,
-    "spend": _AMOUNTED,
-    "hold": _AMOUNTED,
-    "transfer": ("fromAccount", "toAccount", "assetCode", "amount"),
-    "capture": ("holdId",),
-    "void": ("holdId",),
-    "reversal": ("transactionId",),
-}
-
-# What a movement says it is for when its body names nothing, as in the seed service.
-DEFAULT_DESCRIPTIONS: dict[OperationType, str] = {
-    "spend": "In-app purchase",
-    "bonus": "Bonus credit",
-}
-
-DEFAULT_HOLD_SECONDS = 3600
-MAX_HOLD_SECONDS = 604800  # a week
+def named_user(payload: dict[str, Any]) -> str | None:
+    """The user a stored payload names (a transfer's sender); None for a hold's or a
+    transaction's."""
+    found: str | None = payload.get(ACCOUNT_NUMBER) or payload.get(FROM_ACCOUNT)
+    return found
 
 
-@dataclass(frozen=True)
-class Legs:
-    debit_account: str
-    credit_account: str
+def named_hold(payload: dict[str, Any]) -> uuid.UUID | None:
+    """The hold a stored capture's or void's payload names, if it is an id at all."""
+    return parse_uuid(payload.get(HOLD_ID))
 
 
-def legs_for(operation: OperationType, account_number: str) -> Legs:
-    """The legs of a seed movement (top-up, bonus, spend) for the user ``account_number``."""
-    if operation == "topup":
-        return Legs(debit_account=TREASURY, credit_account=account_number)
-    if operation == "bonus":
-        return Legs(debit_account=BONUS_POOL, credit_account=account_number)
-    return Legs(debit_account=account_number, credit_account=REVENUE)
+def legs_for(operation: OperationType, user: str, recipient: str | None = None) -> Legs:
+    """The legs of an operation that has its own (not a hold, a void or a reversal) for the
+    user (a capture's: the hold's) and a transfer's ``recipient``."""
+    return _rule(operation).legs(user, recipient)
+
+
+def users_for(operation: OperationType, user: str, recipient: str | None = None) -> tuple[str, ...]:
+    """The accounts of ``legs_for`` that must be users'."""
+    return _rule(operation).users(user, recipient)
+
+
+def _rule(operation: OperationType) -> LegRule:
+    if (rule := operation.spec.legs) is None:
+        raise ValueError(f"{operation} has no legs of its own")
+    return rule
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +215,7 @@ class Movement:
     - capture: ``hold_id``, ``amount`` (None: the whole hold); void: ``hold_id``;
     - reversal: ``transaction_id``, ``amount`` (None: what is left), ``description`` (reason).
     Every one may have a ``description``; a spend's and a bonus's default to the seed's.
+    ``type`` may be given as its text ("topup"): it is kept as an ``OperationType``.
     """
 
     type: OperationType
@@ -109,44 +230,50 @@ class Movement:
     expires_in_seconds: int | None = None
 
     def __post_init__(self) -> None:
-        if self.description is None and self.type in DEFAULT_DESCRIPTIONS:
-            object.__setattr__(self, "description", DEFAULT_DESCRIPTIONS[self.type])
+        object.__setattr__(self, "type", OperationType(self.type))
+        if self.description is None:
+            object.__setattr__(self, "description", self.type.spec.default_description)
 
     def payload(self) -> dict[str, Any]:
         """What the inbox stores (and hashes, to tell a replay from a reused key); the seed
         operations' shape is unchanged."""
         amount = None if self.amount is None else str(self.amount)
         common: dict[str, Any] = {"description": self.description, "metadata": self.metadata}
-        if self.type == "transfer":
-            parties = {"fromAccount": self.account_number, "toAccount": self.to_account}
-            return {**parties, "assetCode": self.asset_code, "amount": amount, **common}
-        if self.type in ("capture", "void"):
-            return {"holdId": self.hold_id, "amount": amount, **common}
-        if self.type == "reversal":
-            return {"transactionId": self.transaction_id, "amount": amount, **common}
-        payload: dict[str, Any] = {"accountNumber": self.account_number}
-        payload |= {"assetCode": self.asset_code, "amount": amount, **common}
-        if self.type == "hold":
-            payload["expiresInSeconds"] = self.expires_in_seconds or DEFAULT_HOLD_SECONDS
+        names = self.type.spec.names
+        if names is Names.TWO_USERS:
+            parties = {FROM_ACCOUNT: self.account_number, TO_ACCOUNT: self.to_account}
+            return {**parties, ASSET_CODE: self.asset_code, AMOUNT: amount, **common}
+        if names is Names.HOLD:
+            return {HOLD_ID: self.hold_id, AMOUNT: amount, **common}
+        if names is Names.TRANSACTION:
+            return {TRANSACTION_ID: self.transaction_id, AMOUNT: amount, **common}
+        payload: dict[str, Any] = {ACCOUNT_NUMBER: self.account_number}
+        payload |= {ASSET_CODE: self.asset_code, AMOUNT: amount, **common}
+        if self.type is OperationType.HOLD:
+            payload[EXPIRES_IN_SECONDS] = self.expires_in_seconds or DEFAULT_HOLD_SECONDS
         return payload
 
     @classmethod
     def from_payload(cls, operation: str, payload: dict[str, Any]) -> "Movement":
         """The movement a stored payload asks for; KeyError for an unknown operation or a
         missing field, ValueError (or decimal's InvalidOperation) for a malformed one."""
-        missing = [name for name in REQUIRED_FIELDS[operation] if payload.get(name) is None]
+        try:
+            type_ = OperationType(operation)
+        except ValueError:
+            raise KeyError(f"unknown operation {operation!r}") from None
+        missing = [name for name in type_.spec.required if payload.get(name) is None]
         if missing:
             raise KeyError(f"{operation} payload without {', '.join(missing)}")
-        amount = payload.get("amount")
+        amount = payload.get(AMOUNT)
         return cls(
-            type=cast(OperationType, operation),
-            account_number=payload.get("accountNumber") or payload.get("fromAccount"),
-            asset_code=payload.get("assetCode"),
+            type=type_,
+            account_number=named_user(payload),
+            asset_code=payload.get(ASSET_CODE),
             amount=None if amount is None else Decimal(amount),
             description=payload.get("description"),
             metadata=payload.get("metadata") or {},
-            to_account=payload.get("toAccount"),
-            hold_id=payload.get("holdId"),
-            transaction_id=payload.get("transactionId"),
-            expires_in_seconds=payload.get("expiresInSeconds"),
+            to_account=payload.get(TO_ACCOUNT),
+            hold_id=payload.get(HOLD_ID),
+            transaction_id=payload.get(TRANSACTION_ID),
+            expires_in_seconds=payload.get(EXPIRES_IN_SECONDS),
         )

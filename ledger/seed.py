@@ -22,6 +22,7 @@ from infra.sealing import PLAIN
 from ledger.inbox.requests import record_requests
 from ledger.inbox.submission import Submission
 from ledger.models import Account, AccountBalance, AssetType
+from ledger.operations import OperationType
 from ledger.posting.lifecycle import process_requests
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
@@ -130,7 +131,7 @@ def fund(session: Session, *, amounts: list[tuple[str, str, Decimal]]) -> None:
         Submission(
             client_id=SEED_CLIENT,
             idempotency_key=f"opening:{number}:{asset_code}",
-            type="topup",
+            type=OperationType.TOPUP,
             account_number=number,
             asset_code=asset_code,
             amount=amount,

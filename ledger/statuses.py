@@ -1,9 +1,10 @@
-"""A request's statuses and a delivery's outcome: the words the schema, the read models and the
-claim-and-post protocol (ledger.posting.lifecycle, which draws the lifecycle) share. A leaf: it
-imports nothing of the project, so the schema (ledger.models) does not depend on the
-protocol."""
+"""The statuses of requests, holds, accounts and webhook deliveries, and a delivery's
+outcome: the words the schema (its CHECK constraints are generated from them), the read
+models and the claim-and-post protocol (ledger.posting.lifecycle, which draws the request's
+lifecycle) share. A leaf: it imports nothing of the project, so the schema (ledger.models)
+does not depend on the protocol."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,9 +24,30 @@ PENDING = (Status.QUEUED, Status.PROCESSING)
 TERMINAL = (Status.COMPLETED, Status.FAILED)
 
 
-def sql_list(statuses: Sequence[Status]) -> str:
-    """``('queued', 'processing')``: statuses as SQL literals (partial indexes match on them)."""
-    return "(" + ", ".join(f"'{status}'" for status in statuses) + ")"
+class HoldStatus(StrEnum):
+    ACTIVE = "active"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    FROZEN = "frozen"  # refuses every movement out (spends, transfers, holds, captures, ...)
+
+
+class DeliveryStatus(StrEnum):
+    """A webhook delivery's: pending until answered 2xx (delivered) or given up (failed)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+def sql_list(words: Iterable[StrEnum]) -> str:
+    """``('queued', 'processing')``: enum values as SQL literals (CHECK constraints and
+    partial indexes match on them)."""
+    return "(" + ", ".join(f"'{word}'" for word in words) + ")"
 
 
 @dataclass(frozen=True)

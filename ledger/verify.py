@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ledger.operations import WITHOUT_TRANSACTION
-from ledger.statuses import Status
+from ledger.operations import OperationType
+from ledger.statuses import Status, sql_list
+
+WITHOUT_TRANSACTION = sql_list(t for t in OperationType if not t.spec.posts_transaction)
 
 SIGNED_ENTRIES = """
     CREATE OR REPLACE TEMPORARY VIEW signed_entries AS

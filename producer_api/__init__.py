@@ -1,15 +1,17 @@
 """The HTTP API: validates input, records requests in the inbox, enqueues them, reads the
 ledger and answers in JSON or problem+json.
 
-Owns the HTTP contract: the app factory (app: ``create_app``, and ``server_front`` for the
-server: the app behind its ASGI front), one blueprint per resource (routes/), the request and
-answer models it owns (schemas, fields, metadata, json_reader, body, responses), problem
-answers (problems, database_errors), API keys and who is calling (api_keys, credentials,
-auth), rate limits and admission control (limits, rate_limiter, admission), the submit
-service with its enqueuer (submit, enqueuer), the ASGI front and the calls it parks until
-their outcome (front, waiting), everything an app holds (services), the key CLI (keys), the
-OpenAPI document generated from the routes (openapi, openapi_examples), metrics and request
-ids.
+Laid out by role:
+- app: the factory (``create_app``, and ``server_front`` for the server: the app behind its
+  ASGI front); app_services: everything an app holds, built once by the factory;
+- routes/: one blueprint per resource;
+- http/: the plumbing every route shares (problem+json, reading bodies and parameters,
+  request ids, metrics, the OpenAPI document);
+- contract/: the models of request bodies, parameters and answers, and their fields;
+- services/: what the routes call (the submit service and its enqueuer, API keys and who is
+  calling, rate limits, admission control, reads routed to the replica);
+- front, parking, waiting: the ASGI front and the calls it parks until their outcome;
+- keys: the API-key CLI.
 Importing a module builds nothing: the factory does.
 
 Imports infra, ledger and celeryconfig (its Celery client's settings); never the worker or the

@@ -15,14 +15,25 @@ from infra.db import make_engine
 from infra.logs import configure_logging
 from infra.memory import freeze_startup_heap
 from infra.settings import Settings, get_settings
-from producer_api import metrics
+from producer_api.app_services import Services
 from producer_api.front import Front
-from producer_api.metrics import init_metrics
-from producer_api.openapi import init_openapi
-from producer_api.problems import register_problem_handlers
-from producer_api.request_ids import init_request_ids
-from producer_api.routes import accounts, admin, docs, health, monitors, requests, wallet, webhooks
-from producer_api.services import Services
+from producer_api.http import metrics
+from producer_api.http.metrics import init_metrics
+from producer_api.http.openapi import init_openapi
+from producer_api.http.problems import register_problem_handlers
+from producer_api.http.request_ids import init_request_ids
+from producer_api.routes import (
+    accounts,
+    assets,
+    balances,
+    docs,
+    health,
+    holds,
+    monitors,
+    requests,
+    wallet,
+    webhooks,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -47,8 +58,10 @@ def create_app(
     register_problem_handlers(app)
     app.register_blueprint(wallet.bp)
     app.register_blueprint(requests.bp)
+    app.register_blueprint(balances.bp)
+    app.register_blueprint(holds.bp)
     app.register_blueprint(accounts.bp)
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(assets.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(monitors.bp)
     app.register_blueprint(health.bp)

@@ -10,7 +10,8 @@ import sys
 
 from infra.db import make_engine, make_session_factory
 from infra.settings import get_settings
-from producer_api.api_keys import create_key, list_keys, revoke_key
+from ledger.api_keys import list_keys, revoke_key
+from producer_api.services.api_keys import create_key
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Iterable
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from producer_api.metrics import PARKED, WAITS_DECLINED
+from producer_api.http.metrics import PARKED, WAITS_DECLINED
 
 log = logging.getLogger(__name__)
 RECENT_SECONDS = 10.0

@@ -123,17 +123,20 @@ class Stack:
     def record(
         self,
         user: str,
-        operation: OperationType = "topup",
+        operation: str = "topup",
         amount: str = "1",
         asset: str = "GOLD_COINS",
     ) -> uuid.UUID:
         fields = {"account_number": user, "asset_code": asset, "amount": Decimal(amount)}
         return self.submit(operation, **fields, description="f")
 
-    def submit(self, operation: OperationType, **fields: Any) -> uuid.UUID:
+    def submit(self, operation: str, **fields: Any) -> uuid.UUID:
         """Record a request of any operation (Submission's fields), committed."""
         submission = Submission(
-            client_id="faults", idempotency_key=str(uuid.uuid4()), type=operation, **fields
+            client_id="faults",
+            idempotency_key=str(uuid.uuid4()),
+            type=OperationType(operation),
+            **fields,
         )
         with self.sessions.begin() as session:
             return record_request(session, submission=submission, sealer=PLAIN).request.id

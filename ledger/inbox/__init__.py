@@ -7,4 +7,6 @@ any worker hears of it.
   transaction's owner); ``KnownFacts``, an app's memory of them.
 - requests: recording (``record_requests``, the API's one-insert fast path), finding a
   request again by key or id (``InboxRow``), the backlog a new request joins.
+- direct_record: the API's fast path on a pooled DBAPI connection with no session, and which
+  driver errors send a submit the general way or drop the connection.
 """

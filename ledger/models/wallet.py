@@ -26,10 +26,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.models.base import MONEY, Base, timestamp_now
-from ledger.operations import OPERATION_TYPES
-from ledger.statuses import PENDING, Status, sql_list
-
-HOLD_STATUSES = ("active", "captured", "voided", "expired")
+from ledger.operations import OperationType
+from ledger.statuses import PENDING, AccountStatus, HoldStatus, Status, sql_list
 
 
 class AssetType(Base):
@@ -47,7 +45,7 @@ class Account(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('user', 'system')", name="kind_known"),
         CheckConstraint("kind = 'system' OR NOT allow_negative", name="users_never_negative"),
-        CheckConstraint("status IN ('active', 'frozen')", name="account_status_known"),
+        CheckConstraint(f"status IN {sql_list(AccountStatus)}", name="account_status_known"),
         # Target of account_balances' composite key, so a balance row cannot lie about it.
         UniqueConstraint("id", "allow_negative", name="uq_accounts_id_allow_negative"),
     )
@@ -58,7 +56,9 @@ class Account(Base):
     kind: Mapped[str] = mapped_column(String(16))
     allow_negative: Mapped[bool] = mapped_column(default=False)
     # frozen: refuses every movement out (spends, transfers, holds, captures, reversals); receives.
-    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    status: Mapped[str] = mapped_column(
+        String(16), default=AccountStatus.ACTIVE, server_default=AccountStatus.ACTIVE
+    )
     created_at: Mapped[datetime] = timestamp_now()
 
 
@@ -98,8 +98,8 @@ class Request(Base):
     __table_args__ = (
         UniqueConstraint("client_id", "idempotency_key", name="uq_request_client_key"),
         UniqueConstraint("seq", name="uq_requests_seq"),
-        CheckConstraint(f"status IN {sql_list(list(Status))}", name="status_known"),
-        CheckConstraint(f"type IN {OPERATION_TYPES}", name="type_known"),
+        CheckConstraint(f"status IN {sql_list(Status)}", name="status_known"),
+        CheckConstraint(f"type IN {sql_list(OperationType)}", name="type_known"),
         Index(
             "ix_requests_pending",
             "updated_at",
@@ -139,8 +139,12 @@ class Hold(Base):
         CheckConstraint(
             "captured_amount >= 0 AND captured_amount <= amount", name="captured_within_hold"
         ),
-        CheckConstraint(f"status IN {HOLD_STATUSES}", name="hold_status_known"),
-        Index("ix_holds_active_expiry", "expires_at", postgresql_where=text("status = 'active'")),
+        CheckConstraint(f"status IN {sql_list(HoldStatus)}", name="hold_status_known"),
+        Index(
+            "ix_holds_active_expiry",
+            "expires_at",
+            postgresql_where=text(f"status = '{HoldStatus.ACTIVE}'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -151,7 +155,7 @@ class Hold(Base):
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset_types.id"))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     captured_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=HoldStatus.ACTIVE)
     description: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = timestamp_now()

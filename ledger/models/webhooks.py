@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.models.base import MONEY, Base, timestamp_now
+from ledger.statuses import DeliveryStatus, sql_list
 
 
 class Webhook(Base):
@@ -72,11 +73,11 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("event_id", "webhook_id", name="uq_delivery_event_webhook"),
-        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
+        CheckConstraint(f"status IN {sql_list(DeliveryStatus)}", name="status_known"),
         Index(
             "ix_deliveries_due",
             "next_attempt_at",
-            postgresql_where=text("status = 'pending'"),
+            postgresql_where=text(f"status = '{DeliveryStatus.PENDING}'"),
         ),
         Index("ix_deliveries_webhook", "webhook_id", "id"),
     )
@@ -84,7 +85,7 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_events.id"))
     webhook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    status: Mapped[str] = mapped_column(String(16), server_default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = timestamp_now()
     last_status_code: Mapped[int | None] = mapped_column(Integer)

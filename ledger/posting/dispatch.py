@@ -16,7 +16,14 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ledger.errors import BusinessRejection, HoldNotFound, TransactionNotFound
-from ledger.operations import DEFAULT_HOLD_SECONDS, REVENUE, Movement, legs_for, parse_uuid
+from ledger.operations import (
+    DEFAULT_HOLD_SECONDS,
+    Movement,
+    Names,
+    legs_for,
+    parse_uuid,
+    users_for,
+)
 from ledger.posting.balances import BalanceKey, LockedBalance, lock_parties
 from ledger.posting.holds import (
     LockedHold,
@@ -52,9 +59,10 @@ def post_movements(
 
 
 def operation_for(request_id: str, movement: Movement) -> Operation:
-    """What the request asks for (valid: the inbox checked it)."""
-    type_, amount = movement.type, movement.amount
-    if type_ == "reversal":
+    """What the request asks for (valid: the inbox checked it): what its operation's spec
+    says it names decides."""
+    type_, amount, names = movement.type, movement.amount, movement.type.spec.names
+    if names is Names.TRANSACTION:
         if (original := parse_uuid(movement.transaction_id)) is None:
             return TransactionNotFound(f"transaction {movement.transaction_id!r} does not exist")
         return Reverse(
@@ -63,7 +71,7 @@ def operation_for(request_id: str, movement: Movement) -> Operation:
             amount=amount,
             description=movement.description,
         )
-    if type_ in ("capture", "void"):
+    if names is Names.HOLD:
         if (hold := parse_uuid(movement.hold_id)) is None:
             return HoldNotFound(f"hold {movement.hold_id!r} does not exist")
         return SettleHold(
@@ -74,7 +82,7 @@ def operation_for(request_id: str, movement: Movement) -> Operation:
             description=movement.description,
         )
     user, code = str(movement.account_number), str(movement.asset_code)
-    if type_ == "hold":
+    if not type_.spec.posts_transaction:  # a hold: reserved, nothing posted
         return PlaceHold(
             request_id=request_id,
             account_number=user,
@@ -87,25 +95,22 @@ def operation_for(request_id: str, movement: Movement) -> Operation:
 
 
 def _posting(request_id: str, movement: Movement, user: str, code: str) -> Posting:
-    """A seed movement's or a transfer's two legs. A spend and a transfer refuse a frozen
-    payer; top-ups and bonuses still reach a frozen account."""
-    users: tuple[str, ...]
-    if movement.type == "transfer":
-        debit, credit, users = user, str(movement.to_account), (user, str(movement.to_account))
-    else:
-        legs = legs_for(movement.type, user)
-        debit, credit, users = legs.debit_account, legs.credit_account, (user,)
+    """A seed movement's or a transfer's two legs, as its spec draws them; whether a frozen
+    payer refuses it (a spend, a transfer) or not (a top-up, a bonus reach a frozen account)
+    is the spec's too."""
+    type_, recipient = movement.type, movement.to_account
+    legs = legs_for(type_, user, recipient)
     return Posting(
         request_id=request_id,
-        type=movement.type,
-        debit_account=debit,
-        credit_account=credit,
+        type=type_,
+        debit_account=legs.debit_account,
+        credit_account=legs.credit_account,
         asset_code=code,
         amount=movement.amount or Decimal(0),
         description=movement.description,
         metadata=movement.metadata,
-        users=users,
-        refuse_frozen=movement.type in ("spend", "transfer"),
+        users=users_for(type_, user, recipient),
+        refuse_frozen=type_.spec.refuses_frozen,
     )
 
 
@@ -118,8 +123,10 @@ def _keys(
     if isinstance(operation, PlaceHold):
         return {(operation.account_number, operation.asset_code)}
     if isinstance(operation, SettleHold) and (hold := holds.get(operation.hold_id)):
-        revenue = {(REVENUE, hold.asset_code)} if operation.type == "capture" else set()
-        return {hold.key} | revenue
+        if operation.type.spec.legs is None:  # a void: the hold's row alone
+            return {hold.key}
+        legs = legs_for(operation.type, hold.account_number)
+        return {(legs.debit_account, hold.asset_code), (legs.credit_account, hold.asset_code)}
     if isinstance(operation, Reverse) and (original := originals.get(operation.transaction_id)):
         return original.keys()
     return set()

@@ -32,13 +32,14 @@ from ledger.errors import (
     InvalidAccount,
 )
 from ledger.money import format_amount
-from ledger.operations import REVENUE
+from ledger.operations import OperationType, legs_for
 from ledger.posting.balances import BalanceKey, LockedBalance
 from ledger.posting.journal import Journal
 from ledger.posting.journal_extras import PlacedHold, SettledHold
 from ledger.posting.posting import Posting, insufficient, post_one
 from ledger.prepared import lock_by_id
 from ledger.rows import select_as, select_list
+from ledger.statuses import HoldStatus
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class SettleHold:
     """A capture (``amount`` None: the whole hold) or a void of ``hold_id``."""
 
     request_id: str
-    type: str  # capture | void
+    type: OperationType  # capture | void
     hold_id: str
     amount: Decimal | None = None
     description: str | None = None
@@ -65,7 +66,7 @@ class SettleHold:
 @dataclass
 class LockedHold:
     id: str = select_as("CAST(h.id AS text)")
-    status: str = select_as("h.status")
+    status: str = select_as("h.status")  # a HoldStatus
     amount: Decimal = select_as("h.amount")
     lapsed: bool = select_as("h.expires_at <= now()")  # past expires_at
     account_number: str = select_as("a.account_number")
@@ -95,7 +96,7 @@ def place_hold(
     balance = balances[hold.account_number, hold.asset_code]
     if balance.kind != "user":
         return InvalidAccount(f"{hold.account_number} is not a user account")
-    if balance.frozen:
+    if OperationType.HOLD.spec.refuses_frozen and balance.frozen:
         return AccountFrozen(f"{hold.account_number} is frozen")
     if balance.available < hold.amount:
         return insufficient(balance, hold.account_number, hold.asset_code, hold.amount)
@@ -127,13 +128,13 @@ def settle_hold(
     hold = holds.get(settle.hold_id)
     if hold is None:
         return HoldNotFound(f"hold {settle.hold_id!r} does not exist")
-    if hold.status == "active" and hold.lapsed:
-        _finish(journal, hold, balances, "expired", Decimal(0))
+    if hold.status == HoldStatus.ACTIVE and hold.lapsed:
+        _finish(journal, hold, balances, HoldStatus.EXPIRED, Decimal(0))
         return HoldNotActive(f"hold {hold.id} has expired")
-    if hold.status != "active":
+    if hold.status != HoldStatus.ACTIVE:
         return HoldNotActive(f"hold {hold.id} is {hold.status}")
-    if settle.type == "void":
-        _finish(journal, hold, balances, "voided", Decimal(0))
+    if settle.type is OperationType.VOID:
+        _finish(journal, hold, balances, HoldStatus.VOIDED, Decimal(0))
         return None
     return _capture(journal, settle, hold, balances)
 
@@ -146,19 +147,20 @@ def _capture(
 ) -> BusinessRejection | None:
     """Settle ``amount`` of an active hold to revenue (default: all); release the rest."""
     amount = hold.amount if settle.amount is None else settle.amount
-    if balances[hold.key].frozen:
+    if OperationType.CAPTURE.spec.refuses_frozen and balances[hold.key].frozen:
         return AccountFrozen(f"{hold.account_number} is frozen")
     if amount > hold.amount:
         scale = balances[hold.key].scale
         return CaptureExceedsHold(
             f"hold {hold.id} is for {format_amount(hold.amount, scale)} {hold.asset_code}"
         )
-    _finish(journal, hold, balances, "captured", amount)
+    _finish(journal, hold, balances, HoldStatus.CAPTURED, amount)
+    legs = legs_for(OperationType.CAPTURE, hold.account_number)
     capture = Posting(
         request_id=settle.request_id,
-        type="capture",
-        debit_account=hold.account_number,
-        credit_account=REVENUE,
+        type=OperationType.CAPTURE,
+        debit_account=legs.debit_account,
+        credit_account=legs.credit_account,
         asset_code=hold.asset_code,
         amount=amount,
         description=settle.description or hold.description,
@@ -172,7 +174,7 @@ def _finish(
     journal: Journal,
     hold: LockedHold,
     balances: dict[BalanceKey, LockedBalance],
-    status: str,
+    status: HoldStatus,
     captured: Decimal,
 ) -> None:
     balance = balances[hold.key]

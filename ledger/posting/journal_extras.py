@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ledger.prepared import Prepared
 from ledger.rows import array_types, arrays, sent_as, unnest
+from ledger.statuses import HoldStatus
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class PlacedHold:
 @dataclass(frozen=True)
 class SettledHold:
     id: str = sent_as("uuid")
-    status: str = sent_as("text")  # captured | voided | expired
+    status: HoldStatus = sent_as("text")  # captured | voided | expired
     captured: Decimal = sent_as("numeric")
 
 
@@ -86,4 +87,4 @@ class JournalExtras:
                 **arrays(ReversedAmount, "r", self.reversed.values()),
             },
         )
-        return [hold.id for hold in self.settled.values() if hold.status == "expired"]
+        return [hold.id for hold in self.settled.values() if hold.status is HoldStatus.EXPIRED]

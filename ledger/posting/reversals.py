@@ -26,6 +26,7 @@ from ledger.errors import (
     TransactionNotFound,
 )
 from ledger.money import format_amount
+from ledger.operations import OperationType
 from ledger.posting.balances import BalanceKey, LockedBalance
 from ledger.posting.journal import Journal
 from ledger.posting.journal_extras import ReversedAmount
@@ -84,7 +85,7 @@ def reverse(
     original = originals.get(reversal.transaction_id)
     if original is None:
         return TransactionNotFound(f"transaction {reversal.transaction_id!r} does not exist")
-    if original.type == "reversal":
+    if original.type == OperationType.REVERSAL:
         return InvalidReversal(f"transaction {original.id} is a reversal; it cannot be reversed")
     left = original.amount - original.reversed
     amount = left if reversal.amount is None else reversal.amount
@@ -95,14 +96,14 @@ def reverse(
         )
     swapped = Posting(
         request_id=reversal.request_id,
-        type="reversal",
+        type=OperationType.REVERSAL,
         debit_account=original.credit_account,
         credit_account=original.debit_account,
         asset_code=original.asset_code,
         amount=amount,
         description=reversal.description,
         reversal_of=original.id,
-        refuse_frozen=True,
+        refuse_frozen=OperationType.REVERSAL.spec.refuses_frozen,
     )
     rejection = post_one(journal, swapped, balances, missing)
     if rejection is None:

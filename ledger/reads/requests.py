@@ -18,13 +18,11 @@ from ledger.models import (
     Transaction,
 )
 from ledger.money import quantize
-from ledger.operations import parse_uuid
+from ledger.operations import Names, OperationType, named_hold, named_user
 from ledger.reads.holds import get_holds, holds_by_request
 from ledger.reads.views import EntryView, ErrorView, HoldView, RequestView, TransactionView
 from ledger.rows import select_as, selected
 from ledger.statuses import PENDING, Status
-
-SETTLING = ("capture", "void")
 
 
 @dataclass(frozen=True)
@@ -103,18 +101,21 @@ def _holds(
 ) -> dict[uuid.UUID, HoldView]:
     """The hold of each completed hold request, and of each capture or void (as it is now);
     no query when there is none."""
-    placed = [r.id for r in requests if r.type == "hold" and r.status == Status.COMPLETED]
-    named = {
-        r.id: parse_uuid(sealer.unseal(r.payload).get("holdId"))
-        for r in requests
-        if r.type in SETTLING
-    }
+    placed = [
+        r.id for r in requests if r.type == OperationType.HOLD and r.status == Status.COMPLETED
+    ]
+    named = {r.id: named_hold(sealer.unseal(r.payload)) for r in requests if _settles(r.type)}
     found = holds_by_request(session, request_ids=placed) if placed else {}
     wanted = {hold_id for hold_id in named.values() if hold_id is not None}
     if wanted:
         settled = get_holds(session, hold_ids=wanted)
         found |= {r: settled[h] for r, h in named.items() if h in settled}
     return found
+
+
+def _settles(type_: str) -> bool:
+    """Whether requests of this type (one the schema knows) settle a hold: a capture, a void."""
+    return OperationType(type_).spec.names is Names.HOLD
 
 
 def _view(
@@ -145,8 +146,7 @@ def _transaction_view(
     # The account the transaction is shown for: the seed operations' and a hold's user, a
     # transfer's sender, else the first user among the entries (DEBIT first): a capture's
     # payer, the user a reversal debits (or credits, reversing a spend or capture).
-    payload = sealer.unseal(request.payload)
-    user_number = payload.get("accountNumber") or payload.get("fromAccount")
+    user_number = named_user(sealer.unseal(request.payload))
     if user_number is None:
         users = (row.account_number for row in rows if row.account_kind == "user")
         user_number = next(users, rows[0].account_number)

@@ -1,5 +1,5 @@
 """Read models: what the ledger's queries return, defined once. The API serves them as they
-are (producer_api.responses.json_response): JSON names in camelCase, money as decimal strings
+are (producer_api.http.responses.json_response): JSON names in camelCase, money as decimal strings
 at the asset's scale, timestamps in RFC 3339. Titles read as words in the OpenAPI document."""
 
 import re

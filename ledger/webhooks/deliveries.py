@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from infra.sealing import Sealer
 from ledger.reads.requests import get_requests_by_id
 from ledger.rows import select_as, select_list
+from ledger.statuses import DeliveryStatus
 from ledger.webhooks.views import EventBody
 
 FINISH = text(
@@ -129,15 +130,15 @@ def event_body(session: Session, *, claim: Claim, sealer: Sealer) -> bytes:
 
 def finish_attempt(
     session: Session, *, claim: Claim, answer: Answer, backoff: Backoff
-) -> tuple[str, float | None]:
+) -> tuple[DeliveryStatus, float | None]:
     """Record the attempt; the delivery's status after it (``delivered``, ``pending`` for a
     retry, ``failed`` when the next try would come too late) and, if pending, the seconds
     until its next attempt."""
     retry_in = None if answer.delivered else backoff.delay(claim.attempt)
-    status = "delivered" if retry_in is None else "pending"
+    status = DeliveryStatus.DELIVERED if retry_in is None else DeliveryStatus.PENDING
     age = claim.age_seconds + answer.seconds
     if retry_in is not None and age + retry_in > backoff.give_up_after:
-        status, retry_in = "failed", None
+        status, retry_in = DeliveryStatus.FAILED, None
     session.execute(
         FINISH,
         {

@@ -19,6 +19,7 @@ from ledger.models import (
     WebhookEvent,
     WebhookGeneration,
 )
+from ledger.statuses import DeliveryStatus
 from ledger.webhooks.views import (
     AttemptView,
     DeliveryPage,
@@ -147,7 +148,9 @@ def _delivery(delivery: WebhookDelivery, event_type: str, log: list[AttemptView]
         attempts=delivery.attempts,
         last_status_code=delivery.last_status_code,
         last_error=delivery.last_error,
-        next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,
+        next_attempt_at=delivery.next_attempt_at
+        if delivery.status == DeliveryStatus.PENDING
+        else None,
         delivered_at=delivery.delivered_at,
         created_at=delivery.created_at,
         attempt_log=log,

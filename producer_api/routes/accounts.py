@@ -1,91 +1,67 @@
-"""/api/wallet/balance, /history and /holds/{holdId}: an account's balances (now, or posted
-as of an instant) and entries, and a hold, read from Postgres: balances and history from the
-read replica when one is set, after the request named by ``after`` if any
-(producer_api.reads); a hold from the primary."""
-
-from collections.abc import Callable
+"""/api/accounts: user accounts, created, read, frozen and unfrozen synchronously (no inbox).
+Writes need the ``admin`` scope, reads ``wallet:read``; the list is keyset-paginated."""
 
 from flask import Blueprint, Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from ledger.reads import queries
-from ledger.reads.holds import get_hold as find_hold
-from ledger.reads.views import AccountBalances, HistoryPage, HoldView
-from producer_api.auth import current_client, is_admin, requires
-from producer_api.openapi import Operation
-from producer_api.openapi_examples import AFTER_READ_PROBLEMS
-from producer_api.reads import SOURCE_HEADER
-from producer_api.responses import json_response, path_account, query
-from producer_api.schemas import AccountHistoryQuery, AccountPath, BalanceQuery, HoldPath
-from producer_api.services import services
+from ledger import accounts
+from ledger.reads.views import AccountPage, AccountView
+from producer_api.contract.schemas import AccountBody, AccountPath, HistoryQuery
+from producer_api.http.body import json_object
+from producer_api.http.openapi import Operation
+from producer_api.http.responses import path_account, query
+from producer_api.routes.catalog import created, read, write
+from producer_api.services.auth import requires
 
-bp = Blueprint("accounts", __name__, url_prefix="/api/wallet")
+bp = Blueprint("accounts", __name__, url_prefix="/api")
+CREATED: dict[str, tuple[str, type[BaseModel] | None]] = {
+    "201": ("Created", AccountView),
+    "200": ("Already there, the same", AccountView),
+}
 
 
-@bp.get("/balance/<account_number>")
-@Operation(
-    {"200": ("Balances", AccountBalances)},
-    path=AccountPath,
-    query=BalanceQuery,
-    problems=AFTER_READ_PROBLEMS,
-)
+@bp.post("/accounts")
+@Operation(CREATED, body=AccountBody, example={"accountNumber": "USR-004", "name": "Dana Evans"})
+@requires("admin")
+def create_account() -> Response:
+    """Create a user account
+
+    With a zero balance in every asset. The same number and name again: 200, the account;
+    another name: 409 ACCOUNT_EXISTS."""
+    body = AccountBody.model_validate(json_object())
+    return created(accounts.create_account, account_number=body.account_number, name=body.name)
+
+
+@bp.get("/accounts")
+@Operation({"200": ("One page", AccountPage)}, query=HistoryQuery)
 @requires("wallet:read")
-def get_balance(account_number: str) -> Response:
-    """An account's balances
-
-    Posted, held (active holds) and available (posted - held); with asOf (RFC 3339), the
-    posted balances at that instant, from the ledger entries (held and available null). With
-    after (a finished request's idempotency key), they reflect that request. The
-    Wallet-Read-Source header says which server answered (replica or primary)."""
-    account, params = path_account(account_number), query(BalanceQuery)
-    return _read(
-        lambda session: queries.get_balances(session, account_number=account, as_of=params.as_of),
-        params.after,
-    )
+def list_accounts() -> Response:
+    """Accounts, oldest first"""
+    params = query(HistoryQuery)
+    return read(accounts.list_accounts, limit=params.limit, cursor=params.cursor)
 
 
-@bp.get("/history/<account_number>")
-@Operation(
-    {"200": ("One page", HistoryPage)},
-    path=AccountPath,
-    query=AccountHistoryQuery,
-    problems=AFTER_READ_PROBLEMS,
-)
+@bp.get("/accounts/<account_number>")
+@Operation({"200": ("The account", AccountView)}, path=AccountPath)
 @requires("wallet:read")
-def get_history(account_number: str) -> Response:
-    """An account's entries, newest first
-
-    With after (a finished request's idempotency key), the page reflects that request. The
-    Wallet-Read-Source header says which server answered (replica or primary). An entry's
-    metadata is shown only to its transaction's client (or an admin key); others see {}."""
-    account, params = path_account(account_number), query(AccountHistoryQuery)
-    sealer, viewer = services().sealer, None if is_admin() else current_client()
-
-    def page(session: Session) -> HistoryPage:
-        return queries.get_history(
-            session,
-            account_number=account,
-            limit=params.limit,
-            cursor=params.cursor,
-            sealer=sealer,
-            viewer=viewer,
-        )
-
-    return _read(page, params.after)
+def get_account(account_number: str) -> Response:
+    """An account"""
+    return read(accounts.get_account, account_number=path_account(account_number))
 
 
-def _read(work: Callable[[Session], BaseModel], after: str | None) -> Response:
-    read = services().reads.read(work, client_id=current_client(), after=after)
-    response = json_response(read.value)
-    response.headers[SOURCE_HEADER] = read.source
-    return response
+@bp.post("/accounts/<account_number>/freeze")
+@Operation({"200": ("The account, frozen", AccountView)}, path=AccountPath)
+@requires("admin")
+def freeze_account(account_number: str) -> Response:
+    """Freeze a user account
+
+    It refuses spends, transfers out and new holds (ACCOUNT_FROZEN) and still receives."""
+    return write(accounts.freeze_account, account_number=path_account(account_number))
 
 
-@bp.get("/holds/<hold_id>")
-@Operation({"200": ("The hold", HoldView)}, path=HoldPath)
-@requires("wallet:read")
-def get_hold(hold_id: str) -> Response:
-    """A hold: active, captured, voided or expired"""
-    with services().sessions() as session:
-        return json_response(find_hold(session, hold_id=hold_id))
+@bp.post("/accounts/<account_number>/unfreeze")
+@Operation({"200": ("The account, active", AccountView)}, path=AccountPath)
+@requires("admin")
+def unfreeze_account(account_number: str) -> Response:
+    """Unfreeze a user account"""
+    return write(accounts.unfreeze_account, account_number=path_account(account_number))

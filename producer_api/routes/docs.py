@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, send_from_directory
 
-from producer_api.openapi import openapi_spec
-from producer_api.services import services
+from producer_api.app_services import services
+from producer_api.http.openapi import openapi_spec
 
 bp = Blueprint("docs", __name__)
 SWAGGER_UI = str(files("flask_swagger_ui") / "dist")

@@ -5,10 +5,10 @@ replica, traffic by route) and are open to OPS_OPEN_NETWORKS only, a valid key e
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
-from producer_api import metrics
-from producer_api.auth import ops_endpoint
-from producer_api.problems import Problem
-from producer_api.services import services
+from producer_api.app_services import services
+from producer_api.http import metrics
+from producer_api.http.problems import Problem
+from producer_api.services.auth import ops_endpoint
 
 bp = Blueprint("health", __name__)
 
@@ -46,7 +46,7 @@ def prometheus_metrics() -> Response:
 
 def _replica() -> dict[str, object]:
     """The read replica's lag, reported and never failing readiness: reads go to the primary
-    while the replica is down or behind (producer_api.reads). Nothing without a replica."""
+    while the replica is down or behind (producer_api.services.reads). Nothing without a replica."""
     if not services().reads.has_replica:
         return {}
     lag = services().reads.sample_lag()

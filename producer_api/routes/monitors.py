@@ -5,13 +5,13 @@ from flask import Blueprint, Response
 from ledger.errors import AmountPrecision
 from ledger.webhooks import monitors
 from ledger.webhooks.views import MonitorList, MonitorView
-from producer_api.auth import current_client, requires
-from producer_api.body import json_object
-from producer_api.openapi import Operation
-from producer_api.problems import Problem
-from producer_api.responses import json_response, path_id
-from producer_api.services import services
-from producer_api.webhook_schemas import MonitorBody, MonitorPath
+from producer_api.app_services import services
+from producer_api.contract.webhook_schemas import MonitorBody, MonitorPath
+from producer_api.http.body import json_object
+from producer_api.http.openapi import Operation
+from producer_api.http.problems import Problem
+from producer_api.http.responses import json_response, path_id
+from producer_api.services.auth import current_client, requires
 
 bp = Blueprint("monitors", __name__, url_prefix="/api/monitors")
 

@@ -13,13 +13,13 @@ from werkzeug.routing import BaseConverter
 from ledger.errors import RequestNotFound
 from ledger.reads import requests as request_views
 from ledger.reads.views import RequestView
-from producer_api.auth import current_client, requires
+from producer_api.app_services import services
+from producer_api.contract.schemas import KeyPath, WaitQuery
 from producer_api.front import PARKED
-from producer_api.openapi import Operation
+from producer_api.http.openapi import Operation
+from producer_api.http.responses import idempotency_key, json_response, query
 from producer_api.parking import Parked
-from producer_api.responses import idempotency_key, json_response, query
-from producer_api.schemas import KeyPath, WaitQuery
-from producer_api.services import services
+from producer_api.services.auth import current_client, requires
 
 
 class KeyConverter(BaseConverter):

@@ -11,16 +11,8 @@ from ledger.errors import LedgerError
 from ledger.inbox.submission import Submission
 from ledger.operations import OperationType
 from ledger.reads.views import RequestView
-from producer_api.auth import current_client, is_admin, requires
-from producer_api.batch_refusals import located, refuse_repeated_keys
-from producer_api.body import json_object, preferred_wait
-from producer_api.limits import account_in_body, charge
-from producer_api.openapi import Operation
-from producer_api.openapi_examples import SUBMIT_BODIES, batch_example
-from producer_api.problems import Problem
-from producer_api.responses import idempotency_key, json_response
-from producer_api.routes.requests import park_until_finished
-from producer_api.schemas import (
+from producer_api.app_services import services
+from producer_api.contract.schemas import (
     BatchBody,
     BatchOut,
     BonusBody,
@@ -36,7 +28,15 @@ from producer_api.schemas import (
     VoidBody,
     WaitHeaders,
 )
-from producer_api.services import services
+from producer_api.http.batch_refusals import located, refuse_repeated_keys
+from producer_api.http.body import json_object, preferred_wait
+from producer_api.http.openapi import Operation
+from producer_api.http.openapi_examples import SUBMIT_BODIES, batch_example
+from producer_api.http.problems import Problem
+from producer_api.http.responses import idempotency_key, json_response
+from producer_api.routes.requests import park_until_finished
+from producer_api.services.auth import current_client, is_admin, requires
+from producer_api.services.limits import account_in_body, charge
 
 BATCH_MAX_BYTES = 1024 * 1024
 # Where an answer names the request's key (OpenAPI links).
@@ -61,20 +61,22 @@ class Submit:
 
 
 SUBMITS = [
-    Submit("topup", "topup", "/topup", TopupBody, "Top up a user from the treasury"),
-    Submit("bonus", "bonus", "/bonus", BonusBody, "Grant a bonus from the bonus pool"),
-    Submit("spend", "spend", "/spend", SpendBody, "Spend from a user to revenue"),
+    Submit(OperationType.TOPUP, "topup", "/topup", TopupBody, "Top up a user from the treasury"),
+    Submit(OperationType.BONUS, "bonus", "/bonus", BonusBody, "Grant a bonus from the bonus pool"),
+    Submit(OperationType.SPEND, "spend", "/spend", SpendBody, "Spend from a user to revenue"),
     Submit(
-        "transfer",
+        OperationType.TRANSFER,
         "transfer",
         "/transfer",
         TransferBody,
         "Transfer between two users",
         account_field="fromAccount",
     ),
-    Submit("hold", "place_hold", "/holds", HoldBody, "Hold funds of a user (authorize)"),
     Submit(
-        "capture",
+        OperationType.HOLD, "place_hold", "/holds", HoldBody, "Hold funds of a user (authorize)"
+    ),
+    Submit(
+        OperationType.CAPTURE,
         "capture_hold",
         "/holds/<hold_id>/capture",
         CaptureBody,
@@ -83,7 +85,7 @@ SUBMITS = [
         path=HoldPath,
     ),
     Submit(
-        "void",
+        OperationType.VOID,
         "void_hold",
         "/holds/<hold_id>/void",
         VoidBody,
@@ -92,7 +94,7 @@ SUBMITS = [
         path=HoldPath,
     ),
     Submit(
-        "reversal",
+        OperationType.REVERSAL,
         "reverse_transaction",
         "/reversals",
         ReversalBody,

@@ -5,12 +5,12 @@ from flask import Blueprint, Response
 
 from ledger.webhooks import registration as webhooks
 from ledger.webhooks.views import DeliveryPage, WebhookCreated, WebhookList
-from producer_api.auth import current_client, requires
-from producer_api.body import json_object
-from producer_api.openapi import Operation
-from producer_api.responses import json_response, path_id, query
-from producer_api.services import services
-from producer_api.webhook_schemas import DeliveriesQuery, WebhookBody, WebhookPath
+from producer_api.app_services import services
+from producer_api.contract.webhook_schemas import DeliveriesQuery, WebhookBody, WebhookPath
+from producer_api.http.body import json_object
+from producer_api.http.openapi import Operation
+from producer_api.http.responses import json_response, path_id, query
+from producer_api.services.auth import current_client, requires
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/webhooks")
 

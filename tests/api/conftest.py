@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.settings import Settings
 from producer_api.app import create_app
-from producer_api.services import Services
+from producer_api.app_services import Services
 from tests.api.helpers import keyed_client
 from tests.fixtures.processes import DEV_KEY, METADATA_KEY
 

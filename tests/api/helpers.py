@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from ledger.models import Request
-from producer_api.api_keys import create_key
+from producer_api.services.api_keys import create_key
 
 T = TypeVar("T")
 JSON = {"Content-Type": "application/json"}

@@ -26,7 +26,7 @@ class Records(logging.Handler):
 @pytest.fixture
 def problem_log() -> Iterator[Records]:
     handler = Records()
-    logger = logging.getLogger("producer_api.problems")
+    logger = logging.getLogger("producer_api.http.problems")
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)

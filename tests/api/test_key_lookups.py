@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.settings import Settings
 from producer_api.app import create_app
-from producer_api.credentials import CACHED_KEYS
-from producer_api.problems import Problem
+from producer_api.http.problems import Problem
+from producer_api.services.credentials import CACHED_KEYS
 from tests.api.conftest import close_app
 from tests.api.helpers import assert_problem, keyed_client
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from producer_api.openapi import Operation, init_openapi, openapi_spec
+from producer_api.http.openapi import Operation, init_openapi, openapi_spec
 
 OPERATION_IDS = {
     ("/api/wallet/topup", "post"): "topup",

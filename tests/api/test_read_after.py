@@ -1,4 +1,5 @@
-"""Reads with ``?after=<idempotencyKey>`` and the read router, in process (producer_api.reads).
+"""Reads with ``?after=<idempotencyKey>`` and the read router, in process
+(producer_api.services.reads).
 
 Without a replica, ``after`` is checked on the primary (404 unknown, 409 not finished) and the
 primary answers. With one, the "replica" here is the rolled-back tier's database through a

@@ -12,7 +12,7 @@ from sqlalchemy.pool import QueuePool
 
 from infra.settings import Settings
 from producer_api.app import create_app
-from producer_api.services import Services
+from producer_api.app_services import Services
 
 
 def idle(services: Services) -> int:

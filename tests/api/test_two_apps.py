@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from harness.processes import wait_until
 from infra.settings import Settings
+from ledger.api_keys import revoke_key
 from ledger.models import Request
-from producer_api.api_keys import create_key, revoke_key
 from producer_api.app import create_app
-from producer_api.services import Services
+from producer_api.app_services import Services
+from producer_api.services.api_keys import create_key
 
 STATEFUL = ["sealer", "authenticator", "celery", "submitter", "limiter", "admission"]
 SECRET = "a-secret-both-apps-share"  # so a key one app knows is a key the other could know

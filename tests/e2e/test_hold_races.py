@@ -75,7 +75,7 @@ def test_capture_void_and_expiry_of_one_hold_exactly_one_wins(stack: Stack) -> N
             )
         planned = [(h, op) for h in holds for op in ("capture", "void")]
         rng.shuffle(planned)
-        ids = {(h, op): stack.submit(op, hold_id=h) for h, op in planned}  # type: ignore[arg-type]
+        ids = {(h, op): stack.submit(op, hold_id=h) for h, op in planned}
         done = threading.Event()
         sweeper = threading.Thread(target=sweep_until_settled, args=(stack, done))
         sweeper.start()
@@ -115,7 +115,7 @@ def test_many_holds_and_spends_on_one_account_never_take_available_below_zero(
         (rng.choice(["hold", "spend"]), Decimal(rng.randint(1, 300)) / 100) for _ in range(300)
     ]
     ids = [
-        stack.submit(op, account_number=payer, asset_code="GOLD_COINS", amount=a, description="d")  # type: ignore[arg-type]
+        stack.submit(op, account_number=payer, asset_code="GOLD_COINS", amount=a, description="d")
         for op, a in planned
     ]
     lowest: list[Decimal] = []

@@ -19,6 +19,7 @@ from harness.processes import api_process, free_port, start_api, start_worker, w
 from infra.sealing import PLAIN
 from ledger.inbox.requests import record_request
 from ledger.inbox.submission import Submission
+from ledger.operations import OperationType
 from tests.fixtures.clients import Api, UserFactory
 from tests.fixtures.databases import assert_ledger_consistent
 from tests.stack import Stack
@@ -70,7 +71,7 @@ def test_a_request_whose_message_was_never_sent_shows_its_postgres_status_then_c
             submission=Submission(
                 client_id="default",
                 idempotency_key=key,
-                type="topup",
+                type=OperationType.TOPUP,
                 account_number=user,
                 asset_code="GOLD_COINS",
                 amount=Decimal("2"),

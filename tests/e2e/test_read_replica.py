@@ -1,4 +1,4 @@
-"""Read-your-writes on a real streaming replica (producer_api.reads).
+"""Read-your-writes on a real streaming replica (producer_api.services.reads).
 
 A private primary (``PrivatePostgres``) streams to a private hot standby made with
 ``pg_basebackup`` (harness/replica.py); the stack's API reads balances and history from the

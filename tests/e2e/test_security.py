@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from harness.processes import BIN, ROOT, Process, api_process, free_port, start_api, wait_until
 from infra.settings import DEV_SECRET_KEY
 from ledger.models import ApiKey
-from producer_api.api_keys import create_key
+from producer_api.services.api_keys import create_key
 from tests.e2e.test_part2_flow import done, keyed
 from tests.fixtures.clients import Api, UserFactory
 

@@ -81,7 +81,7 @@ def test_balances_as_of_past_instants_match_the_running_balances_then(stack: Sta
     ]
     seen: list[tuple[datetime, Decimal, Decimal]] = []
     for operation, fields in steps:
-        request_id = stack.submit(operation, asset_code="GOLD_COINS", **fields)  # type: ignore[arg-type]
+        request_id = stack.submit(operation, asset_code="GOLD_COINS", **fields)
         stack.send(request_id)
         (request,) = stack.wait_terminal([request_id])
         assert request.status == "completed", request.error_code

@@ -24,7 +24,7 @@ def new_user(session: Session) -> str:
 def submit(
     session: Session,
     account: str,
-    operation: OperationType = "topup",
+    operation: str = "topup",
     amount: str = "10",
     key: str | None = None,
     sealer: Sealer = PLAIN,
@@ -32,7 +32,7 @@ def submit(
     submission = Submission(
         client_id="test",
         idempotency_key=key or str(uuid.uuid4()),
-        type=operation,
+        type=OperationType(operation),
         account_number=account,
         asset_code="GOLD_COINS",
         amount=Decimal(amount),

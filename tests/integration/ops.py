@@ -25,13 +25,13 @@ def user(session: Session, gold: str = "0") -> str:
     return number
 
 
-def record(session: Session, operation: OperationType, **fields: Any) -> uuid.UUID:
+def record(session: Session, operation: str, **fields: Any) -> uuid.UUID:
     if "amount" in fields and fields["amount"] is not None:
         fields["amount"] = Decimal(fields["amount"])
-    if operation in ("topup", "bonus", "spend", "transfer", "hold"):
+    if OperationType(operation).spec.amounted:
         fields.setdefault("asset_code", "GOLD_COINS")
     submission = Submission(
-        client_id="test", idempotency_key=str(uuid.uuid4()), type=operation, **fields
+        client_id="test", idempotency_key=str(uuid.uuid4()), type=OperationType(operation), **fields
     )
     return record_request(session, submission=submission, sealer=PLAIN).request.id
 
@@ -64,7 +64,7 @@ def post(session: Session, *request_ids: uuid.UUID) -> list[Request]:
     return found  # type: ignore[return-value]
 
 
-def run(session: Session, operation: OperationType, **fields: Any) -> Request:
+def run(session: Session, operation: str, **fields: Any) -> Request:
     (request,) = post(session, record(session, operation, **fields))
     return request
 

@@ -96,7 +96,7 @@ def test_balances_as_of_an_instant_are_the_running_balances_then(session: Sessio
     ]
     instants: list[tuple[datetime, Decimal, Decimal]] = []
     for operation, fields in steps:
-        run(session, operation, **fields)  # type: ignore[arg-type]
+        run(session, operation, **fields)
         now = session.scalar(select(func.clock_timestamp()))
         assert now is not None
         instants.append((now, row(session, alice)[0], row(session, bob)[0]))

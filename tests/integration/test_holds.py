@@ -128,7 +128,7 @@ def test_a_capture_and_a_void_of_one_hold_in_one_batch_exactly_one_wins(
     alice = user(session, "100")
     hold_id = place(session, alice, "30")
     second = "void" if first == "capture" else "capture"
-    ids = [record(session, op, hold_id=hold_id) for op in (first, second)]  # type: ignore[arg-type]
+    ids = [record(session, op, hold_id=hold_id) for op in (first, second)]
     assert [outcome(r) for r in post(session, *ids)] == [
         ("completed", None),
         ("failed", "HOLD_NOT_ACTIVE"),

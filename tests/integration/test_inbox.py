@@ -16,6 +16,7 @@ from ledger.errors import AccountNotFound, AmountPrecision, IdempotencyKeyReused
 from ledger.inbox.checks import KnownFacts, check_movement, names_a_record
 from ledger.inbox.requests import Recorded, cursor_lookup, insert_new_request, record_requests
 from ledger.inbox.submission import Submission
+from ledger.operations import OperationType
 from ledger.prepared import PREPARED
 
 
@@ -23,7 +24,7 @@ def topup(key: str, amount: str = "5") -> Submission:
     return Submission(
         client_id="inbox-test",
         idempotency_key=key,
-        type="topup",
+        type=OperationType.TOPUP,
         account_number="USR-001",
         asset_code="GOLD_COINS",
         amount=Decimal(amount),
@@ -124,5 +125,7 @@ def test_a_movement_is_checked_from_memory_and_looks_up_only_what_it_forgot(
         check_movement(replace(topup("k"), account_number="USR-NOPE"), facts, lookup)
     with pytest.raises(InvalidAccount):
         check_movement(replace(topup("k"), account_number="SYS-TREASURY-001"), facts, lookup)
-    assert names_a_record(replace(topup("k"), type="capture", hold_id=str(uuid.uuid4())))
+    assert names_a_record(
+        replace(topup("k"), type=OperationType.CAPTURE, hold_id=str(uuid.uuid4()))
+    )
     assert not names_a_record(topup("k"))

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from infra.sealing import PLAIN
 from ledger.errors import AmountPrecision, IdempotencyKeyReused, InsufficientFunds
 from ledger.models import AccountBalance, LedgerEntry, Request, Transaction
-from ledger.operations import OperationType
 from ledger.posting.lifecycle import process_requests
 from ledger.reads.queries import get_balances
 from ledger.reads.requests import request_views
@@ -109,7 +108,7 @@ def test_insufficient_funds_fails_the_request_and_writes_nothing(session: Sessio
 
 def test_a_batch_posts_each_request_against_running_balances(session: Session) -> None:
     user = new_user(session)
-    plan: list[tuple[OperationType, str]] = [
+    plan: list[tuple[str, str]] = [
         ("topup", "10"),
         ("spend", "4"),
         ("spend", "7"),

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import redis
 
-from producer_api import rate_limiter
-from producer_api.rate_limiter import RateLimiter
+from producer_api.services import rate_limiter
+from producer_api.services.rate_limiter import RateLimiter
 
 KEY = uuid.uuid4().hex  # a key budget of this run's own: Redis keeps a day's counts
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from infra.sealing import SEALED, Sealer
 from ledger.inbox.requests import record_request
 from ledger.inbox.submission import Submission
+from ledger.operations import OperationType
 from ledger.posting.lifecycle import process_requests
 from ledger.reads.queries import get_history
 from ledger.reads.requests import get_requests_by_id
@@ -47,7 +48,7 @@ def _submit(session: Session, account: str, sealer: Sealer) -> uuid.UUID:
     submission = Submission(
         client_id="test",
         idempotency_key=str(uuid.uuid4()),
-        type="topup",
+        type=OperationType.TOPUP,
         account_number=account,
         asset_code="GOLD_COINS",
         amount=Decimal("5"),

@@ -17,11 +17,12 @@ from ledger.errors import AccountNotFound
 from ledger.inbox.checks import KnownFacts
 from ledger.inbox.submission import Submission
 from ledger.models import Request
+from ledger.operations import OperationType
 from ledger.prepared import PREPARED
 from ledger.reads.requests import get_requests_by_id
-from producer_api.database_errors import Failure, classify
-from producer_api.enqueuer import Enqueuer, Triple
-from producer_api.submit import SubmitService
+from producer_api.http.database_errors import Failure, classify
+from producer_api.services.enqueuer import Enqueuer, Triple
+from producer_api.services.submit import SubmitService
 
 METADATA = {"a": 1.5, "b": "é", "c": [1, {"d": None}], "e": "\u2028"}
 
@@ -49,7 +50,7 @@ def topup(key: str) -> Submission:
     return Submission(
         client_id="submit-service-test",
         idempotency_key=key,
-        type="topup",
+        type=OperationType.TOPUP,
         account_number="USR-001",
         asset_code="GOLD_COINS",
         amount=Decimal("2.5"),

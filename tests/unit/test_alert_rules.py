@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from prometheus_client import REGISTRY
 
-import producer_api.metrics
+import producer_api.http.metrics
 import worker.metrics
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus-alerts.yml"
@@ -17,7 +17,7 @@ SUFFIXES = ("_bucket", "_count", "_sum", "_total")
 
 
 def exported() -> set[str]:
-    assert producer_api.metrics.READS and worker.metrics.POSTINGS  # both modules' metrics
+    assert producer_api.http.metrics.READS and worker.metrics.POSTINGS  # both modules' metrics
     return {family.name for family in REGISTRY.collect()}  # a counter's without _total
 
 

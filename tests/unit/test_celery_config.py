@@ -7,7 +7,7 @@ import pytest
 
 from celeryconfig import celery_config
 from infra.settings import Settings
-from producer_api.enqueuer import BROKER_SOCKET_TIMEOUT, celery_client
+from producer_api.services.enqueuer import BROKER_SOCKET_TIMEOUT, celery_client
 
 RABBIT = "amqp://guest:guest@rabbitmq:5672/wallet"
 

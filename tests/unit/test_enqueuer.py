@@ -5,8 +5,8 @@ import threading
 import pytest
 
 from harness.processes import wait_until
-from producer_api import enqueuer as enqueuer_module
-from producer_api.enqueuer import Enqueuer, Triple
+from producer_api.services import enqueuer as enqueuer_module
+from producer_api.services.enqueuer import Enqueuer, Triple
 
 
 class SlowBroker:

@@ -100,7 +100,8 @@ def test_no_ledger_module_imports_itself_back() -> None:
 
 # The packages in the order ledger/__init__.py lists them: each may import those before it.
 PACKAGES = ("models", "inbox", "posting", "reads", "webhooks")
-AROUND = ("accounts", "seed", "verify")  # built on the packages; none of them imports these
+# Built on the packages (or on models alone); none of the packages imports these.
+AROUND = ("accounts", "api_keys", "seed", "verify")
 
 
 def against_the_map(module: str, imported: str) -> bool:

@@ -4,8 +4,8 @@ import pytest
 
 from ledger.errors import InvalidCursor
 from ledger.inbox.requests import payload_hash
-from ledger.money import decimal_places, format_amount, quantize
-from ledger.operations import legs_for
+from ledger.money import MAX_AMOUNT, decimal_places, format_amount, quantize
+from ledger.operations import OperationType, legs_for
 from ledger.reads.queries import decode_cursor, encode_cursor
 
 
@@ -31,6 +31,12 @@ def test_amounts_are_formatted_at_the_asset_scale() -> None:
     assert str(quantize(Decimal("5.5"), 2)) == "5.50"
 
 
+def test_formatting_never_shows_an_exponent() -> None:
+    assert format_amount(Decimal("1E+3"), 0) == "1000"
+    assert format_amount(MAX_AMOUNT, 8) == "1000000000000.00000000"
+    assert format_amount(Decimal("-0.5"), 2) == "-0.50"
+
+
 def test_a_cursor_round_trips() -> None:
     assert decode_cursor(encode_cursor(12345)) == 12345
 
@@ -52,7 +58,7 @@ def test_payload_hash_ignores_key_order_but_not_values() -> None:
 
 
 def test_each_operation_moves_between_its_system_account_and_the_user() -> None:
-    assert legs_for("topup", "U").debit_account == "SYS-TREASURY-001"
-    assert legs_for("bonus", "U").debit_account == "SYS-BONUS-001"
-    spend = legs_for("spend", "U")
+    assert legs_for(OperationType.TOPUP, "U").debit_account == "SYS-TREASURY-001"
+    assert legs_for(OperationType.BONUS, "U").debit_account == "SYS-BONUS-001"
+    spend = legs_for(OperationType.SPEND, "U")
     assert (spend.debit_account, spend.credit_account) == ("U", "SYS-REVENUE-001")

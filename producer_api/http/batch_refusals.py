@@ -2,8 +2,8 @@
 refusals pointed at the operation that caused them."""
 
 from ledger.errors import LedgerError
-from producer_api.problems import Problem, ledger_problem
-from producer_api.schemas import BatchBody
+from producer_api.contract.schemas import BatchBody
+from producer_api.http.problems import Problem, ledger_problem
 
 
 def refuse_repeated_keys(body: BatchBody) -> None:

@@ -1,4 +1,5 @@
-"""API keys: create, find by token, list, revoke. Tokens are never stored, only their HMAC.
+"""API keys' tokens: made, shaped and checked here; their rows are ledger.api_keys'. Tokens are
+never stored, only their HMAC.
 
 A token is ``wk_<prefix>_<secret>``: the prefix finds the row, an HMAC-SHA256 of the whole
 token under the service's secret key is compared in constant time. Tokens are 32 random
@@ -13,10 +14,9 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ledger.models import ApiKey
+from ledger.api_keys import add_key, find_active_key
 
 SCOPES = ("wallet:read", "wallet:write", "admin")
 PREFIX_BYTES, SECRET_BYTES = 6, 32
@@ -39,12 +39,13 @@ def create_key(session: Session, *, client_id: str, scopes: list[str], secret: s
         raise ValueError(f"unknown scopes: {', '.join(sorted(unknown))}")
     prefix = secrets.token_hex(PREFIX_BYTES)
     token = f"wk_{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
-    session.add(
-        ApiKey(
-            client_id=client_id, prefix=prefix, key_hash=hash_token(token, secret), scopes=scopes
-        )
+    add_key(
+        session,
+        client_id=client_id,
+        prefix=prefix,
+        key_hash=hash_token(token, secret),
+        scopes=scopes,
     )
-    session.flush()
     return token
 
 
@@ -57,23 +58,10 @@ def authenticate(session: Session, *, token: str, secret: str) -> Principal | No
     if not well_formed(token):
         return None
     prefix = token[3 : 3 + 2 * PREFIX_BYTES]
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
+    key = find_active_key(session, prefix=prefix)
     if key is None or not hmac.compare_digest(key.key_hash, hash_token(token, secret)):
         return None
-    return Principal(client_id=key.client_id, scopes=frozenset(key.scopes))
-
-
-def list_keys(session: Session) -> list[ApiKey]:
-    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
-
-
-def revoke_key(session: Session, *, prefix: str) -> bool:
-    revoked = session.execute(
-        update(ApiKey)
-        .where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
-        .values(revoked_at=func.now())
-    )
-    return bool(revoked.rowcount)  # type: ignore[attr-defined]
+    return Principal(client_id=key.client_id, scopes=key.scopes)
 
 
 def hash_token(token: str, secret: str) -> str:

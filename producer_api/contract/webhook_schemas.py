@@ -7,8 +7,8 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from ledger.webhooks.outbox import EventType
-from producer_api.fields import AccountNumber, Amount, AssetCode, Text
-from producer_api.schemas import CamelModel
+from producer_api.contract.fields import AccountNumber, Amount, AssetCode, Text
+from producer_api.contract.schemas import CamelModel
 
 WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 

@@ -42,7 +42,7 @@ WAITS_DECLINED = Counter(
     "Calls that asked to wait and were answered at once: MAX_WAITERS_PER_PROCESS were waiting",
 )
 SHED = Counter("wallet_api_submits_shed_total", "Submits refused with 503 by admission control")
-# The read replica (producer_api.reads). The gauges carry the replica's host:port/database
+# The read replica (producer_api.services.reads). The gauges carry the replica's host:port/database
 # and exist only where DATABASE_READ_URL is set; they are sampled at each scrape.
 READS = Counter(
     "wallet_reads_total", "Balance and history reads, by the server that answered", ["source"]

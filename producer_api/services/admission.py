@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import retrying_disconnect
 from ledger.inbox.requests import backlog
-from producer_api.metrics import SHED, SHEDDING
-from producer_api.problems import Problem
+from producer_api.http.metrics import SHED, SHEDDING
+from producer_api.http.problems import Problem
 
 REFRESH_SECONDS = 0.2
 RETRY_AFTER_SECONDS = 1

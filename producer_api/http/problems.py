@@ -16,37 +16,44 @@ from werkzeug.exceptions import HTTPException
 from ledger.errors import (
     AccountExists,
     AccountNotFound,
+    AmountPrecision,
     AssetExists,
+    AssetNotFound,
     HoldNotFound,
+    IdempotencyKeyReused,
+    InvalidAccount,
     InvalidCursor,
+    InvalidExpiry,
+    InvalidScale,
     LedgerError,
     MonitorNotFound,
     NotOwner,
     RequestNotFound,
     TransactionNotFound,
     WebhookNotFound,
+    WebhookUrlRefused,
 )
-from producer_api.database_errors import Failure, classify, sqlstate
+from producer_api.contract.schemas import ReadableModel
+from producer_api.contract.text import escaped
 from producer_api.front import REFUSED
-from producer_api.schemas import ReadableModel
-from producer_api.text import escaped
+from producer_api.http.database_errors import Failure, classify, sqlstate
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://wallet.example/problems/"
 RETRY = "retry with the same idempotency key."
 # The body field a refusal of the ledger's checks points at (in a batch: operations.N.field).
-LEDGER_FIELDS = {
-    "ACCOUNT_NOT_FOUND": "accountNumber",
-    "INVALID_ACCOUNT": "accountNumber",
-    "ASSET_NOT_FOUND": "assetCode",
-    "AMOUNT_PRECISION": "amount",
-    "IDEMPOTENCY_KEY_REUSED": "idempotencyKey",
-    "INVALID_EXPIRY": "expiresInSeconds",
-    "TRANSACTION_NOT_FOUND": "transactionId",
-    "INVALID_SCALE": "scale",
-    "ACCOUNT_EXISTS": "accountNumber",
-    "ASSET_EXISTS": "code",
-    "WEBHOOK_URL_REFUSED": "url",
+LEDGER_FIELDS: dict[type[LedgerError], str] = {
+    AccountNotFound: "accountNumber",
+    InvalidAccount: "accountNumber",
+    AssetNotFound: "assetCode",
+    AmountPrecision: "amount",
+    IdempotencyKeyReused: "idempotencyKey",
+    InvalidExpiry: "expiresInSeconds",
+    TransactionNotFound: "transactionId",
+    InvalidScale: "scale",
+    AccountExists: "accountNumber",
+    AssetExists: "code",
+    WebhookUrlRefused: "url",
 }
 # Refusals that are not 422: what the call names does not exist (404) or is taken (409).
 LEDGER_STATUSES: dict[type[LedgerError], int] = {
@@ -136,11 +143,44 @@ def ledger_problem(error: LedgerError, *, field_prefix: str = "") -> Problem:
         return Problem(
             400, error.code, error.message, errors=[{"field": "cursor", "message": error.message}]
         )
-    field = LEDGER_FIELDS.get(error.code)
+    field = LEDGER_FIELDS.get(type(error))
     errors = [{"field": field_prefix + field, "message": error.message}] if field else None
     return Problem(LEDGER_STATUSES.get(type(error), 422), error.code, error.message, errors=errors)
 
 
+# The codes the API answers of its own, beside the ledger's (each LedgerError's ``code``) and
+# werkzeug's HTTP errors' (their names: NOT_FOUND, METHOD_NOT_ALLOWED). Every problem a
+# route raises names one of them (tests/unit/test_error_codes.py reads the source), and the
+# docs' error table lists them all.
+API_CODES = frozenset(
+    {
+        "VALIDATION_ERROR",
+        "INVALID_JSON",
+        "DUPLICATE_MEMBER",
+        "INVALID_NUMBER",
+        "INVALID_STRING",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "UNSUPPORTED_CONTENT_ENCODING",
+        "IDEMPOTENCY_KEY_REQUIRED",
+        "IDEMPOTENCY_KEY_MISMATCH",
+        "DUPLICATE_IDEMPOTENCY_KEY",
+        "REQUEST_NOT_FINISHED",
+        "UNAUTHENTICATED",
+        "INVALID_API_KEY",
+        "FORBIDDEN",
+        "TOO_MANY_REQUESTS",
+        "REQUEST_TIMEOUT",
+        "REQUEST_ENTITY_TOO_LARGE",
+        "INVALID_DATA",
+        "OVERLOADED",
+        "NOT_READY",
+        "DATABASE_UNAVAILABLE",
+        "DATABASE_BUSY",
+        "REDIS_UNAVAILABLE",
+        "BROKER_UNAVAILABLE",
+        "INTERNAL_ERROR",
+    }
+)
 # Bodies the front (producer_api.front) refused before the app saw them.
 FRONT_REFUSALS = {
     408: ("REQUEST_TIMEOUT", "The request body did not arrive in time."),

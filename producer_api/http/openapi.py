@@ -24,8 +24,8 @@ from werkzeug.routing import Rule
 
 from ledger.reads import views
 from ledger.webhooks import views as webhook_views
-from producer_api.openapi_examples import INFO, PROBLEMS, READ_PROBLEMS, SUBMIT_PROBLEMS
-from producer_api.problems import ProblemOut
+from producer_api.http.openapi_examples import INFO, PROBLEMS, READ_PROBLEMS, SUBMIT_PROBLEMS
+from producer_api.http.problems import ProblemOut
 
 REF = "#/components/schemas/{model}"
 MARK = "openapi_operation"

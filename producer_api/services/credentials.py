@@ -25,10 +25,10 @@ from cachetools import TTLCache
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.settings import LOOPBACK_NETWORKS, Settings
-from producer_api.api_keys import SCOPES, Principal, authenticate, hash_token, well_formed
-from producer_api.limits import too_many_requests
-from producer_api.problems import Problem
-from producer_api.rate_limiter import RateLimiter
+from producer_api.http.problems import Problem
+from producer_api.services.api_keys import SCOPES, Principal, authenticate, hash_token, well_formed
+from producer_api.services.limits import too_many_requests
+from producer_api.services.rate_limiter import RateLimiter
 
 DEV_CLIENT = "default"
 DEV_PRINCIPAL = Principal(client_id=DEV_CLIENT, scopes=frozenset(SCOPES))

@@ -11,9 +11,9 @@ from typing import TypeVar
 from flask import Response, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from producer_api.fields import AccountNumber, IdempotencyKey
-from producer_api.problems import Problem, validation_problem
-from producer_api.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
+from producer_api.contract.fields import AccountNumber, IdempotencyKey
+from producer_api.contract.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
+from producer_api.http.problems import Problem, validation_problem
 
 Query = TypeVar("Query", bound=BaseModel)
 T = TypeVar("T")

@@ -1,28 +1,20 @@
 """The submit service: record requests durably, then hand them to the process's enqueuer."""
 
-import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import psycopg2
-from sqlalchemy import PoolProxiedConnection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.db import retrying_disconnect
 from infra.sealing import Sealer
-from ledger.errors import LedgerError
-from ledger.inbox.checks import KnownFacts, check_movement, names_a_record
-from ledger.inbox.requests import Recorded, cursor_lookup, insert_new_request, record_requests
+from ledger.inbox.checks import KnownFacts, names_a_record
+from ledger.inbox.direct_record import Connect, record_new_request
+from ledger.inbox.requests import Recorded, record_requests
 from ledger.inbox.submission import Submission
-from ledger.prepared import STALE
 from ledger.reads.requests import queued_view, request_views
 from ledger.reads.views import RequestView
-from producer_api.enqueuer import Enqueuer
-from producer_api.request_ids import current_request_id
-
-log = logging.getLogger(__name__)
+from producer_api.http.request_ids import current_request_id
+from producer_api.services.enqueuer import Enqueuer
 
 
 @dataclass(frozen=True)
@@ -44,7 +36,7 @@ class SubmitService:
     The common case, one new request naming no hold or transaction, goes through a pooled
     DBAPI connection of ``connect`` (the autocommit engine's) with no session: its asset and
     accounts checked from memory or looked up on that connection, then inserted
-    (``ledger.inbox.requests.insert_new_request``). A known key, or any database error there (a dead
+    (``ledger.inbox.direct_record``). A known key, or any database error there (a dead
     connection among them), takes the general way, which is idempotent under the same
     request id and key.
     """
@@ -54,7 +46,7 @@ class SubmitService:
     enqueuer: Enqueuer
     sealer: Sealer  # the app's: seals payloads, opens what it reads back
     facts: KnownFacts  # the app's memory of assets and accounts
-    connect: Callable[[], PoolProxiedConnection] | None = None  # None: the general way only
+    connect: Connect | None = None  # None: the general way only
 
     def submit(self, submissions: list[Submission]) -> Submitted:
         ids = [uuid.uuid4() for _ in submissions]  # the same on a retry: see record_requests
@@ -71,42 +63,16 @@ class SubmitService:
     ) -> tuple[list[Recorded], list[RequestView]] | None:
         if self.connect is None or names_a_record(submission):
             return None
-        connection = self._connect(self.connect)
-        cursor = connection.cursor()
-        try:
-            checked = check_movement(submission, self.facts, cursor_lookup(cursor))
-            recorded = insert_new_request(
-                cursor,
-                connection_info=connection.info,
-                submission=checked,
-                request_id=request_id,
-                sealer=self.sealer,
-            )
-        except LedgerError:
-            raise  # a refusal: the connection is fine
-        except psycopg2.Error as error:
-            if getattr(connection.dbapi_connection, "closed", 1) or isinstance(error, STALE):
-                connection.invalidate()  # the pool makes a new one, which prepares afresh
-            log.warning("a submit takes the general way after %s", type(error).__name__)
-            return None  # which says what went wrong, as it always has
-        except BaseException:
-            connection.invalidate()  # interrupted mid-statement: never hand it out again
-            raise
-        finally:
-            cursor.close()
-            connection.close()
+        recorded = record_new_request(
+            self.connect,
+            submission=submission,
+            request_id=request_id,
+            sealer=self.sealer,
+            facts=self.facts,
+        )
         if recorded is None:
             return None
         return [recorded], [queued_view(recorded.request, sealer=self.sealer)]
-
-    @staticmethod
-    def _connect(connect: Callable[[], PoolProxiedConnection]) -> PoolProxiedConnection:
-        """A pooled connection. The pool raises the driver's own error when it cannot make
-        one; wrapped as SQLAlchemy's, it answers like the general way's (503)."""
-        try:
-            return connect()
-        except psycopg2.Error as error:
-            raise DBAPIError.instance(None, None, error, psycopg2.Error) from error
 
     def _record(
         self, submissions: list[Submission], ids: list[uuid.UUID]

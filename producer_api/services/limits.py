@@ -1,19 +1,19 @@
 """Rate limits: one budget per API key across the whole API, one per client and account across
-the routes that name an account (producer_api/rate_limiter.py keeps them in Redis). Over a
+the routes that name an account (producer_api/services/rate_limiter.py keeps them in Redis). Over a
 limit: 429 + Retry-After (sent on that answer only), and nothing is charged.
 
 An account's budget is each client's own: one client's traffic to an account (a read key
 polling a balance) spends only that client's budget of it, never another client's, so it
 cannot lock the account's owner out. The keys of one client share it.
 
-Budgets are charged once the caller is authenticated (``producer_api.auth.requires``), the
+Budgets are charged once the caller is authenticated (``producer_api.services.auth.requires``), the
 account's taken from the path (balance, history); the submit routes name it in the body,
 which their view parses once and then charges both budgets (``account_in_body``): a body
 that fails validation is refused before it costs Redis anything. Health, docs and metrics
 need no key and are not limited.
 
 A failed authentication (a 401) charges the caller's address instead
-(``RATE_LIMIT_FAILED_AUTH_PER_ADDRESS``, producer_api.credentials): past it, 429.
+(``RATE_LIMIT_FAILED_AUTH_PER_ADDRESS``, producer_api.services.credentials): past it, 429.
 
 If Redis is unreachable the limits fail open for a second at a time: accepting a request is
 worth more than limiting it, and the inbox in Postgres does not need Redis.
@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
-from producer_api.api_keys import Principal
-from producer_api.problems import Problem
-from producer_api.rate_limiter import RateLimiter
+from producer_api.http.problems import Problem
+from producer_api.services.api_keys import Principal
+from producer_api.services.rate_limiter import RateLimiter
 
 View = TypeVar("View", bound=Callable[..., Any])
 _IN_VIEW_ATTRIBUTE = "_charges_rate_limits_itself"

@@ -13,7 +13,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from producer_api.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
+from producer_api.contract.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
 
 METADATA_MAX_BYTES = 4096
 METADATA_MAX_DEPTH = 5

@@ -1,5 +1,6 @@
 """Bearer API keys with scopes, on the routes: ``requires(scope)`` resolves the caller
-through the app's ``Authenticator`` (producer_api.credentials) and charges its rate limits."""
+through the app's ``Authenticator`` (producer_api.services.credentials) and charges its rate
+limits."""
 
 import functools
 import re
@@ -8,10 +9,10 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
-from producer_api.api_keys import Principal
-from producer_api.limits import charge_for_view
-from producer_api.problems import Problem
-from producer_api.services import services
+from producer_api.app_services import services
+from producer_api.http.problems import Problem
+from producer_api.services.api_keys import Principal
+from producer_api.services.limits import charge_for_view
 
 # RFC 6750 token68 characters only: a token with a control character never reaches a query.
 _BEARER = re.compile(r"^Bearer +([A-Za-z0-9._~+/-]+=*) *$", re.IGNORECASE)

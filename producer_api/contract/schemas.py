@@ -1,5 +1,5 @@
 """Pydantic models of the HTTP contract the API owns: request bodies and query strings in,
-a batch's answer out (camelCase JSON; problems: producer_api.problems). The resources it
+a batch's answer out (camelCase JSON; problems: producer_api.http.problems). The resources it
 reads out of the ledger are the ledger's own read models (ledger.reads.views), served as
 they are."""
 
@@ -17,8 +17,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from ledger.operations import OperationType
 from ledger.reads.views import RequestView, field_title, model_title
-from producer_api.fields import (
+from producer_api.contract.fields import (
     AccountNumber,
     Amount,
     AssetCode,
@@ -26,7 +27,7 @@ from producer_api.fields import (
     PreferWait,
     Text,
 )
-from producer_api.metadata import checked_metadata
+from producer_api.contract.metadata import checked_metadata
 
 BATCH_MAX_OPERATIONS = 1000
 
@@ -75,7 +76,7 @@ class MovingBody(KeyedBody):
 
 
 # Every movement may say what it is for; a spend and a bonus that do not are given the seed
-# service's words (ledger.operations.DEFAULT_DESCRIPTIONS).
+# service's words (their ``default_description`` in ledger.operations.SPECS).
 DESCRIPTION = "what the movement is for, shown in history"
 
 
@@ -176,17 +177,17 @@ class ReversalBody(KeyedBody):
 
 
 class BatchTopup(TopupBody):
-    type: Literal["topup"]
+    type: Literal[OperationType.TOPUP]
     idempotency_key: IdempotencyKey
 
 
 class BatchBonus(BonusBody):
-    type: Literal["bonus"]
+    type: Literal[OperationType.BONUS]
     idempotency_key: IdempotencyKey
 
 
 class BatchSpend(SpendBody):
-    type: Literal["spend"]
+    type: Literal[OperationType.SPEND]
     idempotency_key: IdempotencyKey
 
 
@@ -265,7 +266,7 @@ class KeyPath(CamelModel):
 
 
 class WaitHeaders(ReadableModel):
-    """Documented here, read by producer_api.body."""
+    """Documented here, read by producer_api.http.body."""
 
     prefer: PreferWait | None = Field(
         default=None,

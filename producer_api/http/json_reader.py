@@ -21,8 +21,8 @@ from decimal import Decimal, InvalidOperation
 from itertools import accumulate, islice
 from typing import Any
 
-from producer_api.problems import Problem
-from producer_api.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
+from producer_api.contract.text import BAD_CHARACTERS_MESSAGE, escaped, has_bad_characters
+from producer_api.http.problems import Problem
 
 MAX_DEPTH = 16
 MAX_NUMBER_CHARS = 40
@@ -34,7 +34,8 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*\\?(?:"|\Z)', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = [1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256)]
 _REPEATED = object()  # the key under which an object keeps the pairs that repeat a name
-_CODES = {
+# The codes of the reader's own refusals (producer_api.http.problems.API_CODES lists them too).
+REFUSAL_CODES = {
     "duplicate_member": ("DUPLICATE_MEMBER", "An object names the same member twice."),
     "invalid_number": ("INVALID_NUMBER", "A number is out of this API's bounds."),
     "invalid_string": ("INVALID_STRING", "A string holds a control character or bad Unicode."),
@@ -68,7 +69,7 @@ def read_json(raw: bytes) -> Any:
         raise _invalid(f"The body is not valid JSON: {error}") from None
     errors = list(islice(_refusals([value], ()), MAX_ERRORS))
     if errors:
-        code, detail = _CODES[errors[0]["type"]]
+        code, detail = REFUSAL_CODES[errors[0]["type"]]
         raise Problem(400, code, detail, errors=errors)
     return value
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import request
 
-from producer_api.json_reader import read_json
-from producer_api.problems import Problem
+from producer_api.http.json_reader import read_json
+from producer_api.http.problems import Problem
 
 _PREFER_WAIT = re.compile(r"(?:^|[;,\s])wait\s*=\s*(\d{1,6})(?:$|[;,\s])", re.IGNORECASE)
 _UTF_8 = ("utf-8", "utf8")

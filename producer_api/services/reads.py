@@ -27,7 +27,7 @@ never fails the read: the primary answers it, and after a connection failure eve
 to the primary for REPLICA_RETRY_AFTER_SECONDS before the replica is tried again. An account
 the replica does not know (created on the primary a moment ago) is looked for on the primary
 before answering 404. Each answer says who answered (``Wallet-Read-Source: replica|primary``),
-and the metrics count it (producer_api.metrics: wallet_reads_total,
+and the metrics count it (producer_api.http.metrics: wallet_reads_total,
 wallet_replica_fallbacks_total, wallet_replica_wait_seconds, the lag gauges).
 
 Only balances and history go to the replica. Request statuses (the source of truth of the
@@ -47,11 +47,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from infra.replication import Lag, lag_behind, wal_position
-from ledger.errors import AccountNotFound
+from ledger.errors import AccountNotFound, RequestNotFound
 from ledger.reads.requests import find_status
 from ledger.statuses import Status
-from producer_api.database_errors import Failure, classify
-from producer_api.metrics import (
+from producer_api.http.database_errors import Failure, classify
+from producer_api.http.metrics import (
     READS,
     REPLICA_FALLBACKS,
     REPLICA_LAG_BYTES,
@@ -59,7 +59,7 @@ from producer_api.metrics import (
     REPLICA_UP,
     REPLICA_WAIT,
 )
-from producer_api.problems import Problem
+from producer_api.http.problems import Problem
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -238,7 +238,7 @@ def _check_finished(status: Status | None) -> None:
     if status is None:
         detail = "No request of this client has the idempotency key given as after."
         errors = [{"field": "after", "message": detail}]
-        raise Problem(404, "REQUEST_NOT_FOUND", detail, errors=errors)
+        raise Problem(404, RequestNotFound.code, detail, errors=errors)
     if not status.is_terminal:
         raise Problem(
             409,

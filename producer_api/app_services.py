@@ -18,12 +18,12 @@ from infra.db import make_engine, make_read_engine, make_session_factory
 from infra.sealing import Sealer
 from infra.settings import Settings
 from ledger.inbox.checks import KnownFacts
-from producer_api.admission import Admission
-from producer_api.credentials import Authenticator
-from producer_api.enqueuer import Enqueuer, celery_client, celery_sender
-from producer_api.rate_limiter import RateLimiter
-from producer_api.reads import ReadRouter, replica_name
-from producer_api.submit import SubmitService
+from producer_api.services.admission import Admission
+from producer_api.services.credentials import Authenticator
+from producer_api.services.enqueuer import Enqueuer, celery_client, celery_sender
+from producer_api.services.rate_limiter import RateLimiter
+from producer_api.services.reads import ReadRouter, replica_name
+from producer_api.services.submit import SubmitService
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class Services:
         settings: Settings, primary: sessionmaker[Session]
     ) -> tuple[Engine | None, ReadRouter]:
         """Balance and history reads: on the replica if DATABASE_READ_URL is set (its engine,
-        for ``close``), else on the primary (producer_api.reads)."""
+        for ``close``), else on the primary (producer_api.services.reads)."""
         url = settings.database_read_url
         engine = (
             make_read_engine(

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from ledger.money import MAX_AMOUNT
-from producer_api.text import BAD_CHARACTERS_MESSAGE, has_bad_characters
+from producer_api.contract.text import BAD_CHARACTERS_MESSAGE, has_bad_characters
 
 DOT_SEGMENTS = (".", "..")
 # An amount sent as a string is plain ASCII decimal notation: no exponent, no "1_0", no
@@ -49,7 +49,7 @@ Amount = Annotated[
     BeforeValidator(_plain_decimal_string),
     Field(gt=0, lt=MAX_AMOUNT, allow_inf_nan=False),
 ]
-# What the documentation promises of Prefer (producer_api.body reads it, and ignores what it
+# What the documentation promises of Prefer (producer_api.http.body reads it, and ignores what it
 # does not understand, as RFC 7240 asks).
 PreferWait = Annotated[str, StringConstraints(pattern=r"^wait=([0-9]|[12][0-9]|30)$")]
 Text = Annotated[
