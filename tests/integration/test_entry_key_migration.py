@@ -2,17 +2,15 @@
 database that already holds entries, and a failure at either step leaves a version a re-run
 resumes from (each revision commits with its own version bump)."""
 
-from collections.abc import Iterator
-
 import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from infra.db import make_session_factory
-from ledger.seed import alembic_config, seed
+from ledger.seed import seed
 
 OLD_KEYS = {
     "ledger_entries_balance_id_fkey",
@@ -69,15 +67,13 @@ REMOVE_PLANTED = [
 
 
 @pytest.fixture
-def config(empty_database: str) -> Config:
-    return alembic_config(empty_database)
+def config(empty_config: Config) -> Config:
+    return empty_config
 
 
 @pytest.fixture
-def db(empty_database: str) -> Iterator[Engine]:
-    engine = create_engine(empty_database)
-    yield engine
-    engine.dispose()
+def db(empty_engine: Engine) -> Engine:
+    return empty_engine
 
 
 def head(config: Config) -> str:

@@ -12,28 +12,25 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from bench.migration_locks import load
 from infra.settings import get_settings
 from ledger.migrations import online
 from ledger.models import Base
-from ledger.seed import alembic_config
 
 ENTRIES = 4000  # 2,000 top-ups: many batches of 2 pages
 
 
 @pytest.fixture
-def config(empty_database: str) -> Config:
-    return alembic_config(empty_database)
+def config(empty_config: Config) -> Config:
+    return empty_config
 
 
 @pytest.fixture
-def db(empty_database: str) -> Iterator[Engine]:
-    engine = create_engine(empty_database)
-    yield engine
-    engine.dispose()
+def db(empty_engine: Engine) -> Engine:
+    return empty_engine
 
 
 @pytest.fixture

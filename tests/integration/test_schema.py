@@ -5,25 +5,22 @@ import uuid
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ledger.models import Base
-from ledger.seed import alembic_config
 
 
 def test_migrations_run_from_empty_down_and_up_again_and_match_the_models(
-    empty_database: str,
+    empty_config: Config, empty_engine: Engine
 ) -> None:
-    config = alembic_config(empty_database)
-    command.upgrade(config, "head")
-    command.downgrade(config, "base")
-    command.upgrade(config, "head")
-    engine = create_engine(empty_database)
-    with engine.connect() as connection:
+    command.upgrade(empty_config, "head")
+    command.downgrade(empty_config, "base")
+    command.upgrade(empty_config, "head")
+    with empty_engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-    engine.dispose()
 
 
 def sql(engine: Engine, *statements: str) -> None:
