@@ -11,10 +11,11 @@ from sqlalchemy import Engine, text
 
 from bench.cpu import process_tree
 from bench.product import Product
-from bench.waiters import long_polls, park, timed_call
+from bench.waiters import long_polls, park, timed_call, topup
 
 PARKED = 2000
 PROBES = 5
+PROBED = "USR-LOAD-000003"  # the account the read and the submit are timed on
 COUNT = "SELECT count(*) FROM requests WHERE idempotency_key LIKE :prefix"
 
 
@@ -49,12 +50,12 @@ async def _park(product: Product, engine: Engine) -> dict[str, Any]:
         )
         await _until(lambda: _count(engine, prefix) >= PARKED)
         reads = [
-            await timed_call(product.base_url, "GET", "/api/wallet/balance/USR-LOAD-000003")
+            await timed_call(product.base_url, "GET", f"/api/wallet/balance/{PROBED}")
             for _ in range(PROBES)
         ]
         submits = [
             await timed_call(
-                product.base_url, "POST", "/api/wallet/topup", _probe(f"{prefix}-probe-{n}")
+                product.base_url, "POST", "/api/wallet/topup", topup(f"{prefix}-probe-{n}", PROBED)
             )
             for n in range(PROBES)
         ]
@@ -77,15 +78,6 @@ async def _park(product: Product, engine: Engine) -> dict[str, Any]:
         "submit_max_ms": max(ms for _, ms in submits),
         "submit_statuses": sorted({status for status, _ in submits}),
         "api_rss_growth_mb": api_after - api_before,
-    }
-
-
-def _probe(key: str) -> dict[str, str]:
-    return {
-        "accountNumber": "USR-LOAD-000003",
-        "assetCode": "GOLD_COINS",
-        "amount": "1.00",
-        "idempotencyKey": key,
     }
 
 
