@@ -66,10 +66,6 @@ class OutcomeWaiter:
         self._announced: deque[tuple[float, list[str]]] = deque()  # (when, ids), oldest first
         self._tasks: list[asyncio.Task[None]] = []
 
-    @property
-    def waiting(self) -> int:
-        return self._waiting
-
     def start(self) -> None:
         """Start the subscriber and the re-check loop on the running loop (once)."""
         if not self._tasks:
